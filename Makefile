@@ -1,0 +1,100 @@
+# rosterpipe — see README.md.  `make`, `make check`, `make demo`, `make bench`,
+# `make install PREFIX=/usr/local`.
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+BUILD    ?= build
+BIN      ?= bin
+SAN      ?=
+
+# Debian packages the build and the tests need.
+DEB_PKGS := gcc make pkg-config libcsv-dev libcjson-dev zlib1g-dev \
+            libsqlite3-dev bats bats-assert bats-support bats-file
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -Wall -Wextra -Wpedantic -Werror \
+            -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+            -DRP_VERSION='"$(VERSION)"' -Ilib
+LDLIBS   := -lcsv -lcjson -lz -lsqlite3 -lm
+ifneq ($(SAN),)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+LIB_SRC   := $(sort $(wildcard lib/*.c))
+LIB_OBJ   := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+LIB_A     := $(BUILD)/librosterpipe.a
+FILTERS   := $(sort $(basename $(notdir $(wildcard filters/*.c))))
+PIPELINES := $(sort $(notdir $(wildcard pipelines/*)))
+PROGRAMS  := $(FILTERS:%=$(BIN)/%) $(PIPELINES:%=$(BIN)/%)
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps check check-fast check-asan unit demo bench install clean
+.SECONDARY:
+
+all: deps $(PROGRAMS) $(UNIT_BIN)
+
+# Installs missing Debian packages when run as root; otherwise names the
+# one command to run.
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:" $$missing; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages; run:"; \
+	    echo "  sudo apt-get install -y $$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/%: filters/%.c $(LIB_A) | $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+$(BIN)/%: pipelines/% | $(BIN)
+	cp $< $@ && chmod +x $@
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB_A) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+$(BUILD)/lib $(BUILD)/tests $(BIN):
+	mkdir -p $@
+
+# Unit tests and bats suites against this build only.
+check-fast: all
+	@tests/run-tests $(BIN) $(BUILD)/tests
+
+check-asan:
+	@$(MAKE) --no-print-directory SAN=1 BUILD=build-asan BIN=bin-asan all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  tests/run-tests bin-asan build-asan/tests
+
+# The whole suite twice: the normal build, then the sanitizer build.
+check: all
+	@$(MAKE) --no-print-directory SAN=1 BUILD=build-asan BIN=bin-asan all
+	@tests/run-suites
+
+demo: all
+	@tests/../pipelines/../bin/demo-run 2>/dev/null || sh ./demo.sh
+
+bench: all
+	@sh ./bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf build build-asan bin bin-asan

@@ -1,0 +1,127 @@
+#include "err.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonesc.h"
+
+const char *rp_prog = "rosterpipe";
+struct rp_errpolicy rp_policy = {.max_errors = 20};
+static long error_count;
+
+void rp_setprog(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+	rp_prog = slash ? slash + 1 : argv0;
+}
+
+static void vwarn(const char *fmt, va_list ap, int errnum)
+{
+	fprintf(stderr, "%s: ", rp_prog);
+	vfprintf(stderr, fmt, ap);
+	if (errnum)
+		fprintf(stderr, ": %s", strerror(errnum));
+	fputc('\n', stderr);
+}
+
+void rp_warnx(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vwarn(fmt, ap, 0);
+	va_end(ap);
+}
+
+void rp_warn(const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	vwarn(fmt, ap, errnum);
+	va_end(ap);
+}
+
+void rp_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vwarn(fmt, ap, 0);
+	va_end(ap);
+	exit(code);
+}
+
+static void json_member(const char *key, const char *val, int *first)
+{
+	if (!val)
+		return;
+	fprintf(stderr, "%s\"%s\":", *first ? "" : ",", key);
+	jsonesc_fputs(val, stderr);
+	*first = 0;
+}
+
+static void write_error(const struct rp_loc *loc, const char *msg)
+{
+	if (rp_policy.json) {
+		int first = 1;
+		fputc('{', stderr);
+		json_member("program", rp_prog, &first);
+		json_member("file", loc->file, &first);
+		if (loc->line > 0)
+			fprintf(stderr, ",\"line\":%ld", loc->line);
+		json_member("field", loc->field, &first);
+		json_member("code", loc->code, &first);
+		json_member("message", msg, &first);
+		json_member("source_id", loc->source_id, &first);
+		fputs("}\n", stderr);
+		return;
+	}
+	fprintf(stderr, "%s: ", rp_prog);
+	if (loc->file && loc->line > 0)
+		fprintf(stderr, "%s:%ld: ", loc->file, loc->line);
+	else if (loc->file)
+		fprintf(stderr, "%s: ", loc->file);
+	if (loc->field)
+		fprintf(stderr, "%s: ", loc->field);
+	fprintf(stderr, "%s\n", msg);
+}
+
+void rp_error(const struct rp_loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	rp_verror(loc, fmt, ap);
+	va_end(ap);
+}
+
+void rp_verror(const struct rp_loc *loc, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+
+	error_count++;
+	if (error_count <= rp_policy.max_errors)
+		write_error(loc, msg);
+	if (!rp_policy.keep_going && error_count >= rp_policy.max_errors) {
+		rp_warnx("stopping after %ld errors (--max-errors)",
+			 error_count);
+		exit(RP_EXIT_DATA);
+	}
+}
+
+long rp_error_count(void) { return error_count; }
+
+int rp_finish(int rc)
+{
+	if (error_count == 0)
+		return rc;
+	if (rp_policy.keep_going) {
+		rp_warnx("%ld bad record%s skipped", error_count,
+			 error_count == 1 ? "" : "s");
+		if (rp_policy.allow_rejects)
+			return rc;
+	}
+	return rc ? rc : RP_EXIT_DATA;
+}

@@ -1,0 +1,62 @@
+#ifndef RP_ERR_H
+#define RP_ERR_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+/* Exit codes fixed by SPEC.md. */
+enum {
+	RP_EXIT_OK = 0,
+	RP_EXIT_DATA = 1,  /* bad data, nothing was changed */
+	RP_EXIT_USAGE = 2,
+	RP_EXIT_GUARD = 3, /* a safety guard refused */
+	RP_EXIT_IO = 4,    /* I/O or store failure */
+};
+
+extern const char *rp_prog;
+
+void rp_setprog(const char *argv0);
+
+/* "prog: message" on stderr. rp_warn appends ": strerror(errno)". */
+void rp_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void rp_die(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* How data errors are handled; filled in from the common options. */
+struct rp_errpolicy {
+	long max_errors;    /* messages before giving up (default 20) */
+	bool keep_going;    /* skip bad records instead of failing the run */
+	bool allow_rejects; /* with keep_going: exit 0 although records were skipped */
+	bool json;          /* --error-format json */
+	bool quiet;
+};
+extern struct rp_errpolicy rp_policy;
+
+/* Where a data error is. Any member may be NULL / 0. */
+struct rp_loc {
+	const char *file;
+	long line;
+	const char *field;     /* the column or field at fault */
+	const char *code;      /* machine-readable class, e.g. "bad_grade" */
+	const char *source_id; /* the record's id: never personal data */
+};
+
+/*
+ * Reports one bad record as "prog: file:line: field: message" (or one JSON
+ * object with --error-format json). Counts it. Without --keep-going the run
+ * stops (exit 1) once max_errors messages have been written; with it, messages
+ * past max_errors are counted but not written.
+ */
+void rp_error(const struct rp_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+void rp_verror(const struct rp_loc *loc, const char *fmt, va_list ap);
+
+long rp_error_count(void);
+
+/* Exit status for the end of a run: rc unless data errors make it 1. Writes
+ * the "N records rejected" summary when --keep-going skipped records. */
+int rp_finish(int rc);
+
+#endif

@@ -1,0 +1,29 @@
+#ifndef RP_IDSET_H
+#define RP_IDSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A set of ids kept as 64-bit hashes, each with a 32-bit value (a line
+ * number, an index). 12 bytes an id instead of the id's text: a million
+ * users fit in about 24 MB. Two different ids share a hash with odds of
+ * about n^2 / 2^65 (3e-8 for a million), which is acceptable for the
+ * referential and duplicate checks it serves; nothing is deleted on it.
+ */
+typedef struct idset idset;
+
+idset *idset_new(void);
+void idset_free(idset *s);
+
+uint64_t id_hash(const char *id, size_t n);
+uint64_t id_hash_str(const char *id);
+
+/* Adds key with val and returns 1; if key is there already, leaves it,
+ * sets *old (when not NULL) to its value and returns 0. */
+int idset_put(idset *s, uint64_t key, uint32_t val, uint32_t *old);
+/* 1 and *val (when not NULL) if key is there, else 0. */
+int idset_get(const idset *s, uint64_t key, uint32_t *val);
+size_t idset_count(const idset *s);
+
+#endif

@@ -1,0 +1,351 @@
+#include "ndjson.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "jsonesc.h"
+#include "utf8.h"
+#include "xalloc.h"
+
+/* ---- reading ---------------------------------------------------------- */
+
+struct nd_reader {
+	rp_input *in;
+	cJSON *obj;
+	const char *text;
+	size_t text_len;
+};
+
+nd_reader *nd_reader_new(rp_input *in)
+{
+	nd_reader *r = xcalloc(1, sizeof *r);
+	r->in = in;
+	return r;
+}
+
+nd_reader *nd_reader_open(const char *path)
+{
+	rp_input *in = rp_input_open(path);
+	return in ? nd_reader_new(in) : NULL;
+}
+
+void nd_reader_free(nd_reader *r)
+{
+	if (!r)
+		return;
+	cJSON_Delete(r->obj);
+	rp_input_close(r->in);
+	free(r);
+}
+
+static int bad_line(nd_reader *r, const char *code, const char *msg)
+{
+	struct rp_loc loc = {.file = rp_input_name(r->in),
+			     .line = rp_input_lineno(r->in),
+			     .code = code};
+	rp_error(&loc, "%s", msg);
+	return -1;
+}
+
+int nd_next(nd_reader *r, cJSON **obj)
+{
+	cJSON_Delete(r->obj);
+	r->obj = NULL;
+	for (;;) {
+		const char *line;
+		ssize_t n = rp_input_getline(r->in, &line);
+		if (n < 0) {
+			rp_warnx("%s: %s", rp_input_name(r->in),
+				 rp_input_strerror(r->in));
+			return -2;
+		}
+		if (n == 0)
+			return 0;
+		size_t len = (size_t)n;
+		if (line[len - 1] == '\n')
+			len--;
+		if (len && line[len - 1] == '\r')
+			len--;
+		r->text = line;
+		r->text_len = len;
+		size_t skip = 0;
+		while (skip < len && (line[skip] == ' ' || line[skip] == '\t'))
+			skip++;
+		if (skip == len)
+			continue;
+		if (utf8_check(line, len) != UTF8_VALID)
+			return bad_line(r, "invalid_utf8",
+					memchr(line, 0, len)
+						? "NUL byte in line"
+						: "invalid UTF-8");
+		const char *end = NULL;
+		cJSON *o = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+		if (!o)
+			return bad_line(r, "bad_json", "not valid JSON");
+		while (end < line + len && (*end == ' ' || *end == '\t'))
+			end++;
+		if (end != line + len) {
+			cJSON_Delete(o);
+			return bad_line(r, "bad_json",
+					"more than one JSON value on the line");
+		}
+		if (!cJSON_IsObject(o)) {
+			cJSON_Delete(o);
+			return bad_line(r, "not_object",
+					"not a JSON object");
+		}
+		if (!nd_get_str(o, "type")) {
+			cJSON_Delete(o);
+			return bad_line(r, "no_type",
+					"record has no \"type\" string");
+		}
+		r->obj = o;
+		*obj = o;
+		return 1;
+	}
+}
+
+const char *nd_text(const nd_reader *r, size_t *len)
+{
+	*len = r->text_len;
+	return r->text;
+}
+
+long nd_line(const nd_reader *r) { return rp_input_lineno(r->in); }
+
+const char *nd_name(const nd_reader *r) { return rp_input_name(r->in); }
+
+const char *nd_get_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+const cJSON *nd_get_obj(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsObject(v) ? v : NULL;
+}
+
+const cJSON *nd_get_arr(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsArray(v) ? v : NULL;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+#define FLUSH_AT (256 * 1024)
+#define MAX_DEPTH 64
+
+struct nd_writer {
+	int fd;
+	int failed;
+	char *buf;
+	size_t len, cap;
+	size_t record_start;
+	int depth;
+	unsigned char need_comma[MAX_DEPTH];
+	char closer[MAX_DEPTH]; /* what ends each open level */
+};
+
+nd_writer *nd_writer_new(int fd)
+{
+	nd_writer *w = xcalloc(1, sizeof *w);
+	w->fd = fd;
+	w->cap = FLUSH_AT * 2;
+	w->buf = xmalloc(w->cap);
+	return w;
+}
+
+static void reserve(nd_writer *w, size_t n)
+{
+	if (w->len + n <= w->cap)
+		return;
+	while (w->len + n > w->cap)
+		w->cap *= 2;
+	w->buf = xrealloc(w->buf, w->cap);
+}
+
+static void put(nd_writer *w, const char *s, size_t n)
+{
+	reserve(w, n);
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void put_c(nd_writer *w, char c)
+{
+	reserve(w, 1);
+	w->buf[w->len++] = c;
+}
+
+static void put_string(nd_writer *w, const char *s, size_t n)
+{
+	reserve(w, JSONESC_MAX(n));
+	w->len = (size_t)(jsonesc(w->buf + w->len, s, n) - w->buf);
+}
+
+int nd_flush(nd_writer *w)
+{
+	size_t off = 0;
+	while (off < w->len && !w->failed) {
+		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			w->failed = errno;
+		else
+			off += (size_t)n;
+	}
+	w->len = 0;
+	w->record_start = 0;
+	if (w->failed) {
+		errno = w->failed;
+		return -1;
+	}
+	return 0;
+}
+
+int nd_writer_close(nd_writer *w)
+{
+	int rc = nd_flush(w);
+	int saved = errno;
+	free(w->buf);
+	free(w);
+	errno = saved;
+	return rc;
+}
+
+/* The separator and key before a member (key NULL inside arrays). */
+static void member(nd_writer *w, const char *key)
+{
+	if (w->need_comma[w->depth])
+		put_c(w, ',');
+	w->need_comma[w->depth] = 1;
+	if (key) {
+		put_string(w, key, strlen(key));
+		put_c(w, ':');
+	}
+}
+
+static void open_nested(nd_writer *w, char c)
+{
+	put_c(w, c);
+	if (w->depth + 1 >= MAX_DEPTH)
+		rp_die(RP_EXIT_DATA, "records nested deeper than %d levels",
+		       MAX_DEPTH);
+	w->need_comma[++w->depth] = 0;
+	w->closer[w->depth] = c == '{' ? '}' : ']';
+}
+
+void nd_begin(nd_writer *w)
+{
+	w->record_start = w->len;
+	w->depth = 0;
+	w->need_comma[0] = 0;
+	open_nested(w, '{');
+}
+
+void nd_end(nd_writer *w)
+{
+	put(w, "}\n", 2);
+	w->depth = 0;
+	if (w->len >= FLUSH_AT)
+		nd_flush(w);
+}
+
+void nd_strn(nd_writer *w, const char *key, const char *val, size_t n)
+{
+	if (!val)
+		return;
+	member(w, key);
+	put_string(w, val, n);
+}
+
+void nd_str(nd_writer *w, const char *key, const char *val)
+{
+	if (val)
+		nd_strn(w, key, val, strlen(val));
+}
+
+void nd_int(nd_writer *w, const char *key, long long val)
+{
+	char num[32];
+	member(w, key);
+	put(w, num, (size_t)snprintf(num, sizeof num, "%lld", val));
+}
+
+void nd_bool(nd_writer *w, const char *key, bool val)
+{
+	member(w, key);
+	put(w, val ? "true" : "false", val ? 4 : 5);
+}
+
+void nd_null(nd_writer *w, const char *key)
+{
+	member(w, key);
+	put(w, "null", 4);
+}
+
+void nd_obj(nd_writer *w, const char *key)
+{
+	member(w, key);
+	open_nested(w, '{');
+}
+
+void nd_arr(nd_writer *w, const char *key)
+{
+	member(w, key);
+	open_nested(w, '[');
+}
+
+void nd_close(nd_writer *w)
+{
+	put_c(w, w->closer[w->depth]);
+	w->depth--;
+}
+
+void nd_json(nd_writer *w, const char *key, const cJSON *v)
+{
+	if (cJSON_IsString(v)) {
+		nd_str(w, key, v->valuestring);
+	} else if (cJSON_IsNumber(v)) {
+		char num[40];
+		double d = v->valuedouble;
+		member(w, key);
+		if (d == floor(d) && fabs(d) < 9e15)
+			put(w, num, (size_t)snprintf(num, sizeof num, "%.0f", d));
+		else
+			put(w, num, (size_t)snprintf(num, sizeof num, "%.17g", d));
+	} else if (cJSON_IsBool(v)) {
+		nd_bool(w, key, cJSON_IsTrue(v));
+	} else if (cJSON_IsNull(v)) {
+		nd_null(w, key);
+	} else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+		int is_obj = cJSON_IsObject(v);
+		member(w, key);
+		open_nested(w, is_obj ? '{' : '[');
+		for (const cJSON *c = v->child; c; c = c->next)
+			nd_json(w, is_obj ? c->string : NULL, c);
+		nd_close(w);
+	}
+}
+
+void nd_raw(nd_writer *w, const char *bytes, size_t n)
+{
+	put(w, bytes, n);
+	if (w->len >= FLUSH_AT)
+		nd_flush(w);
+}
+
+const char *nd_current(const nd_writer *w, size_t *len)
+{
+	*len = w->len - w->record_start;
+	return w->buf + w->record_start;
+}

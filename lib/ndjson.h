@@ -1,0 +1,73 @@
+#ifndef RP_NDJSON_H
+#define RP_NDJSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "input.h"
+
+/* ---- reading ---------------------------------------------------------- */
+
+typedef struct nd_reader nd_reader;
+
+/* path NULL or "-" is standard input. NULL (errno set) when it won't open. */
+nd_reader *nd_reader_open(const char *path);
+/* Takes ownership of in. */
+nd_reader *nd_reader_new(rp_input *in);
+void nd_reader_free(nd_reader *r);
+
+/*
+ * The next record, parsed; *obj is owned by the reader until the next call.
+ * Returns 1, 0 at the end, -1 for a bad line that was reported through
+ * rp_error (invalid UTF-8, NUL byte, not JSON, not an object, no "type"):
+ * the caller carries on with the next line; -2 on a read error (reported).
+ * Blank lines are skipped.
+ */
+int nd_next(nd_reader *r, cJSON **obj);
+
+/* The current line, as read (without its '\n'): for passing records on. */
+const char *nd_text(const nd_reader *r, size_t *len);
+long nd_line(const nd_reader *r);
+const char *nd_name(const nd_reader *r);
+
+/* Helpers over cJSON objects: NULL when missing or not of that type. */
+const char *nd_get_str(const cJSON *obj, const char *key);
+const cJSON *nd_get_obj(const cJSON *obj, const char *key);
+const cJSON *nd_get_arr(const cJSON *obj, const char *key);
+
+/* ---- writing ---------------------------------------------------------- */
+
+typedef struct nd_writer nd_writer;
+
+/* Buffered writer on a file descriptor. */
+nd_writer *nd_writer_new(int fd);
+/* Flushes; returns 0, or -1 when a write failed (errno set). Frees w. */
+int nd_writer_close(nd_writer *w);
+int nd_flush(nd_writer *w);
+
+/*
+ * One record: nd_begin, members, nd_end (writes the '\n'). Nested values
+ * with nd_obj/nd_arr ... nd_close. A NULL value is omitted (absent values
+ * are omitted, not null); nd_null writes an explicit null.
+ */
+void nd_begin(nd_writer *w);
+void nd_end(nd_writer *w);
+void nd_str(nd_writer *w, const char *key, const char *val);
+void nd_strn(nd_writer *w, const char *key, const char *val, size_t n);
+void nd_int(nd_writer *w, const char *key, long long val);
+void nd_bool(nd_writer *w, const char *key, bool val);
+void nd_null(nd_writer *w, const char *key);
+void nd_obj(nd_writer *w, const char *key);
+void nd_arr(nd_writer *w, const char *key);
+void nd_close(nd_writer *w);
+/* Any cJSON value, written compactly with object members in their order. */
+void nd_json(nd_writer *w, const char *key, const cJSON *val);
+/* Raw bytes, e.g. a record passed on unchanged (must be one JSON line). */
+void nd_raw(nd_writer *w, const char *bytes, size_t n);
+
+/* The bytes of the record being written since nd_begin, for hashing. */
+const char *nd_current(const nd_writer *w, size_t *len);
+
+#endif

@@ -1,0 +1,102 @@
+#ifndef RP_NORM_H
+#define RP_NORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "arena.h"
+#include "idset.h"
+#include "ndjson.h"
+#include "record.h"
+
+/*
+ * normalize: raw records of any source -> canonical records, validated.
+ * Streaming; what it keeps is a set of id hashes per entity (for duplicate
+ * and referential checks) and a few small tables (orgs, course titles,
+ * 1.2 roles).
+ */
+typedef struct norm norm;
+
+norm *norm_new(nd_writer *w);
+void norm_free(norm *n);
+
+/* A record read by normalize: feed headers and raw records are mapped,
+ * canonical records are passed on, anything else is an error. `text` is
+ * the line as read. */
+void norm_record(norm *n, const cJSON *o, const char *text, size_t len,
+		 const char *file, long line);
+
+/* Writes what was held back and runs the checks that need the whole feed.
+ * Returns 0, or -1 on an I/O failure of its spool. */
+int norm_finish(norm *n);
+
+/* ---- shared by the source mappers (norm_*.c) --------------------------- */
+
+enum norm_entity { NE_ORG, NE_TERM, NE_COURSE, NE_SECTION, NE_ROLE, NE_USER,
+		   NE_ENROLLMENT, NE_DEMOGRAPHIC, NE_COUNT };
+
+enum org_type { ORG_OTHER = 1, ORG_SCHOOL, ORG_DISTRICT };
+
+struct role_row {
+	uint64_t user;
+	uint32_t org; /* index into role_orgs */
+	uint32_t line;
+	uint8_t role; /* index into norm_role_names */
+	uint8_t primary;
+	uint8_t used;
+};
+
+struct norm {
+	nd_writer *w;
+	rp_arena *arena; /* per record */
+	rec r;
+	/* the record being mapped, for messages */
+	const char *file;
+	long line;
+	const char *source_id;
+	int record_errors;
+
+	bool have_feed;
+	char version[8];
+	bool bulk[NE_COUNT]; /* referential checks only against bulk files */
+	bool present[NE_COUNT];
+
+	idset *ids[NE_COUNT];	 /* id hash -> line (orgs: org_type) */
+	char **course_title;	 /* by idset value for NE_COURSE */
+	size_t ncourses, course_cap;
+	struct role_row *roles;
+	size_t nroles, roles_cap;
+	bool roles_sorted;
+	char **role_orgs; /* the distinct org ids roles name */
+	size_t nrole_orgs, role_orgs_cap;
+	idset *role_org_index;
+	idset *birth;		 /* user id hash -> YYYYMMDD */
+	FILE *spool;		 /* raw users held back for demographics */
+	bool replaying;		 /* mapping the held-back users */
+};
+
+/* Reports a data error on the record being mapped. */
+void norm_bad(norm *n, const char *field, const char *code, const char *fmt,
+	      ...) __attribute__((format(printf, 4, 5)));
+
+/* A column's value trimmed, NULL when missing, null or empty. */
+const char *norm_get(norm *n, const cJSON *data, const char *key);
+/* Records id as seen for entity e; reports a duplicate. Returns false then. */
+bool norm_new_id(norm *n, enum norm_entity e, const char *field,
+		 const char *id);
+/* Checks that id names a record of entity e when e came as bulk. */
+bool norm_ref(norm *n, enum norm_entity e, const char *field, const char *id);
+
+/* Splits a list cell ("a, b,c") into trimmed non-empty tokens, calling fn. */
+void norm_split(norm *n, const char *cell,
+		void (*fn)(norm *n, const char *item, void *ctx), void *ctx);
+
+void norm_emit(norm *n);
+
+void oneroster_map(norm *n, const char *entity, const cJSON *data);
+void oneroster_finish(norm *n);
+
+#endif

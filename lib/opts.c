@@ -1,0 +1,73 @@
+#include "opts.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+void rp_usage_error(const char *usage, const char *fmt, ...)
+{
+	if (fmt) {
+		va_list ap;
+		fprintf(stderr, "%s: ", rp_prog);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fputs(usage, stderr);
+	exit(RP_EXIT_USAGE);
+}
+
+long rp_parse_count(const char *arg, const char *option, const char *usage)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < 0)
+		rp_usage_error(usage, "%s: not a whole number: %s", option, arg);
+	return n;
+}
+
+int rp_common_option(int c, const char *arg, const char *usage)
+{
+	switch (c) {
+	case 'h':
+		fputs(usage, stdout);
+		exit(fflush(stdout) ? RP_EXIT_IO : RP_EXIT_OK);
+	case RP_OPT_VERSION:
+		printf("%s %s\n", rp_prog, RP_VERSION);
+		exit(fflush(stdout) ? RP_EXIT_IO : RP_EXIT_OK);
+	case RP_OPT_MAX_ERRORS:
+		rp_policy.max_errors = rp_parse_count(arg, "--max-errors", usage);
+		if (rp_policy.max_errors == 0)
+			rp_usage_error(usage, "--max-errors must be at least 1");
+		return 1;
+	case RP_OPT_KEEP_GOING:
+		rp_policy.keep_going = true;
+		return 1;
+	case RP_OPT_ALLOW_REJECTS:
+		rp_policy.allow_rejects = true;
+		return 1;
+	case RP_OPT_ERROR_FORMAT:
+		if (strcmp(arg, "json") == 0)
+			rp_policy.json = true;
+		else if (strcmp(arg, "text") == 0)
+			rp_policy.json = false;
+		else
+			rp_usage_error(usage,
+				       "--error-format: expected json or text, not %s",
+				       arg);
+		return 1;
+	case RP_OPT_QUIET:
+		rp_policy.quiet = true;
+		return 1;
+	case '?':
+	case ':':
+		rp_usage_error(usage, NULL);
+	}
+	return 0;
+}
