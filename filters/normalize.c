@@ -46,7 +46,8 @@ int main(int argc, char **argv)
 		int got;
 		while ((got = nd_next(r, &o)) != 0) {
 			if (got == -2) {
-				rc = RP_EXIT_IO;
+				if (nd_io_failed(r))
+					rc = RP_EXIT_IO;
 				break;
 			}
 			if (got < 0)

@@ -42,7 +42,10 @@ rp_input *rp_input_new(const char *name, rp_read_fn read_fn,
 
 static ssize_t gz_read(void *ctx, char *buf, size_t cap)
 {
-	int n = gzread((gzFile)ctx, buf, (unsigned)cap);
+	int n = gzread((gzFile)ctx, buf, (unsigned)cap), errnum;
+	/* zlib reports a truncated stream as an end with Z_BUF_ERROR set */
+	if (n == 0 && (gzerror((gzFile)ctx, &errnum), errnum == Z_BUF_ERROR))
+		return -1;
 	return n < 0 ? -1 : n;
 }
 
@@ -58,6 +61,14 @@ static const char *gz_strerror(void *ctx)
 }
 
 static void gz_close(void *ctx) { gzclose_r((gzFile)ctx); }
+
+bool rp_input_io_failure(rp_input *in)
+{
+	int errnum = 0;
+	if (in->strerror_fn == gz_strerror)
+		gzerror((gzFile)in->ctx, &errnum);
+	return errnum == Z_ERRNO;
+}
 
 rp_input *rp_input_fdopen(int fd, const char *name)
 {

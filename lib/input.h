@@ -1,6 +1,7 @@
 #ifndef RP_INPUT_H
 #define RP_INPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -41,6 +42,9 @@ long rp_input_lineno(const rp_input *in);
 
 const char *rp_input_name(const rp_input *in);
 const char *rp_input_strerror(rp_input *in);
+/* After a failed read: whether the system failed (exit 4) rather than the
+ * data being corrupt or truncated (exit 1). */
+bool rp_input_io_failure(rp_input *in);
 void rp_input_close(rp_input *in);
 
 #endif

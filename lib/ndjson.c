@@ -19,6 +19,7 @@ struct nd_reader {
 	cJSON *obj;
 	const char *text;
 	size_t text_len;
+	bool io_failed;
 };
 
 nd_reader *nd_reader_new(rp_input *in)
@@ -60,8 +61,17 @@ int nd_next(nd_reader *r, cJSON **obj)
 		const char *line;
 		ssize_t n = rp_input_getline(r->in, &line);
 		if (n < 0) {
-			rp_warnx("%s: %s", rp_input_name(r->in),
-				 rp_input_strerror(r->in));
+			if (rp_input_io_failure(r->in)) {
+				r->io_failed = true;
+				rp_warnx("%s: %s", rp_input_name(r->in),
+					 rp_input_strerror(r->in));
+			} else {
+				struct rp_loc loc = {
+					.file = rp_input_name(r->in),
+					.line = rp_input_lineno(r->in) + 1,
+					.code = "truncated"};
+				rp_error(&loc, "%s", rp_input_strerror(r->in));
+			}
 			return -2;
 		}
 		if (n == 0)
@@ -115,6 +125,8 @@ const char *nd_text(const nd_reader *r, size_t *len)
 	*len = r->text_len;
 	return r->text;
 }
+
+bool nd_io_failed(const nd_reader *r) { return r->io_failed; }
 
 long nd_line(const nd_reader *r) { return rp_input_lineno(r->in); }
 

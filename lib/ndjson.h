@@ -22,7 +22,9 @@ void nd_reader_free(nd_reader *r);
  * The next record, parsed; *obj is owned by the reader until the next call.
  * Returns 1, 0 at the end, -1 for a bad line that was reported through
  * rp_error (invalid UTF-8, NUL byte, not JSON, not an object, no "type"):
- * the caller carries on with the next line; -2 on a read error (reported).
+ * the caller carries on with the next line; -2 when the input cannot be
+ * read further (reported: truncated or corrupt gzip data as a data error,
+ * a failing system as an I/O error, see nd_io_failed).
  * Blank lines are skipped.
  */
 int nd_next(nd_reader *r, cJSON **obj);
@@ -30,6 +32,7 @@ int nd_next(nd_reader *r, cJSON **obj);
 /* The current line, as read (without its '\n'): for passing records on. */
 const char *nd_text(const nd_reader *r, size_t *len);
 long nd_line(const nd_reader *r);
+bool nd_io_failed(const nd_reader *r);
 const char *nd_name(const nd_reader *r);
 
 /* Helpers over cJSON objects: NULL when missing or not of that type. */

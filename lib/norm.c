@@ -143,11 +143,24 @@ static enum norm_entity entity_of(const char *raw)
 
 /* The feed header, rewritten with canonical entity names: what diff-roster
  * needs to tell a full feed from a delta. */
-static void read_feed(norm *n, const cJSON *o)
+static void read_feed(norm *n, const cJSON *o, const char *text, size_t len)
 {
 	const char *version = nd_get_str(o, "version");
 	const cJSON *files = nd_get_obj(o, "files");
+	const cJSON *modes = nd_get_obj(o, "modes");
 	n->have_feed = true;
+	if (modes) { /* already canonical: pass it on */
+		for (int e = 0; e < NE_COUNT; e++) {
+			const char *mode = entity_names[e].canon
+						   ? nd_get_str(modes, entity_names[e].canon)
+						   : NULL;
+			n->present[e] = mode && strcmp(mode, "absent") != 0;
+			n->bulk[e] = !mode || strcmp(mode, "bulk") == 0;
+		}
+		nd_raw(n->w, text, len);
+		nd_raw(n->w, "\n", 1);
+		return;
+	}
 	snprintf(n->version, sizeof n->version, "%s", version ? version : "");
 	for (int e = 0; e < NE_COUNT; e++) {
 		const char *mode = files ? nd_get_str(files, entity_names[e].raw)
@@ -218,7 +231,7 @@ void norm_record(norm *n, const cJSON *o, const char *text, size_t len,
 	n->line = jfile && cJSON_IsNumber(jline) ? (long)jline->valuedouble
 						  : line;
 	if (strcmp(type, "feed") == 0)
-		read_feed(n, o);
+		read_feed(n, o, text, len);
 	else if (strcmp(type, "raw") == 0)
 		map_raw(n, o, text, len);
 	else if (rec_entity_of(type))

@@ -48,6 +48,7 @@ struct orpkg {
 	char *path;
 	rp_zip *zip; /* NULL for a folder */
 	char version[8];
+	bool version_listed;
 	char *manifest_name;
 	size_t nfiles;
 	struct manifest_file {
@@ -141,6 +142,7 @@ static void read_manifest_row(orpkg *p, const char *key, const char *value,
 			      long line)
 {
 	if (strcmp(key, "oneroster.version") == 0) {
+		p->version_listed = true;
 		if (strcmp(value, "1.1") != 0 && strcmp(value, "1.2") != 0) {
 			manifest_error(p, line, key, "bad_version",
 				       "unknown OneRoster version \"%s\" (1.1 or 1.2 expected)",
@@ -216,8 +218,9 @@ static int read_manifest(orpkg *p)
 	}
 	csvr_free(r);
 	if (!p->version[0]) {
-		manifest_error(p, 0, "oneroster.version", "bad_version",
-			       "missing%s", "");
+		if (!p->version_listed)
+			manifest_error(p, 0, "oneroster.version", "bad_version",
+				       "missing%s", "");
 		return -1;
 	}
 	return 0;

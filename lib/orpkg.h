@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-#include "csv.h"
+#include "csvr.h"
 #include "ndjson.h"
 
 /*

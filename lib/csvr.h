@@ -1,5 +1,5 @@
-#ifndef RP_CSV_H
-#define RP_CSV_H
+#ifndef RP_CSVR_H
+#define RP_CSVR_H
 
 #include <stddef.h>
 
