@@ -1,4 +1,4 @@
-# rosterpipe — see README.md.  `make`, `make check`, `make demo`, `make bench`,
+# rosterpipe — see README.md.  `make`, `make check`, `make demo`,
 # `make install PREFIX=/usr/local`.
 
 VERSION  := 0.1.0
@@ -9,7 +9,7 @@ SAN      ?=
 
 # Debian packages the build and the tests need.
 DEB_PKGS := gcc make pkg-config libcsv-dev libcjson-dev zlib1g-dev \
-            libsqlite3-dev bats bats-assert bats-support bats-file
+            libsqlite3-dev bats bats-assert bats-support bats-file valgrind
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -32,7 +32,7 @@ PROGRAMS  := $(FILTERS:%=$(BIN)/%) $(PIPELINES:%=$(BIN)/%)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-fast check-asan unit demo bench install clean
+.PHONY: all deps check check-fast check-asan demo install clean
 .SECONDARY:
 
 all: deps $(PROGRAMS) $(UNIT_BIN)
@@ -85,11 +85,11 @@ check: all
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build-asan BIN=bin-asan all
 	@tests/run-suites
 
+# The bundled sample district, extracted and normalised: records per type.
 demo: all
-	@tests/../pipelines/../bin/demo-run 2>/dev/null || sh ./demo.sh
-
-bench: all
-	@sh ./bench/run.sh
+	@echo "extract-oneroster testdata/district/y1-v1p1 | normalize"
+	@bin/extract-oneroster testdata/district/y1-v1p1 | bin/normalize \
+	  | sed -n 's/^{"type":"\([a-z]*\)".*/\1/p' | sort | uniq -c
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

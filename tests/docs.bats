@@ -1,0 +1,41 @@
+#!/usr/bin/env bats
+# Every program answers --help and --version and has a man page.
+
+setup() { load test_helper/common; }
+
+programs() {
+	for p in "$RP_BIN"/*; do
+		[ -x "$p" ] && [ -f "$p" ] && basename "$p"
+	done
+}
+
+@test "every program prints usage with --help and exits 0" {
+	for p in $(programs); do
+		run "$p" --help
+		assert_success
+		assert_line --index 0 --regexp "^usage: $p "
+	done
+}
+
+@test "every program prints NAME VERSION with --version" {
+	for p in $(programs); do
+		run "$p" --version
+		assert_success
+		assert_output "$p 0.1.0"
+	done
+}
+
+@test "every program has a man page" {
+	for p in $(programs); do
+		[ -f "$BATS_TEST_DIRNAME/../man/$p.1" ] || fail "no man/$p.1"
+	done
+}
+
+@test "make install puts programs and man pages under PREFIX" {
+	cd "$BATS_TEST_DIRNAME/.."
+	run make --no-print-directory install PREFIX=/usr DESTDIR="$BATS_TEST_TMPDIR/root"
+	assert_success
+	[ -x "$BATS_TEST_TMPDIR/root/usr/bin/extract-oneroster" ]
+	[ -x "$BATS_TEST_TMPDIR/root/usr/bin/normalize" ]
+	[ -f "$BATS_TEST_TMPDIR/root/usr/share/man/man1/normalize.1" ]
+}
