@@ -1,0 +1,86 @@
+#ifndef RP_STORE_H
+#define RP_STORE_H
+
+#include <stdbool.h>
+
+#include "ndjson.h"
+#include "record.h"
+
+/*
+ * The product's store on SQLite: one table per canonical entity (a column
+ * per string or bool field, keyed by an integer n; the id is a letter and n,
+ * "u17"), a side table per list or map field (user_school_ids,
+ * section_term_ids, user_ids: every identifier of a user, indexed by type
+ * and value), automation rules, and the journal of applied plans with each
+ * operation's before-image. Every statement is prepared; SQL is built from
+ * the schema tables, never from data.
+ *
+ * Every row carries the store version that last changed it; the store's
+ * version goes up by one with every applied plan.
+ */
+typedef struct store store;
+
+/* Opens (creating it with its schema when create is set and the file is
+ * new) and migrates the schema forward. NULL with a message on failure. */
+store *store_open(const char *path, bool create);
+void store_close(store *s);
+
+long long store_version(store *s);
+const char *store_errmsg(store *s);
+
+/* Transactions: BEGIN IMMEDIATE so two writers queue instead of failing. */
+int store_begin(store *s);
+int store_commit(store *s);
+void store_rollback(store *s);
+
+/* The letter of an entity's ids and the entity of an id ("u17" -> user). */
+char store_id_letter(const struct rec_entity *e);
+const struct rec_entity *store_entity_of_id(const char *id, long long *n);
+
+/* Reads record n of entity e into r (strings in r's arena). 1, 0 if absent,
+ * -1 on error. *version (if not NULL) gets the row's version. */
+int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
+	       long long *version);
+/* Writes r as record n (insert or replace), stamped with version. */
+int store_save(store *s, const rec *r, long long n, long long version);
+int store_remove(store *s, const struct rec_entity *e, long long n);
+/* A fresh n for a new record of e (never reused). */
+long long store_next_n(store *s, const struct rec_entity *e);
+/* The n of the record of e with this source and source id; for users also
+ * any stored identifier of type source. 0 when there is none. */
+long long store_find_source(store *s, const struct rec_entity *e,
+			    const char *source, const char *source_id);
+/* The n of every enrollment of a user or a section (field E_USER_ID or
+ * E_SECTION_ID equal to id). Caller frees *ns. */
+int store_enrollments_of(store *s, int field, const char *id, long long **ns,
+			 size_t *count);
+
+/* Users of a school: active (not soft-deleted) and all. school NULL counts
+ * users with no school. */
+int store_count_users(store *s, const char *school, long long *active,
+		      long long *all);
+
+/* Writes the snapshot header and the state records of the entities
+ * selected (NULL = all), limited to one school when school is set. */
+int store_snapshot(store *s, nd_writer *w, const char *entities,
+		   const char *school);
+
+/* Journal. */
+bool store_plan_applied(store *s, const char *plan_id);
+int store_journal_plan(store *s, const char *plan_id, const char *producer,
+		       long long base_version, long long version, bool forced,
+		       const char *undoes);
+int store_journal_op(store *s, const char *plan_id, long n, const char *op,
+		     const char *entity, const char *record_id,
+		     const char *before);
+/* Bumps the store version: the version the plan being applied writes. */
+long long store_bump_version(store *s);
+
+/* Meta values (freeze flag and the like). */
+char *store_meta_get(store *s, const char *key); /* malloc'd or NULL */
+int store_meta_set(store *s, const char *key, const char *value);
+
+/* Raw access for the journal and undo. */
+struct sqlite3 *store_db(store *s);
+
+#endif
