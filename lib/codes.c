@@ -140,14 +140,19 @@ bool utc_datetime(const char *s, char *out)
 			int sign = *p == '-' ? -1 : 1;
 			if (!digits(p + 1, 2))
 				return false;
-			int oh = atoi(p + 1), om = 0;
+			int oh = (p[1] - '0') * 10 + (p[2] - '0'), om = 0;
 			p += 3;
-			if (*p == ':')
+			bool colon = *p == ':';
+			if (colon)
 				p++;
 			if (digits(p, 2)) {
-				om = atoi(p);
+				om = (p[0] - '0') * 10 + (p[1] - '0');
 				p += 2;
+			} else if (colon) {
+				return false;
 			}
+			if (oh > 23 || om > 59)
+				return false;
 			off = sign * (oh * 60 + om);
 		}
 		if (hh > 23 || mm > 59 || ss > 60)
@@ -165,9 +170,23 @@ bool utc_datetime(const char *s, char *out)
 
 bool us_date(const char *s, char *out)
 {
-	int m, d, y, used = 0;
-	if (sscanf(s, "%2d/%2d/%4d%n", &m, &d, &y, &used) != 3 ||
-	    (size_t)used != strlen(s) || y < 1900 || m < 1 || m > 12 || d < 1 ||
+	/* [0-9]{1,2}/[0-9]{1,2}/[0-9]{4}, as Clever validates dob */
+	int part[3] = {0, 0, 0}, len[3] = {0, 0, 0}, i = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '/' && i < 2) {
+			i++;
+		} else if (*p >= '0' && *p <= '9' && len[i] < 4) {
+			part[i] = part[i] * 10 + (*p - '0');
+			len[i]++;
+		} else {
+			return false;
+		}
+	}
+	if (i != 2 || len[0] < 1 || len[0] > 2 || len[1] < 1 || len[1] > 2 ||
+	    len[2] != 4)
+		return false;
+	int m = part[0], d = part[1], y = part[2];
+	if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 ||
 	    d > days_in_month(y, m))
 		return false;
 	char tmp[40];

@@ -203,9 +203,19 @@ static void put_string(nd_writer *w, const char *s, size_t n)
 	w->len = (size_t)(jsonesc(w->buf + w->len, s, n) - w->buf);
 }
 
+nd_writer *nd_writer_mem(void) { return nd_writer_new(-1); }
+
+void nd_mem_reset(nd_writer *w)
+{
+	w->len = 0;
+	w->record_start = 0;
+}
+
 int nd_flush(nd_writer *w)
 {
 	size_t off = 0;
+	if (w->fd < 0)
+		return 0; /* a memory writer keeps what it was given */
 	while (off < w->len && !w->failed) {
 		ssize_t n = write(w->fd, w->buf + off, w->len - off);
 		if (n < 0 && errno == EINTR)
@@ -268,7 +278,7 @@ void nd_end(nd_writer *w)
 {
 	put(w, "}\n", 2);
 	w->depth = 0;
-	if (w->len >= FLUSH_AT)
+	if (w->len >= FLUSH_AT && w->fd >= 0)
 		nd_flush(w);
 }
 
@@ -333,8 +343,13 @@ void nd_json(nd_writer *w, const char *key, const cJSON *v)
 		member(w, key);
 		if (d == floor(d) && fabs(d) < 9e15)
 			put(w, num, (size_t)snprintf(num, sizeof num, "%.0f", d));
-		else
-			put(w, num, (size_t)snprintf(num, sizeof num, "%.17g", d));
+		else {
+			/* the shortest of 15 or 17 digits that reads back the same */
+			int len = snprintf(num, sizeof num, "%.15g", d);
+			if (strtod(num, NULL) != d)
+				len = snprintf(num, sizeof num, "%.17g", d);
+			put(w, num, (size_t)len);
+		}
 	} else if (cJSON_IsBool(v)) {
 		nd_bool(w, key, cJSON_IsTrue(v));
 	} else if (cJSON_IsNull(v)) {
@@ -352,7 +367,7 @@ void nd_json(nd_writer *w, const char *key, const cJSON *v)
 void nd_raw(nd_writer *w, const char *bytes, size_t n)
 {
 	put(w, bytes, n);
-	if (w->len >= FLUSH_AT)
+	if (w->len >= FLUSH_AT && w->fd >= 0)
 		nd_flush(w);
 }
 

@@ -46,6 +46,10 @@ typedef struct nd_writer nd_writer;
 
 /* Buffered writer on a file descriptor. */
 nd_writer *nd_writer_new(int fd);
+/* A writer that keeps everything in memory: nd_current gives the last
+ * record, nd_mem_reset forgets what was written. */
+nd_writer *nd_writer_mem(void);
+void nd_mem_reset(nd_writer *w);
 /* Flushes; returns 0, or -1 when a write failed (errno set). Frees w. */
 int nd_writer_close(nd_writer *w);
 int nd_flush(nd_writer *w);

@@ -200,7 +200,8 @@ static int cmp_pair(const void *a, const void *b)
 void rec_map_sort(rec *r, int f)
 {
 	struct rec_val *v = &r->v[f];
-	qsort(v->items, v->n, 2 * sizeof *v->items, cmp_pair);
+	if (v->n > 1)
+		qsort(v->items, v->n, 2 * sizeof *v->items, cmp_pair);
 }
 
 const char *rec_map_get(const rec *r, int f, const char *key)
@@ -268,62 +269,100 @@ void rec_write(nd_writer *w, const rec *r)
 	nd_end(w);
 }
 
-const char *rec_from_json(rec *r, const cJSON *o)
+void rec_clear(rec *r, int f)
+{
+	struct rec_val *v = &r->v[f];
+	v->s = NULL;
+	v->n = 0;
+	v->set = false;
+	v->b = -1;
+}
+
+const char *rec_field_from_json(rec *r, int f, const cJSON *j)
 {
 	static char why[128];
-	for (int f = 0; f < r->ent->nfields; f++) {
-		const struct rec_field *fd = &r->ent->fields[f];
-		const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, fd->name);
-		if (!j || cJSON_IsNull(j))
-			continue;
-		const char *bad = NULL;
-		switch (fd->kind) {
-		case K_STR:
-			if (!cJSON_IsString(j))
-				bad = "a string";
-			else
-				rec_set(r, f, j->valuestring);
+	const struct rec_field *fd = &r->ent->fields[f];
+	const char *bad = NULL;
+	rec_clear(r, f);
+	if (!j || cJSON_IsNull(j))
+		return NULL;
+	switch (fd->kind) {
+	case K_STR:
+		if (!cJSON_IsString(j))
+			bad = "a string";
+		else
+			rec_set(r, f, j->valuestring);
+		break;
+	case K_BOOL:
+		if (!cJSON_IsBool(j))
+			bad = "true or false";
+		else
+			rec_set_bool(r, f, cJSON_IsTrue(j));
+		break;
+	case K_LIST:
+		if (!cJSON_IsArray(j)) {
+			bad = "an array of strings";
 			break;
-		case K_BOOL:
-			if (!cJSON_IsBool(j))
-				bad = "true or false";
-			else
-				rec_set_bool(r, f, cJSON_IsTrue(j));
-			break;
-		case K_LIST:
-			if (!cJSON_IsArray(j)) {
+		}
+		reserve_items(r, &r->v[f], 0);
+		for (const cJSON *c = j->child; c && !bad; c = c->next) {
+			if (!cJSON_IsString(c))
 				bad = "an array of strings";
-				break;
-			}
-			reserve_items(r, &r->v[f], 0);
-			for (const cJSON *c = j->child; c; c = c->next) {
-				if (!cJSON_IsString(c)) {
-					bad = "an array of strings";
-					break;
-				}
+			else
 				rec_list_add(r, f, c->valuestring);
-			}
+		}
+		break;
+	case K_MAP:
+		if (!cJSON_IsObject(j)) {
+			bad = "an object of strings";
 			break;
-		case K_MAP:
-			if (!cJSON_IsObject(j)) {
+		}
+		reserve_items(r, &r->v[f], 0);
+		for (const cJSON *c = j->child; c && !bad; c = c->next) {
+			if (!cJSON_IsString(c))
 				bad = "an object of strings";
-				break;
-			}
-			reserve_items(r, &r->v[f], 0);
-			for (const cJSON *c = j->child; c; c = c->next) {
-				if (!cJSON_IsString(c)) {
-					bad = "an object of strings";
-					break;
-				}
+			else
 				rec_map_put(r, f, c->string, c->valuestring);
-			}
-			break;
 		}
-		if (bad) {
-			snprintf(why, sizeof why, "%s: must be %s", fd->name, bad);
-			return why;
-		}
+		break;
 	}
+	if (!bad)
+		return NULL;
+	snprintf(why, sizeof why, "%s: must be %s", fd->name, bad);
+	return why;
+}
+
+const char *rec_from_json(rec *r, const cJSON *o)
+{
+	for (int f = 0; f < r->ent->nfields; f++) {
+		const cJSON *j = cJSON_GetObjectItemCaseSensitive(
+			o, r->ent->fields[f].name);
+		const char *why = j ? rec_field_from_json(r, f, j) : NULL;
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+const struct rec_entity *rec_ref_target(const struct rec_entity *e, int f)
+{
+	static const struct {
+		const struct rec_entity *ent;
+		int field;
+		const struct rec_entity *target;
+	} refs[] = {
+		{&REC_USER, U_SCHOOL_IDS, &REC_SCHOOL},
+		{&REC_SECTION, C_SCHOOL_ID, &REC_SCHOOL},
+		{&REC_SECTION, C_TERM_IDS, &REC_TERM},
+		{&REC_ENROLLMENT, E_SECTION_ID, &REC_SECTION},
+		{&REC_ENROLLMENT, E_USER_ID, &REC_USER},
+		{&REC_APPOINTMENT, A_SCHOOL_ID, &REC_SCHOOL},
+		{&REC_APPOINTMENT, A_USER_ID, &REC_USER},
+		{&REC_APPOINTMENT, A_STAFF_ID, &REC_USER},
+	};
+	for (size_t i = 0; i < sizeof refs / sizeof *refs; i++)
+		if (refs[i].ent == e && refs[i].field == f)
+			return refs[i].target;
 	return NULL;
 }
 

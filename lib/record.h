@@ -94,6 +94,14 @@ void rec_write_field(nd_writer *w, const rec *r, int f);
  * Returns NULL, or a message naming the field whose type is wrong. */
 const char *rec_from_json(rec *r, const cJSON *o);
 
+/* Sets field f from a JSON value (null clears it); NULL or a message. */
+const char *rec_field_from_json(rec *r, int f, const cJSON *j);
+void rec_clear(rec *r, int f);
+
+/* The entity a reference field points at (user.school_ids -> school), or
+ * NULL when f is not a reference. */
+const struct rec_entity *rec_ref_target(const struct rec_entity *e, int f);
+
 /* Whether field f holds the same value in a and b. */
 bool rec_field_equal(const rec *a, const rec *b, int f);
 

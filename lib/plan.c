@@ -1,0 +1,20 @@
+#include "plan.h"
+
+#include <stdio.h>
+
+void plan_hash_init(plan_hash *h, long long base_version)
+{
+	char head[64];
+	int n = snprintf(head, sizeof head, "rosterpipe-plan-1\n%lld\n",
+			 base_version);
+	sha256_init(&h->ctx);
+	sha256_update(&h->ctx, head, (size_t)n);
+}
+
+void plan_hash_op(plan_hash *h, const char *line, size_t len)
+{
+	sha256_update(&h->ctx, line, len);
+	sha256_update(&h->ctx, "\n", 1);
+}
+
+void plan_hash_hex(plan_hash *h, char out[65]) { sha256_hex(&h->ctx, out); }
