@@ -93,7 +93,9 @@ rp_input *rp_input_open(const char *path)
 
 static int refill(rp_input *in)
 {
-	if (in->eof || in->failed)
+	if (in->failed)
+		return -1; /* a failed stream stays failed, never a short end */
+	if (in->eof)
 		return 0;
 	ssize_t n;
 	do

@@ -271,11 +271,9 @@ void rec_write(nd_writer *w, const rec *r)
 
 void rec_clear(rec *r, int f)
 {
-	struct rec_val *v = &r->v[f];
-	v->s = NULL;
-	v->n = 0;
-	v->set = false;
-	v->b = -1;
+	/* forget the items too: a copied rec may share them */
+	memset(&r->v[f], 0, sizeof r->v[f]);
+	r->v[f].b = -1;
 }
 
 const char *rec_field_from_json(rec *r, int f, const cJSON *j)

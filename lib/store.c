@@ -812,3 +812,104 @@ int store_journal_op(store *s, const char *plan_id, long n, const char *op,
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : fail(s, "journal_ops");
 }
+
+int store_journal_find(store *s, const char *plan_id, char found[65],
+		       long long *seq, bool *undone)
+{
+	sqlite3_stmt *st;
+	/* a unique prefix of at least 8 characters will do */
+	if (strlen(plan_id) < 8 || strlen(plan_id) > 64) {
+		snprintf(s->err, sizeof s->err, "not a plan id: %s", plan_id);
+		return 0;
+	}
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT plan_id, seq, undone_by IS NOT NULL FROM journal"
+			       " WHERE substr(plan_id, 1, length(?1)) = ?1 LIMIT 2",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "journal");
+	sqlite3_bind_text(st, 1, plan_id, -1, SQLITE_STATIC);
+	int rows = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (rows++ == 0) {
+			snprintf(found, 65, "%s", sqlite3_column_text(st, 0));
+			*seq = sqlite3_column_int64(st, 1);
+			*undone = sqlite3_column_int(st, 2);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rows != 1)
+		snprintf(s->err, sizeof s->err, "%s: %s", plan_id,
+			 rows ? "more than one plan has this prefix"
+			      : "no such plan in the journal");
+	return rows == 1;
+}
+
+int store_journal_later(store *s, const char *plan_id, long long seq,
+			char later[65])
+{
+	sqlite3_stmt *st;
+	/* A later plan that touched the same records and still stands; an
+	 * undo of a plan later than this one cancels out and does not count. */
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT j.plan_id FROM journal_ops a"
+			       " JOIN journal_ops b ON b.record_id = a.record_id"
+			       " JOIN journal j ON j.plan_id = b.plan_id"
+			       " WHERE a.plan_id = ?1 AND j.seq > ?2"
+			       " AND j.undone_by IS NULL"
+			       " AND NOT (j.undoes IS NOT NULL AND (SELECT seq FROM journal"
+			       "  WHERE plan_id = j.undoes) > ?2)"
+			       " ORDER BY j.seq LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "journal");
+	sqlite3_bind_text(st, 1, plan_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(later, 65, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(s, "journal");
+}
+
+int store_journal_each_reverse(store *s, const char *plan_id,
+			       int (*fn)(void *ctx, const char *record_id,
+					 const char *before),
+			       void *ctx)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT record_id, before FROM journal_ops"
+			       " WHERE plan_id = ? ORDER BY rowid DESC",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "journal_ops");
+	sqlite3_bind_text(st, 1, plan_id, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char *id = xstrdup((const char *)sqlite3_column_text(st, 0));
+		const unsigned char *before = sqlite3_column_text(st, 1);
+		char *copy = before ? xstrdup((const char *)before) : NULL;
+		int bad = fn(ctx, id, copy);
+		free(id);
+		free(copy);
+		if (bad) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, "journal_ops");
+}
+
+int store_journal_mark_undone(store *s, const char *plan_id,
+			      const char *undo_id)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "UPDATE journal SET undone_by = ?2 WHERE plan_id = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "journal");
+	sqlite3_bind_text(st, 1, plan_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, undo_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, "journal");
+}

@@ -73,6 +73,23 @@ int store_journal_plan(store *s, const char *plan_id, const char *producer,
 int store_journal_op(store *s, const char *plan_id, long n, const char *op,
 		     const char *entity, const char *record_id,
 		     const char *before);
+/* The applied plan whose id starts with plan_id (8 characters at least):
+ * 1 with its full id, journal sequence and whether it was undone; 0 when
+ * none or several match (store_errmsg says which); -1 on error. */
+int store_journal_find(store *s, const char *plan_id, char found[65],
+		       long long *seq, bool *undone);
+/* 1 with the id of the first later plan, still standing, that touched a
+ * record this plan touched; 0 when there is none. */
+int store_journal_later(store *s, const char *plan_id, long long seq,
+			char later[65]);
+/* Calls fn for each journalled record change of a plan, newest first;
+ * before is NULL for a record the plan created. */
+int store_journal_each_reverse(store *s, const char *plan_id,
+			       int (*fn)(void *ctx, const char *record_id,
+					 const char *before),
+			       void *ctx);
+int store_journal_mark_undone(store *s, const char *plan_id,
+			      const char *undo_id);
 /* Bumps the store version: the version the plan being applied writes. */
 long long store_bump_version(store *s);
 

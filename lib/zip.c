@@ -209,20 +209,22 @@ static int check_eocd(const struct eocd *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* Names for the methods met in the wild, for a message that says more
+ * than a number. */
 static const char *method_name(unsigned method)
 {
-	switch (method) {
-	case 1: return "shrunk";
-	case 6: return "imploded";
-	case 9: return "deflate64";
-	case 12: return "bzip2";
-	case 14: return "LZMA";
-	case 93: return "zstd";
-	case 95: return "xz";
-	case 98: return "PPMd";
-	case 99: return "AES-encrypted";
-	default: return NULL;
-	}
+	static const struct {
+		unsigned method;
+		const char *name;
+	} names[] = {
+		{1, "shrunk"}, {6, "imploded"}, {9, "deflate64"},
+		{12, "bzip2"}, {14, "LZMA"},    {93, "zstd"},
+		{95, "xz"},    {98, "PPMd"},    {99, "AES-encrypted"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].method == method)
+			return names[i].name;
+	return NULL;
 }
 
 /* Why name could write outside the folder it is extracted to, or NULL.

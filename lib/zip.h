@@ -21,11 +21,17 @@
 
 typedef struct rp_zip rp_zip;
 
-/* Returns NULL and writes a one-line reason into err on failure. */
+/*
+ * Returns NULL and writes a one-line reason into err on failure. The reason
+ * does not repeat path; when an entry is at fault it starts with
+ * entry "NAME": (quotes, backslashes and control characters escaped as in
+ * C), or entry #N: counted from 1 when the name itself is unusable.
+ */
 rp_zip *rp_zip_open(const char *path, char *err, size_t errlen);
 void rp_zip_close(rp_zip *z);
 
 size_t rp_zip_count(const rp_zip *z);
+/* NULL when i is past the last entry. Folders are entries ending in '/'. */
 const char *rp_zip_name(const rp_zip *z, size_t i);
 /* Index of the entry named name (ASCII case-insensitive), or -1. */
 long rp_zip_find(const rp_zip *z, const char *name);
@@ -34,7 +40,7 @@ long rp_zip_find(const rp_zip *z, const char *name);
  * A stream of entry i's inflated bytes, named "ARCHIVE/ENTRY" in messages.
  * A CRC or size mismatch, truncated or corrupt data, or a bomb guard makes
  * a read fail with rp_input_strerror saying which. The archive must outlive
- * the stream.
+ * the stream. NULL when i is past the last entry.
  */
 rp_input *rp_zip_entry_input(rp_zip *z, size_t i);
 

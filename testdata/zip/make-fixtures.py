@@ -48,8 +48,11 @@ def entry(name, content, method=8, **over):
     return e
 
 
-def build(entries, eocd=None, zip64_end=False):
-    """The archive's bytes. eocd overrides fields of the end record."""
+def build(entries, eocd=None, zip64_end=False, saturate=True):
+    """The archive's bytes. eocd overrides fields of the end record;
+    zip64_end adds the zip64 end record and locator, saturate then fills
+    the classic record's fields with 0xffff.. as zip64 writers must when
+    the values do not fit."""
     out = b""
     central = b""
     for e in entries:
@@ -79,14 +82,13 @@ def build(entries, eocd=None, zip64_end=False):
     cd_at = len(out)
     out += central
     if zip64_end:
-        # zip64 end record and its locator, as a zip64 writer leaves
-        # them, with the classic record's fields saturated
         z64_at = len(out)
         out += struct.pack("<IQHHIIQQQQ", 0x06064b50, 44, 45, 45, 0, 0,
                            len(entries), len(entries), len(central), cd_at)
         out += struct.pack("<IIQI", 0x07064b50, 0, z64_at, 1)
-        end.update(here=0xffff, total=0xffff, cd_size=0xffffffff,
-                   cd_offset=0xffffffff)
+        if saturate:
+            end.update(here=0xffff, total=0xffff, cd_size=0xffffffff,
+                       cd_offset=0xffffffff)
     out += struct.pack("<IHHHHIIH", 0x06054b50, end["disk"], end["cd_disk"],
                        end["here"], end["total"], end["cd_size"],
                        end["cd_offset"], 0)
@@ -172,6 +174,9 @@ def main():
     write("dir-data.zip", build([
         entry("dir/", A_CSV, 0, ext_attr=0o40755 << 16)]))
     write("zip64.zip", build([entry("a.csv", A_CSV)], zip64_end=True))
+    # values that fit, yet a zip64 end record: only the locator tells
+    write("zip64-locator.zip", build([entry("a.csv", A_CSV)], zip64_end=True,
+                                     saturate=False))
     write("zip64-entry.zip", build([entry(
         "a.csv", A_CSV, 0, csize=0xffffffff, usize=0xffffffff,
         central_extra=struct.pack("<HHQQ", 1, 16, len(A_CSV), len(A_CSV)))]))

@@ -279,6 +279,7 @@ static void test_refused(void)
 				   "(bzip2) is not supported");
 	check_refused("dir-data.zip", "entry \"dir/\": directory holds data");
 	check_refused("zip64.zip", "zip64 archives are not supported");
+	check_refused("zip64-locator.zip", "zip64 archives are not supported");
 	check_refused("zip64-entry.zip",
 		      "entry \"a.csv\": zip64 archives are not supported");
 	check_refused("multidisk.zip", "multi-disk archives are not supported");

@@ -1,0 +1,116 @@
+/* apply: change the store as plans say, in one transaction per plan. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "err.h"
+#include "ndjson.h"
+#include "opts.h"
+#include "store.h"
+
+static const char usage[] =
+	"usage: apply --db DB [--dry-run] [--max-delete-ratio R] [--max-delete-count N]\n"
+	"             [--force] [--during-freeze] [options] [PLAN...]\n"
+	"       apply --db DB --undo PLAN_ID [--dry-run]\n"
+	"\n"
+	"Reads plans (from diff-roster, softdelete-plan, archive-appointments, or\n"
+	"written by hand) and applies each in one transaction, once per plan_id:\n"
+	"a plan already in the journal is skipped. A summary goes to stderr.\n"
+	"Refused (exit 3, nothing changed): an operation on a record that changed\n"
+	"after the plan's base_version; a plan that would soft-delete more than R\n"
+	"of a school's active users (hard-delete: of all its users) or more than N;\n"
+	"any plan while the store is frozen. conflict lines are reported, skipped.\n"
+	"The store (SQLite) is created when it does not exist.\n"
+	"\n"
+	"  --db DB                 the store\n"
+	"  --dry-run               check and report; change nothing\n"
+	"  --max-delete-ratio R    default 0.2\n"
+	"  --max-delete-count N    no limit by default\n"
+	"  --force                 past the delete guard (recorded in the journal)\n"
+	"  --during-freeze         apply although the store is frozen (migrations)\n"
+	"  --undo PLAN_ID          revert an applied plan from the journal\n"
+	"\n"
+	"Options:\n" RP_COMMON_HELP;
+
+enum { OPT_DB = RP_OPT_FIRST_PROGRAM_OPTION, OPT_DRY_RUN, OPT_RATIO, OPT_COUNT,
+       OPT_FORCE, OPT_FREEZE, OPT_UNDO };
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		RP_COMMON_LONGOPTS,
+		{"db", required_argument, NULL, OPT_DB},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"max-delete-ratio", required_argument, NULL, OPT_RATIO},
+		{"max-delete-count", required_argument, NULL, OPT_COUNT},
+		{"force", no_argument, NULL, OPT_FORCE},
+		{"during-freeze", no_argument, NULL, OPT_FREEZE},
+		{"undo", required_argument, NULL, OPT_UNDO},
+		{0},
+	};
+	struct apply_opts o = {.max_ratio = 0.2, .max_count = -1};
+	const char *db = NULL, *undo = NULL;
+	char *end;
+	int c;
+	rp_setprog(argv[0]);
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (rp_common_option(c, optarg, usage))
+			continue;
+		switch (c) {
+		case OPT_DB:
+			db = optarg;
+			break;
+		case OPT_DRY_RUN:
+			o.dry_run = true;
+			break;
+		case OPT_RATIO:
+			o.max_ratio = strtod(optarg, &end);
+			if (*end || end == optarg || o.max_ratio < 0 || o.max_ratio > 1)
+				rp_usage_error(usage,
+					       "--max-delete-ratio: a number from 0 to 1, not %s",
+					       optarg);
+			break;
+		case OPT_COUNT:
+			o.max_count = rp_parse_count(optarg, "--max-delete-count", usage);
+			break;
+		case OPT_FORCE:
+			o.force = true;
+			break;
+		case OPT_FREEZE:
+			o.during_freeze = true;
+			break;
+		case OPT_UNDO:
+			undo = optarg;
+			break;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!db)
+		rp_usage_error(usage, "--db is required");
+	if (undo && argc)
+		rp_usage_error(usage, "--undo takes no plan files");
+
+	store *s = store_open(db, !o.dry_run || access(db, F_OK) == 0);
+	if (!s)
+		return RP_EXIT_IO;
+	int rc = RP_EXIT_OK;
+	if (undo) {
+		rc = apply_undo(s, undo, &o);
+	} else {
+		for (int i = 0; i < (argc ? argc : 1) && rc == 0; i++) {
+			nd_reader *r = nd_reader_open(argc ? argv[i] : NULL);
+			if (!r) {
+				rp_warn("%s", argv[i]);
+				rc = RP_EXIT_IO;
+				break;
+			}
+			rc = apply_stream(s, r, &o);
+			nd_reader_free(r);
+		}
+	}
+	store_close(s);
+	return rc;
+}

@@ -1,0 +1,30 @@
+#ifndef RP_APPLY_H
+#define RP_APPLY_H
+
+#include <stdbool.h>
+
+#include "ndjson.h"
+#include "store.h"
+
+struct apply_opts {
+	bool dry_run;
+	bool force;	    /* past the delete guard; recorded in the journal */
+	bool during_freeze; /* the migration's own apply on a frozen store */
+	double max_ratio;   /* of a school's active users, default 0.2 */
+	long long max_count; /* deletes per school; -1: no limit */
+};
+
+/*
+ * Applies each plan of the stream (a header and its operations, or
+ * operations with no header) in one transaction, once per plan_id.
+ * Returns the exit status: 0, 1 (a bad plan: nothing changed), 3 (a guard
+ * refused: stale plan, too many deletes, frozen store), 4 (store failure).
+ * Plans before the one that failed stay applied; each is its own
+ * transaction.
+ */
+int apply_stream(store *s, nd_reader *in, const struct apply_opts *o);
+
+/* Reverts an applied plan from the journal's before-images. */
+int apply_undo(store *s, const char *plan_id, const struct apply_opts *o);
+
+#endif
