@@ -9,7 +9,7 @@ SAN      ?=
 
 # Debian packages the build and the tests need.
 DEB_PKGS := gcc make pkg-config libcsv-dev libcjson-dev zlib1g-dev \
-            libsqlite3-dev bats bats-assert bats-support bats-file valgrind
+            libsqlite3-dev sqlite3 bats bats-assert bats-support bats-file valgrind
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -85,11 +85,23 @@ check: all
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build-asan BIN=bin-asan all
 	@tests/run-suites
 
-# The bundled sample district, extracted and normalised: records per type.
+# The bundled sample district: year 1 synced into demo.db, synced again
+# (nothing changes), then year 2 (the guard stops the graduates' removal
+# until a higher ratio is given), then what the store holds.
 demo: all
-	@echo "extract-oneroster testdata/district/y1-v1p1 | normalize"
-	@bin/extract-oneroster testdata/district/y1-v1p1 | bin/normalize \
-	  | sed -n 's/^{"type":"\([a-z]*\)".*/\1/p' | sort | uniq -c
+	@rm -f demo.db demo.db-wal demo.db-shm
+	@echo "== year 1 (2025-2026) into an empty store"
+	@bin/oneroster-sync --quiet --db demo.db testdata/district/y1-v1p1
+	@echo "== year 1 again: nothing to change"
+	@bin/oneroster-sync --quiet --db demo.db testdata/district/y1-v1p1
+	@echo "== year 2 (2026-2027): graduates and leavers are a big share of Cedar Middle"
+	@bin/oneroster-sync --quiet --db demo.db testdata/district/y2-v1p1 || \
+	  echo "(refused by the delete guard, nothing changed: exit $$?)"
+	@echo "== year 2 with --max-delete-ratio 0.5, as a summer rollover expects"
+	@bin/oneroster-sync --quiet --db demo.db --max-delete-ratio 0.5 testdata/district/y2-v1p1
+	@echo "== the store now (records per type; soft-deleted users)"
+	@bin/snapshot --db demo.db | sed -n 's/^{"type":"\([a-z]*\)".*/\1/p' | sort | uniq -c
+	@bin/snapshot --db demo.db --entity user | grep -c '"deleted_at"' | sed 's/$$/ users soft-deleted/' 
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

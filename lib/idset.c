@@ -101,3 +101,10 @@ int idset_get(const idset *s, uint64_t key, uint32_t *val)
 }
 
 size_t idset_count(const idset *s) { return s->count; }
+
+void idset_set(idset *s, uint64_t key, uint32_t val)
+{
+	uint32_t old;
+	if (!idset_put(s, key, val, &old))
+		s->vals[slot_of(s, key)] = val;
+}

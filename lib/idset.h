@@ -22,6 +22,8 @@ uint64_t id_hash_str(const char *id);
 /* Adds key with val and returns 1; if key is there already, leaves it,
  * sets *old (when not NULL) to its value and returns 0. */
 int idset_put(idset *s, uint64_t key, uint32_t val, uint32_t *old);
+/* Adds key or replaces its value. */
+void idset_set(idset *s, uint64_t key, uint32_t val);
 /* 1 and *val (when not NULL) if key is there, else 0. */
 int idset_get(const idset *s, uint64_t key, uint32_t *val);
 size_t idset_count(const idset *s);

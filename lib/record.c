@@ -7,7 +7,7 @@
 #define N(a) ((int)(sizeof a / sizeof *a))
 
 static const struct rec_field school_fields[] = {
-	{"id", K_STR, RF_STATE},
+	{"id", K_STR, RF_STATE | RF_ID},
 	{"source", K_STR, 0},
 	{"source_id", K_STR, 0},
 	{"status", K_STR, RF_NODIFF},
@@ -19,7 +19,7 @@ static const struct rec_field school_fields[] = {
 	{"automation_enabled", K_BOOL, RF_STATE},
 };
 static const struct rec_field term_fields[] = {
-	{"id", K_STR, RF_STATE},
+	{"id", K_STR, RF_STATE | RF_ID},
 	{"source", K_STR, 0},
 	{"source_id", K_STR, 0},
 	{"status", K_STR, RF_NODIFF},
@@ -30,7 +30,7 @@ static const struct rec_field term_fields[] = {
 	{"school_year", K_STR, 0},
 };
 static const struct rec_field section_fields[] = {
-	{"id", K_STR, RF_STATE},
+	{"id", K_STR, RF_STATE | RF_ID},
 	{"source", K_STR, 0},
 	{"source_id", K_STR, 0},
 	{"status", K_STR, RF_NODIFF},
@@ -42,7 +42,7 @@ static const struct rec_field section_fields[] = {
 	{"subject", K_STR, 0},
 };
 static const struct rec_field enrollment_fields[] = {
-	{"id", K_STR, RF_STATE},
+	{"id", K_STR, RF_STATE | RF_ID},
 	{"source", K_STR, 0},
 	{"status", K_STR, RF_NODIFF},
 	{"section_id", K_STR, 0},
@@ -50,7 +50,7 @@ static const struct rec_field enrollment_fields[] = {
 	{"role", K_STR, 0},
 };
 static const struct rec_field user_fields[] = {
-	{"id", K_STR, RF_STATE},
+	{"id", K_STR, RF_STATE | RF_ID},
 	{"source", K_STR, 0},
 	{"source_id", K_STR, 0},
 	{"status", K_STR, RF_NODIFF},
@@ -73,7 +73,7 @@ static const struct rec_field user_fields[] = {
 	{"manual", K_BOOL, RF_STATE},
 };
 static const struct rec_field appointment_fields[] = {
-	{"id", K_STR, RF_STATE},
+	{"id", K_STR, RF_STATE | RF_ID},
 	{"school_id", K_STR, 0},
 	{"user_id", K_STR, 0},
 	{"staff_id", K_STR, 0},
@@ -259,13 +259,18 @@ void rec_write_field(nd_writer *w, const rec *r, int f)
 		nd_null(w, r->ent->fields[f].name);
 }
 
+void rec_write_members(nd_writer *w, const rec *r, unsigned skip)
+{
+	for (int f = 0; f < r->ent->nfields; f++)
+		if (present(r, f) && !(r->ent->fields[f].flags & skip))
+			write_value(w, r->ent->fields[f].name, r, f);
+}
+
 void rec_write(nd_writer *w, const rec *r)
 {
 	nd_begin(w);
 	nd_str(w, "type", r->ent->type);
-	for (int f = 0; f < r->ent->nfields; f++)
-		if (present(r, f))
-			write_value(w, r->ent->fields[f].name, r, f);
+	rec_write_members(w, r, 0);
 	nd_end(w);
 }
 

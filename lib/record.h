@@ -19,6 +19,7 @@ enum rec_kind { K_STR, K_LIST, K_MAP, K_BOOL };
 enum {
 	RF_STATE = 1,  /* a state field: from the store, not from a source */
 	RF_NODIFF = 2, /* not compared by diff-roster (changes every export) */
+	RF_ID = 4,     /* the store's key */
 };
 
 struct rec_field {
@@ -87,6 +88,9 @@ const char *rec_str(const rec *r, int f);
 
 /* {"type":...,fields in schema order}; absent fields are omitted. */
 void rec_write(nd_writer *w, const rec *r);
+/* The present fields, except those with a flag in skip, as members of the
+ * object being written. */
+void rec_write_members(nd_writer *w, const rec *r, unsigned skip);
 /* One field's value as JSON (a "set"/"was" member in a plan). */
 void rec_write_field(nd_writer *w, const rec *r, int f);
 

@@ -1,0 +1,96 @@
+/* diff-roster: incoming canonical records + the store's state -> a plan. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "diff.h"
+#include "err.h"
+#include "ndjson.h"
+#include "opts.h"
+
+static const char usage[] =
+	"usage: diff-roster --state STATE [--match LIST] [--school ID] [options] [FILE...]\n"
+	"\n"
+	"Compares the incoming roster (canonical records from normalize) with the\n"
+	"store's state (from snapshot; /dev/null is an empty store) and writes\n"
+	"the plan that makes the store match: a header (plan_id, base_version,\n"
+	"counts per op and per school), then create / update (changed fields,\n"
+	"with was) / link / restore / soft_delete / delete operations, then\n"
+	"conflict lines, which apply skips and a person decides.\n"
+	"\n"
+	"Users match a stored user by their source id (any stored identifier of\n"
+	"that source) first, then by the --match identifiers in order. A match\n"
+	"on a secondary identifier is a link; two candidates are a conflict, never\n"
+	"a guess. Users absent from a full (bulk) feed are soft-deleted; users\n"
+	"marked ignore_on_import or manual are never touched; a school whose\n"
+	"import is paused gets no operations (said on stderr). References to\n"
+	"records the plan creates are written SOURCE:SOURCE_ID.\n"
+	"\n"
+	"  --state FILE     the state records (snapshot output)\n"
+	"  --match LIST     identifiers in order, default sis_id,email; any user\n"
+	"                   field (email, username, state_id...) or ids.TYPE\n"
+	"  --school ID      plan only for school ID (a store id)\n"
+	"\n"
+	"Options:\n" RP_COMMON_HELP;
+
+enum { OPT_STATE = RP_OPT_FIRST_PROGRAM_OPTION, OPT_MATCH, OPT_SCHOOL };
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		RP_COMMON_LONGOPTS,
+		{"state", required_argument, NULL, OPT_STATE},
+		{"match", required_argument, NULL, OPT_MATCH},
+		{"school", required_argument, NULL, OPT_SCHOOL},
+		{0},
+	};
+	struct diff_opts o = {.match = "sis_id,email"};
+	const char *state = NULL;
+	int c;
+	rp_setprog(argv[0]);
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (rp_common_option(c, optarg, usage))
+			continue;
+		if (c == OPT_STATE)
+			state = optarg;
+		else if (c == OPT_MATCH)
+			o.match = optarg;
+		else if (c == OPT_SCHOOL)
+			o.school = optarg;
+	}
+	argc -= optind;
+	argv += optind;
+	if (!state)
+		rp_usage_error(usage, "--state is required (/dev/null for an empty store)");
+
+	diff *d = diff_new(&o);
+	int rc = RP_EXIT_OK;
+	nd_reader *r = nd_reader_open(state);
+	if (!r)
+		rp_die(RP_EXIT_IO, "%s: cannot open", state);
+	if (diff_read_state(d, r) != 0)
+		rc = nd_io_failed(r) ? RP_EXIT_IO : RP_EXIT_DATA;
+	nd_reader_free(r);
+	for (int i = 0; i < (argc ? argc : 1) && rc == 0; i++) {
+		if (!(r = nd_reader_open(argc ? argv[i] : NULL))) {
+			rp_warn("%s", argv[i]);
+			rc = RP_EXIT_IO;
+			break;
+		}
+		if (diff_read_incoming(d, r) != 0)
+			rc = nd_io_failed(r) ? RP_EXIT_IO : RP_EXIT_DATA;
+		nd_reader_free(r);
+	}
+	/* a plan from a state or feed that did not read whole is no plan */
+	if (rc == 0 && rp_error_count() == 0) {
+		nd_writer *w = nd_writer_new(STDOUT_FILENO);
+		if (diff_write_plan(d, w) != 0)
+			rc = RP_EXIT_IO;
+		if (nd_writer_close(w) != 0) {
+			rp_warn("standard output");
+			rc = RP_EXIT_IO;
+		}
+	}
+	diff_free(d);
+	return rp_finish(rc);
+}

@@ -1,0 +1,1037 @@
+#include "diff.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "clock.h"
+#include "codes.h"
+#include "err.h"
+#include "idset.h"
+#include "plan.h"
+#include "record.h"
+#include "xalloc.h"
+
+enum { ES, ET, EC, EE, EU, EN }; /* school term section enrollment user */
+static const struct rec_entity *const ents[EN] = {
+	&REC_SCHOOL, &REC_TERM, &REC_SECTION, &REC_ENROLLMENT, &REC_USER,
+};
+
+#define MAX_MATCH 8
+#define NONE UINT32_MAX
+
+struct item {
+	const char *text;
+	size_t len;
+	long line;
+	const char *id; /* state: the store id */
+	const char *source, *source_id;
+	const char *key; /* how a plan names it: store id or SOURCE:SOURCE_ID */
+	const char *section, *user; /* enrollment references, as written */
+	const char *school;	    /* section: its school reference */
+	const char **schools;	    /* user: school references */
+	size_t nschools;
+	const char *mk[MAX_MATCH]; /* user: values of the --match identifiers */
+	uint32_t match;		   /* the counterpart on the other side */
+	const char *matched_on;
+	bool deleted, hands_off, tobedeleted, protect, conflict, paused;
+};
+
+struct side {
+	struct item *v;
+	size_t n, cap;
+};
+
+/* A string-keyed multimap from keys to items, on 64-bit hashes; lookups
+ * compare the keys themselves, so a hash collision never matches. */
+struct index {
+	idset *heads;
+	struct node {
+		const char *key;
+		uint32_t item, next;
+	} *nodes;
+	size_t n, cap;
+};
+
+struct diff {
+	struct diff_opts o;
+	const char *match[MAX_MATCH];
+	int nmatch;
+	rp_arena *keep; /* everything read lives here until the end */
+	long long base_version;
+	const char *state_name, *in_name;
+	struct side state[EN], in[EN];
+	const char *in_source;
+	bool mode_known[EN], bulk[EN];
+	struct index by_source[2][EN]; /* [0] state, [1] incoming */
+	struct index by_id;		/* state store id -> item (any entity) */
+	struct index by_key[MAX_MATCH]; /* state users by --match value */
+	struct index enr_state;		/* "section|user" -> state enrollment */
+	rp_arena *scratch;
+	nd_writer *mem;
+	long counts[8];
+	long conflicts;
+};
+
+static const char *const op_names[8] = {
+	"create", "update", "link", "restore", "soft_delete", "delete",
+	"conflict", NULL,
+};
+enum { C_CREATE, C_UPDATE, C_LINK, C_RESTORE, C_SOFT_DELETE, C_DELETE,
+       C_CONFLICT };
+
+/* ---- index ------------------------------------------------------------- */
+
+static void index_add(struct index *ix, const char *key, uint32_t item)
+{
+	if (!ix->heads)
+		ix->heads = idset_new();
+	if (ix->n == ix->cap) {
+		ix->cap = ix->cap ? ix->cap * 2 : 256;
+		ix->nodes = xrealloc(ix->nodes, ix->cap * sizeof *ix->nodes);
+	}
+	uint64_t h = id_hash_str(key);
+	uint32_t head = NONE;
+	idset_get(ix->heads, h, &head);
+	ix->nodes[ix->n] = (struct node){key, item, head};
+	idset_set(ix->heads, h, (uint32_t)ix->n++);
+}
+
+/* The first node with this key, NONE; then index_next. */
+static uint32_t index_next(const struct index *ix, const char *key, uint32_t k)
+{
+	for (; k != NONE; k = ix->nodes[k].next)
+		if (strcmp(ix->nodes[k].key, key) == 0)
+			return k;
+	return NONE;
+}
+
+static uint32_t index_first(const struct index *ix, const char *key)
+{
+	uint32_t head;
+	if (!ix->heads || !idset_get(ix->heads, id_hash_str(key), &head))
+		return NONE;
+	return index_next(ix, key, head);
+}
+
+#define INDEX_EACH(ix, key, k)                                               \
+	for (uint32_t k = index_first(ix, key); k != NONE;                   \
+	     k = index_next(ix, key, (ix)->nodes[k].next))
+
+static void index_free(struct index *ix)
+{
+	idset_free(ix->heads);
+	free(ix->nodes);
+}
+
+static const char *source_key(diff *d, const char *source, const char *sid)
+{
+	size_t a = strlen(source), b = strlen(sid);
+	char *k = arena_alloc(d->keep, a + b + 2);
+	memcpy(k, source, a);
+	k[a] = '\x1f';
+	memcpy(k + a + 1, sid, b + 1);
+	return k;
+}
+
+static const char *ref_form(diff *d, const char *source, const char *sid)
+{
+	size_t a = strlen(source), b = strlen(sid);
+	char *k = arena_alloc(d->keep, a + b + 2);
+	memcpy(k, source, a);
+	k[a] = ':';
+	memcpy(k + a + 1, sid, b + 1);
+	return k;
+}
+
+/* ---- setup ------------------------------------------------------------- */
+
+diff *diff_new(const struct diff_opts *o)
+{
+	diff *d = xcalloc(1, sizeof *d);
+	d->o = *o;
+	d->keep = arena_new();
+	d->scratch = arena_new();
+	d->mem = nd_writer_mem();
+	char *list = arena_strdup(d->keep, o->match ? o->match : "sis_id,email");
+	for (char *save, *f = strtok_r(list, ",", &save); f;
+	     f = strtok_r(NULL, ",", &save)) {
+		if (d->nmatch == MAX_MATCH)
+			rp_die(RP_EXIT_USAGE, "--match: at most %d identifiers",
+			       MAX_MATCH);
+		bool known = strncmp(f, "ids.", 4) == 0 && f[4];
+		int fi = rec_field_index(&REC_USER, f);
+		if (fi > 0 && REC_USER.fields[fi].kind == K_STR &&
+		    !(REC_USER.fields[fi].flags & RF_STATE))
+			known = true;
+		if (!known)
+			rp_die(RP_EXIT_USAGE,
+			       "--match: \"%s\" is not a user field or ids.TYPE", f);
+		d->match[d->nmatch++] = f;
+	}
+	return d;
+}
+
+void diff_free(diff *d)
+{
+	if (!d)
+		return;
+	for (int e = 0; e < EN; e++) {
+		free(d->state[e].v);
+		free(d->in[e].v);
+		index_free(&d->by_source[0][e]);
+		index_free(&d->by_source[1][e]);
+	}
+	index_free(&d->by_id);
+	for (int i = 0; i < MAX_MATCH; i++)
+		index_free(&d->by_key[i]);
+	index_free(&d->enr_state);
+	arena_free(d->keep);
+	arena_free(d->scratch);
+	nd_writer_close(d->mem);
+	free(d);
+}
+
+static struct item *add_item(struct side *s)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 256;
+		s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+	}
+	struct item *it = &s->v[s->n++];
+	memset(it, 0, sizeof *it);
+	it->match = NONE;
+	return it;
+}
+
+static int entity_slot(const char *type)
+{
+	for (int e = 0; e < EN; e++)
+		if (strcmp(ents[e]->type, type) == 0)
+			return e;
+	return -1;
+}
+
+static const char *keep_str(diff *d, const char *s)
+{
+	return s ? arena_strdup(d->keep, s) : NULL;
+}
+
+/* The value of a --match identifier in a user record, folded like the
+ * canonical form (emails trimmed and lower-cased). */
+static const char *match_value(diff *d, const rec *r, const char *field)
+{
+	const char *v;
+	if (strncmp(field, "ids.", 4) == 0)
+		v = rec_map_get(r, U_IDS, field + 4);
+	else
+		v = rec_str(r, rec_field_index(&REC_USER, field));
+	if (!v || !*v)
+		return NULL;
+	char *copy = arena_strdup(d->keep, v);
+	return strcmp(field, "email") == 0 ? email_fold(copy) : copy;
+}
+
+static void read_error(const char *file, long line, const char *msg)
+{
+	struct rp_loc loc = {.file = file, .line = line, .code = "bad_record"};
+	rp_error(&loc, "%s", msg);
+}
+
+/* Keeps one canonical or state record. */
+static void keep_record(diff *d, bool state, int e, const cJSON *o,
+			const char *text, size_t len, const char *file,
+			long line)
+{
+	rec r;
+	arena_reset(d->scratch);
+	rec_init(&r, ents[e], d->scratch);
+	const char *why = rec_from_json(&r, o);
+	if (why) {
+		read_error(file, line, why);
+		return;
+	}
+	struct item *it = add_item(state ? &d->state[e] : &d->in[e]);
+	uint32_t idx = (uint32_t)((state ? d->state[e].n : d->in[e].n) - 1);
+	it->text = arena_strndup(d->keep, text, len);
+	it->len = len;
+	it->line = line;
+	if (e != EE) {
+		it->source = keep_str(d, rec_str(&r, 1));
+		it->source_id = keep_str(d, rec_str(&r, rec_field_index(ents[e],
+									"source_id")));
+	} else {
+		it->source = keep_str(d, rec_str(&r, E_SOURCE));
+		it->section = keep_str(d, rec_str(&r, E_SECTION_ID));
+		it->user = keep_str(d, rec_str(&r, E_USER_ID));
+	}
+	const char *status = rec_str(&r, rec_field_index(ents[e], "status"));
+	it->tobedeleted = !state && status && strcmp(status, "tobedeleted") == 0;
+	if (state) {
+		it->id = keep_str(d, rec_str(&r, 0));
+		if (!it->id) {
+			read_error(file, line, "id: a state record needs its store id");
+			d->state[e].n--;
+			return;
+		}
+		it->key = it->id;
+		index_add(&d->by_id, it->id, idx);
+	} else if ((!it->source || (e != EE && !it->source_id)) ||
+		   (e == EE && (!it->section || !it->user))) {
+		read_error(file, line, e == EE ? "an enrollment needs source, "
+						 "section_id and user_id"
+					       : "a record needs source and source_id");
+		d->in[e].n--;
+		return;
+	}
+	if (e == EC)
+		it->school = keep_str(d, rec_str(&r, C_SCHOOL_ID));
+	if (e == EU) {
+		const struct rec_val *v = &r.v[U_SCHOOL_IDS];
+		it->nschools = v->n;
+		it->schools = arena_alloc(d->keep, (v->n + 1) * sizeof *it->schools);
+		for (size_t i = 0; i < v->n; i++)
+			it->schools[i] = keep_str(d, v->items[i]);
+		for (int m = 0; m < d->nmatch; m++)
+			it->mk[m] = match_value(d, &r, d->match[m]);
+		if (state) {
+			it->deleted = rec_str(&r, U_DELETED_AT) != NULL;
+			it->hands_off = r.v[U_IGNORE_ON_IMPORT].b == 1 ||
+					r.v[U_MANUAL].b == 1;
+			/* a user can be found by every identifier it holds */
+			const struct rec_val *ids = &r.v[U_IDS];
+			for (size_t i = 0; i < ids->n; i++)
+				index_add(&d->by_source[0][e],
+					  source_key(d, ids->items[2 * i],
+						     ids->items[2 * i + 1]),
+					  idx);
+			for (int m = 0; m < d->nmatch; m++)
+				if (it->mk[m])
+					index_add(&d->by_key[m], it->mk[m], idx);
+		}
+	}
+	if (e == ES && state)
+		it->paused = r.v[S_IMPORT_ENABLED].b == 0;
+	if (it->source && it->source_id) {
+		const char *k = source_key(d, it->source, it->source_id);
+		bool again = false;
+		INDEX_EACH(&d->by_source[state ? 0 : 1][e], k, n)
+			again |= d->by_source[state ? 0 : 1][e].nodes[n].item == idx;
+		if (!again)
+			index_add(&d->by_source[state ? 0 : 1][e], k, idx);
+	}
+	if (e == EE && state) {
+		char *k = arena_alloc(d->keep, strlen(it->section) + strlen(it->user) + 2);
+		sprintf(k, "%s|%s", it->section, it->user);
+		index_add(&d->enr_state, k, idx);
+	}
+}
+
+static int read_stream(diff *d, nd_reader *r, bool state)
+{
+	cJSON *o;
+	int got;
+	while ((got = nd_next(r, &o)) != 0) {
+		if (got == -2)
+			return -1;
+		if (got < 0)
+			continue;
+		const char *type = nd_get_str(o, "type");
+		size_t len;
+		const char *text = nd_text(r, &len);
+		int e = entity_slot(type);
+		if (e >= 0) {
+			keep_record(d, state, e, o, text, len, nd_name(r), nd_line(r));
+		} else if (state && strcmp(type, "snapshot") == 0) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "version");
+			d->base_version = cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+		} else if (!state && strcmp(type, "feed") == 0) {
+			const cJSON *modes = nd_get_obj(o, "modes");
+			d->in_source = keep_str(d, nd_get_str(o, "source"));
+			for (int i = 0; i < EN && modes; i++) {
+				const char *m = nd_get_str(modes, ents[i]->type);
+				if (m) {
+					d->mode_known[i] = true;
+					d->bulk[i] = strcmp(m, "bulk") == 0;
+				}
+			}
+		} else if (strcmp(type, "appointment") != 0) {
+			read_error(nd_name(r), nd_line(r),
+				   state ? "not a state record"
+					 : "not a canonical record");
+		}
+	}
+	return 0;
+}
+
+int diff_read_state(diff *d, nd_reader *r)
+{
+	d->state_name = keep_str(d, nd_name(r));
+	return read_stream(d, r, true);
+}
+
+int diff_read_incoming(diff *d, nd_reader *r)
+{
+	d->in_name = keep_str(d, nd_name(r));
+	return read_stream(d, r, false);
+}
+
+/* ---- matching ---------------------------------------------------------- */
+
+/* Schools, terms and sections: by source and source id. */
+static void match_by_source(diff *d, int e)
+{
+	for (uint32_t i = 0; i < d->in[e].n; i++) {
+		struct item *in = &d->in[e].v[i];
+		const char *k = source_key(d, in->source, in->source_id);
+		uint32_t n = index_first(&d->by_source[0][e], k);
+		if (n == NONE)
+			continue;
+		struct item *st = &d->state[e].v[d->by_source[0][e].nodes[n].item];
+		if (st->match != NONE) {
+			read_error(d->in_name, in->line,
+				   "the same record twice in the incoming feed");
+			continue;
+		}
+		in->match = d->by_source[0][e].nodes[n].item;
+		st->match = i;
+	}
+}
+
+static void conflict_on(diff *d, struct item *in, const char *on)
+{
+	in->conflict = true;
+	in->matched_on = on;
+	in->match = NONE;
+	d->conflicts++;
+}
+
+/* Users: by any stored identifier of the incoming source first, then by the
+ * --match identifiers in order. Two candidates are a conflict, never a
+ * guess; so is one stored user claimed by two incoming ones. */
+static void match_users(diff *d)
+{
+	struct side *in = &d->in[EU], *st = &d->state[EU];
+	struct index *ix = &d->by_source[0][EU];
+	for (uint32_t i = 0; i < in->n; i++) {
+		struct item *u = &in->v[i];
+		const char *k = source_key(d, u->source, u->source_id);
+		uint32_t found = NONE, count = 0;
+		INDEX_EACH(ix, k, n) {
+			if (ix->nodes[n].item != found)
+				count++;
+			found = ix->nodes[n].item;
+		}
+		if (count > 1) {
+			INDEX_EACH(ix, k, n)
+				st->v[ix->nodes[n].item].protect = true;
+			conflict_on(d, u, "source_id");
+		} else if (count == 1) {
+			if (st->v[found].match != NONE) {
+				read_error(d->in_name, u->line,
+					   "the same user twice in the incoming feed");
+				continue;
+			}
+			u->match = found;
+			u->matched_on = "source_id";
+			st->v[found].match = i;
+		}
+	}
+	/* secondary identifiers, for those not found by their source id */
+	uint32_t *claims = xcalloc(st->n + 1, sizeof *claims);
+	for (uint32_t i = 0; i < in->n; i++) {
+		struct item *u = &in->v[i];
+		if (u->match != NONE || u->conflict)
+			continue;
+		for (int m = 0; m < d->nmatch && u->match == NONE && !u->conflict;
+		     m++) {
+			if (!u->mk[m])
+				continue;
+			uint32_t found = NONE, count = 0;
+			INDEX_EACH(&d->by_key[m], u->mk[m], n) {
+				uint32_t j = d->by_key[m].nodes[n].item;
+				if (st->v[j].match != NONE && st->v[j].match != i)
+					continue; /* taken by its own source id */
+				if (j != found)
+					count++;
+				found = j;
+			}
+			if (count > 1) {
+				INDEX_EACH(&d->by_key[m], u->mk[m], n)
+					st->v[d->by_key[m].nodes[n].item].protect = true;
+				conflict_on(d, u, d->match[m]);
+			} else if (count == 1) {
+				u->match = found;
+				u->matched_on = d->match[m];
+				claims[found]++;
+			}
+		}
+	}
+	for (uint32_t i = 0; i < in->n; i++) {
+		struct item *u = &in->v[i];
+		if (u->match == NONE || strcmp(u->matched_on, "source_id") == 0)
+			continue;
+		if (claims[u->match] > 1) {
+			st->v[u->match].protect = true;
+			u->conflict = true;
+			d->conflicts++;
+		} else {
+			st->v[u->match].match = i;
+		}
+	}
+	free(claims);
+}
+
+static void match_enrollments(diff *d);
+
+/* How a plan names an incoming record's reference to a record of entity e
+ * from the same source: the matched store id, or SOURCE:SOURCE_ID. */
+static const char *translate(diff *d, int e, const char *source,
+			     const char *sid)
+{
+	const char *k = source_key(d, source, sid);
+	uint32_t n = index_first(&d->by_source[1][e], k);
+	if (n != NONE)
+		return d->in[e].v[d->by_source[1][e].nodes[n].item].key;
+	n = index_first(&d->by_source[0][e], k);
+	if (n != NONE)
+		return d->state[e].v[d->by_source[0][e].nodes[n].item].id;
+	return ref_form(d, source, sid);
+}
+
+static void assign_keys(diff *d, int e)
+{
+	for (uint32_t i = 0; i < d->in[e].n; i++) {
+		struct item *it = &d->in[e].v[i];
+		it->key = it->match != NONE ? d->state[e].v[it->match].id
+					    : ref_form(d, it->source, it->source_id);
+	}
+}
+
+static void translate_refs(diff *d)
+{
+	for (uint32_t i = 0; i < d->in[EC].n; i++) {
+		struct item *c = &d->in[EC].v[i];
+		if (c->school)
+			c->school = translate(d, ES, c->source, c->school);
+	}
+	for (uint32_t i = 0; i < d->in[EU].n; i++) {
+		struct item *u = &d->in[EU].v[i];
+		for (size_t k = 0; k < u->nschools; k++)
+			u->schools[k] = translate(d, ES, u->source, u->schools[k]);
+	}
+	for (uint32_t i = 0; i < d->in[EE].n; i++) {
+		struct item *en = &d->in[EE].v[i];
+		en->section = translate(d, EC, en->source, en->section);
+		en->user = translate(d, EU, en->source, en->user);
+	}
+}
+
+static void match_enrollments(diff *d)
+{
+	for (uint32_t i = 0; i < d->in[EE].n; i++) {
+		struct item *en = &d->in[EE].v[i];
+		char *k = arena_alloc(d->keep, strlen(en->section) + strlen(en->user) + 2);
+		sprintf(k, "%s|%s", en->section, en->user);
+		en->key = k;
+		uint32_t n = index_first(&d->enr_state, k);
+		if (n == NONE)
+			continue;
+		struct item *st = &d->state[EE].v[d->enr_state.nodes[n].item];
+		if (st->match != NONE)
+			continue; /* the same membership twice: once is enough */
+		en->match = d->enr_state.nodes[n].item;
+		st->match = i;
+	}
+}
+
+/* ---- scope: paused schools and --school -------------------------------- */
+
+static const struct item *state_of(diff *d, int e, const char *id);
+
+static bool is_paused(diff *d, const char *school)
+{
+	const struct item *s = state_of(d, ES, school);
+	return s && s->paused;
+}
+
+static const struct item *state_of(diff *d, int e, const char *id)
+{
+	for (uint32_t n = id ? index_first(&d->by_id, id) : NONE; n != NONE;
+	     n = index_next(&d->by_id, id, d->by_id.nodes[n].next)) {
+		uint32_t j = d->by_id.nodes[n].item;
+		if (j < d->state[e].n && strcmp(d->state[e].v[j].id, id) == 0)
+			return &d->state[e].v[j];
+	}
+	return NULL;
+}
+
+/* The school a section belongs to, for a reference written either way. */
+static const char *school_of_section(diff *d, const char *section)
+{
+	const struct item *st = state_of(d, EC, section);
+	if (st)
+		return st->school;
+	for (uint32_t i = 0; i < d->in[EC].n; i++)
+		if (strcmp(d->in[EC].v[i].key, section) == 0)
+			return d->in[EC].v[i].school;
+	return NULL;
+}
+
+/* Whether some school of the record is paused (*why gets it), and whether
+ * it is in --school's scope. */
+static bool touches(diff *d, const struct item *it, int e, const char *school)
+{
+	const char *one = NULL;
+	if (e == ES)
+		one = it->key ? it->key : it->id;
+	else if (e == EC)
+		one = it->school;
+	else if (e == EE)
+		one = school_of_section(d, it->section);
+	if (e != EU)
+		return one && strcmp(one, school) == 0;
+	for (size_t k = 0; k < it->nschools; k++)
+		if (strcmp(it->schools[k], school) == 0)
+			return true;
+	return false;
+}
+
+static const char *paused_school(diff *d, const struct item *it, int e)
+{
+	if (e == ES)
+		return it->paused ? it->id : NULL;
+	if (e == EC)
+		return is_paused(d, it->school) ? it->school : NULL;
+	if (e == EE) {
+		const char *s = school_of_section(d, it->section);
+		return is_paused(d, s) ? s : NULL;
+	}
+	for (size_t k = 0; k < it->nschools; k++)
+		if (is_paused(d, it->schools[k]))
+			return it->schools[k];
+	return NULL;
+}
+
+/* Whether a change may touch this pair of records at all. */
+static bool in_scope(diff *d, int e, const struct item *in,
+		     const struct item *st)
+{
+	for (int side = 0; side < 2; side++) {
+		const struct item *it = side ? st : in;
+		if (it && paused_school(d, it, e))
+			return false;
+	}
+	if (!d->o.school || e == ET)
+		return true;
+	return (in && touches(d, in, e, d->o.school)) ||
+	       (st && touches(d, st, e, d->o.school));
+}
+
+static void report_paused(diff *d)
+{
+	for (uint32_t i = 0; i < d->state[ES].n; i++) {
+		const struct item *s = &d->state[ES].v[i];
+		if (!s->paused)
+			continue;
+		if (d->o.school && strcmp(d->o.school, s->id) != 0)
+			continue;
+		rp_warnx("school %s: import paused; no operations planned for it",
+			 s->id);
+	}
+}
+
+/* ---- the plan ---------------------------------------------------------- */
+
+struct school_counts {
+	const char *school;
+	long n[7];
+};
+
+struct out {
+	diff *d;
+	nd_writer *spool;
+	plan_hash hash;
+	struct school_counts *schools;
+	size_t nschools, cap;
+	long ops;
+};
+
+static void count(struct out *o, int c, const struct item *u)
+{
+	o->d->counts[c]++;
+	if (!u)
+		return;
+	for (size_t k = 0; k < (u->nschools ? u->nschools : 1); k++) {
+		const char *school = u->nschools ? u->schools[k] : "-";
+		size_t i = 0;
+		while (i < o->nschools && strcmp(o->schools[i].school, school) != 0)
+			i++;
+		if (i == o->nschools) {
+			if (o->nschools == o->cap) {
+				o->cap = o->cap ? o->cap * 2 : 16;
+				o->schools = xrealloc(o->schools,
+						      o->cap * sizeof *o->schools);
+			}
+			memset(&o->schools[i], 0, sizeof o->schools[i]);
+			o->schools[i].school = school;
+			o->nschools++;
+		}
+		o->schools[i].n[c]++;
+	}
+}
+
+static void op_begin(struct out *o, const char *op, int e, const char *id)
+{
+	nd_writer *w = o->d->mem;
+	nd_mem_reset(w);
+	nd_begin(w);
+	nd_str(w, "type", "op");
+	nd_str(w, "op", op);
+	nd_str(w, "entity", ents[e]->type);
+	nd_str(w, "id", id);
+}
+
+static void op_end(struct out *o)
+{
+	size_t len;
+	nd_end(o->d->mem);
+	const char *text = nd_current(o->d->mem, &len);
+	plan_hash_op(&o->hash, text, len - 1);
+	nd_raw(o->spool, text, len);
+	o->ops++;
+}
+
+/* Parses a kept record; strings stay in the returned cJSON tree. */
+static cJSON *parse_item(diff *d, const struct item *it, int e, rec *r)
+{
+	cJSON *j = cJSON_ParseWithLength(it->text, it->len);
+	rec_init(r, ents[e], d->scratch);
+	rec_from_json(r, j);
+	return j;
+}
+
+/* An incoming record as a plan writes it: references translated. */
+static cJSON *incoming_rec(diff *d, const struct item *it, int e, rec *r)
+{
+	cJSON *j = parse_item(d, it, e, r);
+	if (e == EU) {
+		rec_clear(r, U_SCHOOL_IDS);
+		rec_list_add(r, U_SCHOOL_IDS, NULL);
+		for (size_t k = 0; k < it->nschools; k++)
+			rec_list_add(r, U_SCHOOL_IDS, it->schools[k]);
+		rec_list_sort_unique(r, U_SCHOOL_IDS);
+	} else if (e == EC) {
+		rec_set(r, C_SCHOOL_ID, it->school);
+		struct rec_val old = r->v[C_TERM_IDS];
+		rec_clear(r, C_TERM_IDS);
+		rec_list_add(r, C_TERM_IDS, NULL);
+		for (size_t k = 0; k < old.n; k++)
+			rec_list_add(r, C_TERM_IDS,
+				     translate(d, ET, it->source, old.items[k]));
+		rec_list_sort_unique(r, C_TERM_IDS);
+	} else if (e == EE) {
+		rec_set(r, E_SECTION_ID, it->section);
+		rec_set(r, E_USER_ID, it->user);
+	}
+	return j;
+}
+
+static bool compared(const struct rec_entity *e, int f)
+{
+	return !(e->fields[f].flags & (RF_STATE | RF_NODIFF | RF_ID));
+}
+
+/* The ids a link or update must add: incoming pairs the stored user lacks
+ * or holds with another value. Stored identifiers are never removed. */
+static bool ids_to_add(const rec *st, const rec *in, rec *add)
+{
+	const struct rec_val *v = &in->v[U_IDS];
+	bool any = false;
+	for (size_t i = 0; i < v->n; i++) {
+		const char *had = rec_map_get(st, U_IDS, v->items[2 * i]);
+		if (!had || strcmp(had, v->items[2 * i + 1]) != 0) {
+			rec_map_put(add, U_IDS, v->items[2 * i], v->items[2 * i + 1]);
+			any = true;
+		}
+	}
+	return any;
+}
+
+/* An update with only the changed fields and what they were. */
+static void emit_update(struct out *o, int e, const struct item *st_it,
+			rec *st, rec *in, bool ids_done, const struct item *u)
+{
+	int changed[REC_MAX_FIELDS], n = 0;
+	rec merged;
+	rec_init(&merged, ents[e], o->d->scratch);
+	for (int f = 0; f < ents[e]->nfields; f++) {
+		if (!compared(ents[e], f))
+			continue;
+		if (ents[e]->fields[f].kind == K_LIST) {
+			rec_list_sort_unique(st, f);
+			rec_list_sort_unique(in, f);
+		}
+		if (ents[e]->fields[f].kind == K_MAP) {
+			if (ids_done)
+				continue;
+			rec add;
+			rec_init(&add, ents[e], o->d->scratch);
+			if (!ids_to_add(st, in, &add))
+				continue;
+			merged.v[f] = st->v[f];
+			merged.v[f].items = NULL;
+			merged.v[f].n = merged.v[f].cap = 0;
+			for (size_t i = 0; i < st->v[f].n; i++)
+				rec_map_put(&merged, f, st->v[f].items[2 * i],
+					    st->v[f].items[2 * i + 1]);
+			for (size_t i = 0; i < add.v[f].n; i++)
+				rec_map_put(&merged, f, add.v[f].items[2 * i],
+					    add.v[f].items[2 * i + 1]);
+			rec_map_sort(&merged, f);
+			changed[n++] = f;
+			continue;
+		}
+		if (!rec_field_equal(st, in, f)) {
+			merged.v[f] = in->v[f];
+			changed[n++] = f;
+		}
+	}
+	if (n == 0)
+		return;
+	nd_writer *w = o->d->mem;
+	op_begin(o, "update", e, st_it->id);
+	nd_obj(w, "set");
+	for (int i = 0; i < n; i++)
+		rec_write_field(w, &merged, changed[i]);
+	nd_close(w);
+	nd_obj(w, "was");
+	for (int i = 0; i < n; i++)
+		rec_write_field(w, st, changed[i]);
+	nd_close(w);
+	op_end(o);
+	count(o, C_UPDATE, u);
+}
+
+static void emit_create(struct out *o, int e, const struct item *it)
+{
+	rec in;
+	arena_reset(o->d->scratch);
+	cJSON *j = incoming_rec(o->d, it, e, &in);
+	rec_clear(&in, rec_field_index(ents[e], "status"));
+	op_begin(o, "create", e, NULL);
+	nd_obj(o->d->mem, "data");
+	rec_write_members(o->d->mem, &in, RF_STATE);
+	nd_close(o->d->mem);
+	op_end(o);
+	count(o, C_CREATE, e == EU ? it : NULL);
+	cJSON_Delete(j);
+}
+
+static void emit_removal(struct out *o, int e, const struct item *st,
+			 const char *reason)
+{
+	op_begin(o, e == EU ? "soft_delete" : "delete", e, st->id);
+	nd_str(o->d->mem, "reason", reason);
+	op_end(o);
+	count(o, e == EU ? C_SOFT_DELETE : C_DELETE, e == EU ? st : NULL);
+}
+
+/* Creates, updates, links and restores of one entity, in incoming order. */
+static void emit_changes(struct out *o, int e)
+{
+	diff *d = o->d;
+	for (uint32_t i = 0; i < d->in[e].n; i++) {
+		const struct item *it = &d->in[e].v[i];
+		const struct item *st = it->match != NONE ? &d->state[e].v[it->match]
+							  : NULL;
+		if (it->conflict || it->tobedeleted || !in_scope(d, e, it, st))
+			continue;
+		if (!st) {
+			emit_create(o, e, it);
+			continue;
+		}
+		if (st->hands_off)
+			continue;
+		arena_reset(d->scratch);
+		rec srec, irec;
+		cJSON *js = parse_item(d, st, e, &srec);
+		cJSON *ji = incoming_rec(d, it, e, &irec);
+		bool linked = false;
+		if (e == EU && strcmp(it->matched_on, "source_id") != 0) {
+			rec add;
+			rec_init(&add, &REC_USER, d->scratch);
+			ids_to_add(&srec, &irec, &add);
+			op_begin(o, "link", e, st->id);
+			rec_write_field(d->mem, &add, U_IDS);
+			nd_str(d->mem, "matched_on", it->matched_on);
+			op_end(o);
+			count(o, C_LINK, it);
+			linked = true;
+		}
+		if (e == EU && st->deleted) {
+			op_begin(o, "restore", e, st->id);
+			op_end(o);
+			count(o, C_RESTORE, it);
+		}
+		emit_update(o, e, st, &srec, &irec, linked, it);
+		cJSON_Delete(js);
+		cJSON_Delete(ji);
+	}
+}
+
+/* Whether the feed is a full one for entity e: absent records are gone. */
+static bool full_feed(diff *d, int e)
+{
+	return d->mode_known[e] ? d->bulk[e] : d->in[e].n > 0;
+}
+
+static bool from_feed_source(diff *d, const struct item *st, int e)
+{
+	const char *src = d->in_source;
+	if (!src && d->in[e].n)
+		src = d->in[e].v[0].source;
+	if (!src)
+		return false;
+	if (st->source && strcmp(st->source, src) == 0)
+		return true;
+	if (e != EU)
+		return false;
+	/* a user linked to the feed's source holds an identifier of it */
+	arena_reset(d->scratch);
+	rec r;
+	cJSON *j = parse_item(d, st, e, &r);
+	bool linked = rec_map_get(&r, U_IDS, src) != NULL;
+	cJSON_Delete(j);
+	return linked;
+}
+
+/* Records the feed no longer holds (full feeds) or marks tobedeleted. */
+static void emit_removals(struct out *o, int e)
+{
+	diff *d = o->d;
+	for (uint32_t i = 0; i < d->in[e].n; i++) {
+		const struct item *it = &d->in[e].v[i];
+		const struct item *st = it->match != NONE ? &d->state[e].v[it->match]
+							  : NULL;
+		if (it->tobedeleted && st && !st->deleted && !st->hands_off &&
+		    in_scope(d, e, it, st))
+			emit_removal(o, e, st, "tobedeleted");
+	}
+	if (!full_feed(d, e) || (d->o.school && e == ET))
+		return;
+	for (uint32_t i = 0; i < d->state[e].n; i++) {
+		const struct item *st = &d->state[e].v[i];
+		if (st->match != NONE || st->deleted || st->hands_off ||
+		    st->protect || !in_scope(d, e, NULL, st) ||
+		    !from_feed_source(d, st, e))
+			continue;
+		emit_removal(o, e, st, "absent_from_source");
+	}
+}
+
+static void emit_conflicts(struct out *o, nd_writer *w)
+{
+	diff *d = o->d;
+	for (uint32_t i = 0; i < d->in[EU].n; i++) {
+		const struct item *u = &d->in[EU].v[i];
+		if (!u->conflict)
+			continue;
+		nd_begin(w);
+		nd_str(w, "type", "conflict");
+		nd_str(w, "entity", "user");
+		nd_str(w, "source", u->source);
+		nd_str(w, "source_id", u->source_id);
+		nd_arr(w, "candidates");
+		const char *on = u->matched_on ? u->matched_on : "source_id";
+		int m = 0;
+		while (m < d->nmatch && strcmp(d->match[m], on) != 0)
+			m++;
+		struct index *ix = m < d->nmatch ? &d->by_key[m] : &d->by_source[0][EU];
+		const char *key = m < d->nmatch ? u->mk[m]
+						: source_key(d, u->source, u->source_id);
+		if (u->match != NONE) /* two incoming users, one stored */
+			nd_str(w, NULL, d->state[EU].v[u->match].id);
+		else
+			INDEX_EACH(ix, key, n)
+				nd_str(w, NULL, d->state[EU].v[ix->nodes[n].item].id);
+		nd_close(w);
+		nd_str(w, "matched_on", on);
+		nd_end(w);
+	}
+}
+
+static int copy_spool(FILE *spool, nd_writer *w)
+{
+	char buf[65536];
+	size_t n;
+	rewind(spool);
+	while ((n = fread(buf, 1, sizeof buf, spool)) > 0)
+		nd_raw(w, buf, n);
+	return ferror(spool) ? -1 : 0;
+}
+
+int diff_write_plan(diff *d, nd_writer *w)
+{
+	for (int e = 0; e < EN; e++)
+		if (e != EU && e != EE)
+			match_by_source(d, e);
+	match_users(d);
+	assign_keys(d, ES);
+	assign_keys(d, ET);
+	assign_keys(d, EC);
+	assign_keys(d, EU);
+	translate_refs(d);
+	match_enrollments(d);
+	report_paused(d);
+
+	FILE *spool = tmpfile();
+	if (!spool)
+		return rp_warn("temporary file"), -1;
+	struct out o = {.d = d, .spool = nd_writer_new(fileno(spool))};
+	plan_hash_init(&o.hash, d->base_version);
+	emit_changes(&o, ES);
+	emit_changes(&o, ET);
+	emit_changes(&o, EC);
+	emit_changes(&o, EU);
+	emit_changes(&o, EE);
+	emit_removals(&o, EE);
+	emit_removals(&o, EC);
+	emit_removals(&o, ET);
+	emit_removals(&o, EU);
+	int rc = nd_flush(o.spool);
+
+	char plan_id[65], now[21];
+	plan_hash_hex(&o.hash, plan_id);
+	rp_now_utc(now);
+	nd_begin(w);
+	nd_str(w, "type", "plan");
+	nd_str(w, "plan_id", plan_id);
+	nd_int(w, "base_version", d->base_version);
+	nd_str(w, "producer", "diff-roster");
+	nd_str(w, "created", now);
+	nd_obj(w, "counts");
+	for (int c = 0; c < C_CONFLICT; c++)
+		nd_int(w, op_names[c], d->counts[c]);
+	nd_int(w, "conflict", d->conflicts);
+	nd_obj(w, "schools");
+	for (size_t i = 0; i < o.nschools; i++) {
+		nd_obj(w, o.schools[i].school);
+		for (int c = 0; c < C_CONFLICT; c++)
+			if (o.schools[i].n[c])
+				nd_int(w, op_names[c], o.schools[i].n[c]);
+		nd_close(w);
+	}
+	nd_close(w);
+	nd_close(w);
+	nd_end(w);
+	if (rc == 0)
+		rc = copy_spool(spool, w);
+	emit_conflicts(&o, w);
+	nd_writer_close(o.spool);
+	fclose(spool);
+	free(o.schools);
+	return rc;
+}

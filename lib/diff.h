@@ -1,0 +1,35 @@
+#ifndef RP_DIFF_H
+#define RP_DIFF_H
+
+#include "ndjson.h"
+
+/*
+ * diff-roster: what must change in the store (state records, from
+ * snapshot) so that it holds the incoming roster (canonical records).
+ *
+ * Records are matched by source and source id; users then by the
+ * identifiers of --match in order (sis_id, email, ids.google, any canonical
+ * field). A reference in a plan is a store id, or SOURCE:SOURCE_ID for a
+ * record the same plan creates (apply resolves it).
+ */
+typedef struct diff diff;
+
+struct diff_opts {
+	const char *match;  /* "sis_id,email" */
+	const char *school; /* only this school's records (a store id) */
+};
+
+diff *diff_new(const struct diff_opts *o);
+void diff_free(diff *d);
+
+/* Reads the state (snapshot output; empty = an empty store). Returns 0 or
+ * -1 (reported). */
+int diff_read_state(diff *d, nd_reader *r);
+/* Reads incoming canonical records and feed headers. */
+int diff_read_incoming(diff *d, nd_reader *r);
+
+/* Matches and writes the plan: header, operations, conflicts. Returns 0,
+ * or -1 on an I/O failure. */
+int diff_write_plan(diff *d, nd_writer *w);
+
+#endif
