@@ -93,7 +93,9 @@ int main(int argc, char **argv)
 	if (undo && argc)
 		rp_usage_error(usage, "--undo takes no plan files");
 
-	store *s = store_open(db, !o.dry_run || access(db, F_OK) == 0);
+	/* a dry run must not create the store: it runs on an empty one */
+	bool missing = access(db, F_OK) != 0;
+	store *s = store_open(o.dry_run && missing ? ":memory:" : db, true);
 	if (!s)
 		return RP_EXIT_IO;
 	int rc = RP_EXIT_OK;

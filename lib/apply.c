@@ -1,6 +1,7 @@
 #include "apply.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -524,10 +525,28 @@ static int check_fn(struct run *r, const struct op *op, long n,
 	return 0;
 }
 
+/*
+ * Test hook for the crash-safety tests: RP_CRASH_AFTER_OPS=N kills the
+ * process with SIGKILL (no cleanup, as kill -9 does) after N operations of
+ * the transaction, at a point fixed in advance rather than by timing.
+ */
+static void crash_point(long done)
+{
+	static long after = -2;
+	if (after == -2) {
+		const char *v = getenv("RP_CRASH_AFTER_OPS");
+		after = v && *v ? atol(v) : -1;
+	}
+	if (after >= 0 && done >= after)
+		raise(SIGKILL);
+}
+
 static int execute_fn(struct run *r, const struct op *op, long n,
 		      const char *plan_id)
 {
-	return execute_op(r, plan_id, n, op);
+	int rc = execute_op(r, plan_id, n, op);
+	crash_point(n + 1);
+	return rc;
 }
 
 /* Reads the spooled operations back, calling fn on each. */

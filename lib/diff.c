@@ -932,6 +932,12 @@ static void emit_removals(struct out *o, int e)
 	}
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 static void emit_conflicts(struct out *o, nd_writer *w)
 {
 	diff *d = o->d;
@@ -952,11 +958,21 @@ static void emit_conflicts(struct out *o, nd_writer *w)
 		struct index *ix = m < d->nmatch ? &d->by_key[m] : &d->by_source[0][EU];
 		const char *key = m < d->nmatch ? u->mk[m]
 						: source_key(d, u->source, u->source_id);
-		if (u->match != NONE) /* two incoming users, one stored */
+		if (u->match != NONE) { /* two incoming users, one stored */
 			nd_str(w, NULL, d->state[EU].v[u->match].id);
-		else
-			INDEX_EACH(ix, key, n)
-				nd_str(w, NULL, d->state[EU].v[ix->nodes[n].item].id);
+		} else { /* in state order */
+			uint32_t *cand = NULL;
+			size_t nc = 0;
+			INDEX_EACH(ix, key, n) {
+				cand = xrealloc(cand, (nc + 1) * sizeof *cand);
+				cand[nc++] = ix->nodes[n].item;
+			}
+			qsort(cand, nc, sizeof *cand, cmp_u32);
+			for (size_t c = 0; c < nc; c++)
+				if (c == 0 || cand[c] != cand[c - 1])
+					nd_str(w, NULL, d->state[EU].v[cand[c]].id);
+			free(cand);
+		}
 		nd_close(w);
 		nd_str(w, "matched_on", on);
 		nd_end(w);

@@ -36,3 +36,33 @@ vg() {
 		[ "$status" -ne 99 ] || fail "valgrind errors on $f: $output"
 	done
 }
+
+@test "valgrind: apply, snapshot, diff-roster and undo over year 1 and year 2" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	extract-oneroster "$TD/district/y1-v1p1" | normalize > "$BATS_TEST_TMPDIR/y1"
+	extract-oneroster "$TD/district/y2-v1p1" | normalize > "$BATS_TEST_TMPDIR/y2"
+	run vg diff-roster --state /dev/null "$BATS_TEST_TMPDIR/y1"
+	assert_success
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/p1"
+	run vg apply --db "$db" "$BATS_TEST_TMPDIR/p1"
+	assert_success
+	run vg snapshot --db "$db"
+	assert_success
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/state"
+	run vg diff-roster --state "$BATS_TEST_TMPDIR/state" "$BATS_TEST_TMPDIR/y2"
+	assert_success
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/p2"
+	run vg apply --db "$db" --force "$BATS_TEST_TMPDIR/p2"
+	assert_success
+	run vg apply --db "$db" "$BATS_TEST_TMPDIR/p2"
+	assert_success
+	plan=$(sed -n '1s/.*"plan_id":"\([0-9a-f]*\)".*/\1/p' "$BATS_TEST_TMPDIR/p2")
+	run vg apply --db "$db" --undo "$plan"
+	assert_success
+	run vg diff-roster --state "$TD/sync/two-same-email.state.ndjson" "$TD/sync/two-same-email.in.ndjson"
+	assert_success
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state2"
+	diff-roster --state "$BATS_TEST_TMPDIR/state2" "$BATS_TEST_TMPDIR/y2" > "$BATS_TEST_TMPDIR/p3"
+	run vg apply --db "$db" --max-delete-ratio 0.01 "$BATS_TEST_TMPDIR/p3"
+	assert_equal "$status" 3
+}

@@ -27,3 +27,17 @@ variant() {
 	fi
 	printf '%s\n' "$dst"
 }
+
+# Assertions on standard error, after `run --separate-stderr`.
+assert_stderr_line() {
+	local l
+	for l in "${stderr_lines[@]}"; do
+		[ "$l" = "$1" ] && return 0
+	done
+	fail "stderr has no line: $1
+stderr: $stderr"
+}
+assert_stderr_partial() {
+	[[ "$stderr" == *"$1"* ]] || fail "stderr does not contain: $1
+stderr: $stderr"
+}

@@ -1,0 +1,332 @@
+#!/usr/bin/env bats
+# The store and the sync: snapshot, diff-roster, apply, oneroster-sync.
+
+setup() { load test_helper/common; }
+
+Y1="$BATS_TEST_DIRNAME/../testdata/district/y1-v1p1"
+Y2="$BATS_TEST_DIRNAME/../testdata/district/y2-v1p1"
+
+sync() { oneroster-sync --quiet "$@"; }
+# The snapshot without its header line (version and time).
+records() { snapshot --db "$1" | tail -n +2; }
+canonical() { extract-oneroster "$1" | normalize; }
+
+@test "--help and --version of snapshot, diff-roster, apply, oneroster-sync" {
+	for p in snapshot diff-roster apply oneroster-sync; do
+		run "$p" --help
+		assert_success
+		assert_line --index 0 --partial "usage: $p "
+		run "$p" --version
+		assert_output "$p 0.1.0"
+	done
+}
+
+@test "usage errors exit 2: no --db, no --state, bad ratio" {
+	run -2 --separate-stderr snapshot
+	assert_equal "${stderr_lines[0]}" "snapshot: --db is required"
+	run -2 --separate-stderr diff-roster
+	assert_equal "${stderr_lines[0]}" "diff-roster: --state is required (/dev/null for an empty store)"
+	run -2 --separate-stderr apply --db x.db --max-delete-ratio 2
+	assert_equal "${stderr_lines[0]}" "apply: --max-delete-ratio: a number from 0 to 1, not 2"
+	run -2 --separate-stderr diff-roster --state /dev/null --match shoe_size
+	assert_equal "${stderr_lines[0]}" "diff-roster: --match: \"shoe_size\" is not a user field or ids.TYPE"
+}
+
+@test "snapshot of a store that does not exist is an I/O error (exit 4)" {
+	run -4 --separate-stderr snapshot --db "$BATS_TEST_TMPDIR/none.db"
+	assert_equal "$stderr" "snapshot: $BATS_TEST_TMPDIR/none.db: no such store"
+}
+
+@test "an empty state is an empty store at version 0: everything is created" {
+	run --separate-stderr bash -c 'extract-oneroster "$1" | normalize | diff-roster --state /dev/null' _ "$Y1"
+	assert_success
+	assert_line --index 0 --partial '"base_version":0,"producer":"diff-roster","created":"2026-08-01T12:00:00Z","counts":{"create":65,"update":0,"link":0,"restore":0,"soft_delete":0,"delete":0,"conflict":0,'
+	assert_equal "${#lines[@]}" 66
+}
+
+@test "golden: year 1 into an empty store, the snapshot" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	run sync --db "$db" "$Y1"
+	assert_success
+	run snapshot --db "$db"
+	assert_success
+	assert_output "$(cat "$TD/sync/y1.snapshot.ndjson")"
+}
+
+@test "syncing the same feed twice: the second plan has no operations" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	run bash -c 'extract-oneroster "$1" | normalize | diff-roster --state "$2"' _ "$Y1" "$BATS_TEST_TMPDIR/state"
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial '"base_version":1,'
+	assert_output --partial '"counts":{"create":0,"update":0,"link":0,"restore":0,"soft_delete":0,"delete":0,"conflict":0,"schools":{}}'
+	run --separate-stderr sync --db "$db" "$Y1"
+	assert_success
+	assert_stderr_partial "has no operations; nothing to do"
+	run --separate-stderr snapshot --db "$db"
+	assert_line --index 0 --partial '"version":1,'
+}
+
+@test "golden: the year-2 plan: updates, creates, the renumbered student linked by sis_id, soft-deletes" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	run bash -c 'extract-oneroster "$1" | normalize | diff-roster --state "$2"' _ "$Y2" "$BATS_TEST_TMPDIR/state"
+	assert_success
+	assert_output "$(cat "$TD/sync/y2.plan.ndjson")"
+	assert_line '{"type":"op","op":"link","entity":"user","id":"u11","ids":{"oneroster":"stu-1011-b"},"matched_on":"sis_id"}'
+	refute_line --partial '"source_id":"stu-1011-b","role"'
+}
+
+@test "year 2 is refused by the delete guard (exit 3, nothing changed), then applied with a higher ratio" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	before=$(records "$db")
+	run -3 --separate-stderr sync --db "$db" "$Y2"
+	assert_equal "${stderr_lines[0]}" "apply: school s2: plan would soft-delete 5 of 12 active users (41.7%; limit 20.0%)"
+	assert_equal "${stderr_lines[-1]}" "oneroster-sync: stage apply failed (exit 3)"
+	assert_equal "$(records "$db")" "$before"
+	run sync --db "$db" --max-delete-ratio 0.5 "$Y2"
+	assert_success
+	run records "$db"
+	assert_output "$(cat "$TD/sync/y2.snapshot.ndjson")"
+}
+
+@test "an empty feed (users.csv with a header only) is refused by the guard" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	before=$(records "$db")
+	pkg=$(fixture_copy "$Y1")
+	head -n 1 "$Y1/users.csv" > "$pkg/users.csv"
+	: > "$pkg/enrollments.csv"; head -n 1 "$Y1/enrollments.csv" > "$pkg/enrollments.csv"
+	: > "$pkg/demographics.csv"; head -n 1 "$Y1/demographics.csv" > "$pkg/demographics.csv"
+	run -3 --separate-stderr sync --db "$db" "$pkg"
+	assert_stderr_line "apply: school s1: plan would soft-delete 12 of 12 active users (100.0%; limit 20.0%)"
+	assert_equal "$(records "$db")" "$before"
+}
+
+@test "a feed missing one school is refused by the guard" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	before=$(records "$db")
+	canonical "$Y1" | grep -v '"sch-200"' | diff-roster --state "$BATS_TEST_TMPDIR/state" > "$BATS_TEST_TMPDIR/plan"
+	run -3 --separate-stderr apply --db "$db" "$BATS_TEST_TMPDIR/plan"
+	assert_stderr_partial "apply: school s2: plan would soft-delete"
+	assert_equal "${stderr_lines[-1]}" "apply: plan $(head -c 100 "$BATS_TEST_TMPDIR/plan" | sed 's/.*"plan_id":"\(.\{12\}\).*/\1/') refused; nothing changed"
+	assert_equal "$(records "$db")" "$before"
+}
+
+@test "--max-delete-count refuses past N deletes in a school" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	run -3 --separate-stderr sync --db "$db" --max-delete-ratio 1 --max-delete-count 4 "$Y2"
+	assert_stderr_line "apply: school s2: plan would soft-delete 5 of 12 active users (41.7%; limit 100.0%, --max-delete-count)"
+}
+
+@test "--force passes the guard and is recorded in the journal" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	run sync --db "$db" --force "$Y2"
+	assert_success
+	run sqlite3 "$db" "SELECT producer, forced FROM journal ORDER BY seq"
+	assert_output "diff-roster|0
+diff-roster|1"
+}
+
+@test "--dry-run reports and changes nothing" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	before=$(snapshot --db "$db")
+	run --separate-stderr sync --db "$db" --dry-run --max-delete-ratio 0.5 "$Y2"
+	assert_success
+	assert_stderr_partial "dry run, nothing changed: create term 3,"
+	assert_equal "$(snapshot --db "$db")" "$before"
+}
+
+@test "a duplicate email gives a conflict, not a link; a unique sis_id links" {
+	run --separate-stderr diff-roster --state "$TD/sync/two-same-email.state.ndjson" "$TD/sync/two-same-email.in.ndjson"
+	assert_success
+	assert_line '{"type":"op","op":"link","entity":"user","id":"u3","ids":{"oneroster":"new-3"},"matched_on":"sis_id"}'
+	assert_line '{"type":"conflict","entity":"user","source":"oneroster","source_id":"new-1","candidates":["u1","u2"],"matched_on":"email"}'
+	refute_line --partial '"op":"create"'
+	refute_line --partial '"op":"soft_delete"'
+	assert_line --index 0 --partial '"conflict":1,'
+}
+
+@test "apply reports conflict lines and skips them" {
+	diff-roster --state "$TD/sync/two-same-email.state.ndjson" "$TD/sync/two-same-email.in.ndjson" > "$BATS_TEST_TMPDIR/plan"
+	run --separate-stderr apply --db "$BATS_TEST_TMPDIR/s.db" --dry-run "$BATS_TEST_TMPDIR/plan"
+	[ ! -e "$BATS_TEST_TMPDIR/s.db" ]
+	assert_stderr_partial "conflict: incoming user new-1 fits several stored records on email; skipped"
+}
+
+@test "users marked ignore_on_import or manual are never touched by an import" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	apply --db "$db" "$TD/sync/hands-off.plan.ndjson" 2>/dev/null
+	pkg=$(fixture_copy "$Y1")
+	sed -i 's/Liam,Carter/Liam,Carter-Smith/; /^stu-1003,/d' "$pkg/users.csv"
+	sed -i '/stu-1003/d' "$pkg/enrollments.csv" "$pkg/demographics.csv"
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	run --separate-stderr bash -c 'extract-oneroster "$1" | normalize | diff-roster --state "$2"' _ "$pkg" "$BATS_TEST_TMPDIR/state"
+	assert_success
+	refute_line --partial '"id":"u2"'
+	refute_line --partial '"id":"u25"'
+	assert_line '{"type":"op","op":"soft_delete","entity":"user","id":"u3","reason":"absent_from_source"}'
+}
+
+@test "a soft-deleted user who reappears is restored, with data refreshed" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	echo '{"type":"op","op":"soft_delete","entity":"user","id":"u1","reason":"by hand"}' | apply --db "$db" 2>/dev/null
+	run bash -c 'snapshot --db "$1" --entity user | grep "\"id\":\"u1\""' _ "$db"
+	assert_output --partial '"deleted_at":"2026-08-01T12:00:00Z"'
+	pkg=$(fixture_copy "$Y1")
+	sed -i 's/Ana,Reyes/Ana,Reyes-Ortiz/' "$pkg/users.csv"
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	run bash -c 'extract-oneroster "$1" | normalize | diff-roster --state "$2"' _ "$pkg" "$BATS_TEST_TMPDIR/state"
+	assert_line '{"type":"op","op":"restore","entity":"user","id":"u1"}'
+	assert_line '{"type":"op","op":"update","entity":"user","id":"u1","set":{"family_name":"Reyes-Ortiz"},"was":{"family_name":"Reyes"}}'
+	run sync --db "$db" "$pkg"
+	assert_success
+	run bash -c 'snapshot --db "$1" --entity user | grep "\"id\":\"u1\""' _ "$db"
+	refute_output --partial deleted_at
+	assert_output --partial '"family_name":"Reyes-Ortiz"'
+}
+
+@test "a paused school gets no operations, and diff-roster says so once" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	echo '{"type":"op","op":"set","entity":"school","id":"s2","set":{"import_enabled":false}}' | apply --db "$db" 2>/dev/null
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	run --separate-stderr bash -c 'extract-oneroster "$1" | normalize | diff-roster --state "$2"' _ "$Y2" "$BATS_TEST_TMPDIR/state"
+	assert_success
+	assert_equal "$stderr" "diff-roster: school s2: import paused; no operations planned for it"
+	refute_line --partial '"id":"u12"'
+	refute_line --partial '"id":"c4"'
+	refute_line --partial '"school_ids":["s2"]'
+	assert_line '{"type":"op","op":"update","entity":"user","id":"u1","set":{"grade":"01"},"was":{"grade":"KG"}}'
+}
+
+@test "a plan made from stale state is refused (exit 3), nothing changed" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	canonical "$Y2" | diff-roster --state "$BATS_TEST_TMPDIR/state" > "$BATS_TEST_TMPDIR/plan"
+	echo '{"type":"op","op":"update","entity":"user","id":"u1","set":{"middle_name":"Q"}}' | apply --db "$db" 2>/dev/null
+	before=$(records "$db")
+	run -3 --separate-stderr apply --db "$db" --force "$BATS_TEST_TMPDIR/plan"
+	assert_stderr_line "apply: $BATS_TEST_TMPDIR/plan:11: user u1 changed at version 2, after the plan's base version 1"
+	assert_equal "$(records "$db")" "$before"
+}
+
+@test "a plan already applied is skipped with a message (exit 0)" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	canonical "$Y1" | diff-roster --state /dev/null > "$BATS_TEST_TMPDIR/plan"
+	apply --db "$db" "$BATS_TEST_TMPDIR/plan" 2>/dev/null
+	run --separate-stderr apply --db "$db" "$BATS_TEST_TMPDIR/plan"
+	assert_success
+	assert_equal "$stderr" "apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/plan") was applied already; skipped"
+}
+
+@test "a plan edited after it was made is refused (exit 1)" {
+	canonical "$Y1" | diff-roster --state /dev/null | sed 's/Birchwood Elementary/Birchwood Academy/' > "$BATS_TEST_TMPDIR/plan"
+	run -1 --separate-stderr apply --db "$BATS_TEST_TMPDIR/s.db" "$BATS_TEST_TMPDIR/plan"
+	assert_stderr_partial "plan_id does not match its operations (edited after it was made?); nothing changed"
+}
+
+@test "bad plan lines are located errors (exit 1)" {
+	printf '%s\n' '{"type":"op","op":"explode","entity":"user","id":"u1"}' '{"type":"op","op":"update","entity":"user","id":"s1","set":{}}' > "$BATS_TEST_TMPDIR/plan"
+	run -1 --separate-stderr apply --db "$BATS_TEST_TMPDIR/s.db" "$BATS_TEST_TMPDIR/plan"
+	assert_stderr_line "apply: $BATS_TEST_TMPDIR/plan:1: op: unknown operation \"explode\""
+	assert_stderr_line "apply: $BATS_TEST_TMPDIR/plan:2: id: not a user id: \"s1\""
+}
+
+@test "undo restores the store exactly (snapshot records byte for byte)" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	before=$(records "$db")
+	sync --db "$db" --force "$Y2"
+	plan=$(sqlite3 "$db" "SELECT plan_id FROM journal ORDER BY seq DESC LIMIT 1")
+	run --separate-stderr apply --db "$db" --undo "${plan:0:12}"
+	assert_success
+	[[ "$stderr" =~ ^apply:\ plan\ ${plan:0:12}\ undone:\ [0-9]+\ records\ put\ back,\ store\ version\ 3$ ]]
+	assert_equal "$(records "$db")" "$before"
+	run --separate-stderr apply --db "$db" --undo "${plan:0:12}"
+	assert_success
+	assert_equal "$stderr" "apply: plan ${plan:0:12} was undone already; nothing to do"
+}
+
+@test "undo is refused when a later plan changed the same records" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	first=$(sqlite3 "$db" "SELECT plan_id FROM journal")
+	echo '{"type":"op","op":"update","entity":"user","id":"u1","set":{"middle_name":"Q"}}' | apply --db "$db" 2>/dev/null
+	later=$(sqlite3 "$db" "SELECT plan_id FROM journal ORDER BY seq DESC LIMIT 1")
+	run -3 --separate-stderr apply --db "$db" --undo "$first"
+	assert_equal "$stderr" "apply: undo of plan ${first:0:12} refused: later plan ${later:0:12} changed the same records (undo that one first); nothing changed"
+}
+
+@test "kill -9 in the middle of a 100k-operation plan leaves the store as before" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	before=$(records "$db")
+	awk 'BEGIN { for (i = 1; i <= 100000; i++)
+		printf "{\"type\":\"op\",\"op\":\"create\",\"entity\":\"user\",\"data\":{\"source\":\"bulk\",\"source_id\":\"b%d\",\"role\":\"student\",\"school_ids\":[\"s1\"],\"given_name\":\"G\",\"family_name\":\"F%d\",\"ids\":{\"bulk\":\"b%d\"}}}\n", i, i, i }' > "$BATS_TEST_TMPDIR/plan"
+	for point in 1 50000 99999; do
+		run env RP_CRASH_AFTER_OPS=$point apply --db "$db" --quiet "$BATS_TEST_TMPDIR/plan"
+		assert_equal "$status" 137
+		assert_equal "$(records "$db")" "$before"
+		assert_equal "$(sqlite3 "$db" 'PRAGMA integrity_check')" "ok"
+	done
+	run apply --db "$db" --quiet "$BATS_TEST_TMPDIR/plan"
+	assert_success
+	assert_equal "$(sqlite3 "$db" 'SELECT count(*) FROM users')" 100024
+}
+
+@test "snapshot --entity and --school select records" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	sync --db "$db" "$Y1"
+	run snapshot --db "$db" --entity school
+	assert_equal "${#lines[@]}" 3
+	assert_line '{"type":"school","id":"s1","source":"oneroster","source_id":"sch-100","name":"Birchwood Elementary","school_number":"0100","import_enabled":true,"automation_enabled":true}'
+	run snapshot --db "$db" --school s2 --entity user,section
+	assert_line --index 0 --partial '"school":"s2"'
+	refute_line --partial '"school_ids":["s1"]'
+	assert_line --partial '"id":"u18","source":"oneroster","source_id":"tch-2002"'
+	assert_line --partial '"type":"section","id":"c4"'
+}
+
+@test "oneroster-sync names the stage that failed and applies nothing" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	pkg=$(variant missing-column)
+	run -1 --separate-stderr sync --db "$db" "$pkg"
+	assert_equal "${stderr_lines[-1]}" "oneroster-sync: stage extract failed (exit 1); nothing applied"
+	[ ! -e "$db" ]
+	pkg=$(variant bad-values)
+	run -1 --separate-stderr sync --db "$db" "$pkg"
+	assert_equal "${stderr_lines[-1]}" "oneroster-sync: stage normalize failed (exit 1); nothing applied"
+}
+
+@test "oneroster-sync --keep keeps the intermediate files in a 0700 folder" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	run sync --db "$db" --keep "$BATS_TEST_TMPDIR/work" "$Y1"
+	assert_success
+	run ls "$BATS_TEST_TMPDIR/work"
+	assert_output "canonical.ndjson
+plan.ndjson
+raw.ndjson
+state.ndjson"
+	assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/work")" 700
+	assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/work/plan.ndjson")" 600
+}
+
+@test "oneroster-sync usage errors exit 2" {
+	run -2 --separate-stderr oneroster-sync "$Y1"
+	assert_equal "${stderr_lines[0]}" "oneroster-sync: --db is required"
+	run -2 --separate-stderr oneroster-sync --db x.db --bogus "$Y1"
+	assert_equal "${stderr_lines[0]}" "oneroster-sync: unknown option --bogus"
+}
