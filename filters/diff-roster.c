@@ -86,10 +86,7 @@ int main(int argc, char **argv)
 		nd_writer *w = nd_writer_new(STDOUT_FILENO);
 		if (diff_write_plan(d, w) != 0)
 			rc = RP_EXIT_IO;
-		if (nd_writer_close(w) != 0) {
-			rp_warn("standard output");
-			rc = RP_EXIT_IO;
-		}
+		rc = nd_finish_stdout(w, rc);
 	}
 	diff_free(d);
 	return rp_finish(rc);

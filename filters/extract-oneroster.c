@@ -40,9 +40,6 @@ int main(int argc, char **argv)
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
 	int rc = orpkg_extract(pkg, w) == 0 ? RP_EXIT_OK : RP_EXIT_DATA;
 	orpkg_close(pkg);
-	if (nd_writer_close(w) != 0) {
-		rp_warn("standard output");
-		rc = RP_EXIT_IO;
-	}
+	rc = nd_finish_stdout(w, rc);
 	return rp_finish(rc);
 }

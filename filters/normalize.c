@@ -63,9 +63,6 @@ int main(int argc, char **argv)
 		rc = RP_EXIT_IO;
 	}
 	norm_free(n);
-	if (nd_writer_close(w) != 0) {
-		rp_warn("standard output");
-		rc = RP_EXIT_IO;
-	}
+	rc = nd_finish_stdout(w, rc);
 	return rp_finish(rc);
 }

@@ -64,9 +64,6 @@ int main(int argc, char **argv)
 		rc = RP_EXIT_IO;
 	}
 	store_close(s);
-	if (nd_writer_close(w) != 0) {
-		rp_warn("standard output");
-		rc = RP_EXIT_IO;
-	}
+	rc = nd_finish_stdout(w, rc);
 	return rc;
 }

@@ -126,24 +126,26 @@ static void index_free(struct index *ix)
 	free(ix->nodes);
 }
 
-static const char *source_key(diff *d, const char *source, const char *sid)
+static const char *joined(diff *d, const char *a, char sep, const char *b)
 {
-	size_t a = strlen(source), b = strlen(sid);
-	char *k = arena_alloc(d->keep, a + b + 2);
-	memcpy(k, source, a);
-	k[a] = '\x1f';
-	memcpy(k + a + 1, sid, b + 1);
+	size_t la = strlen(a), lb = strlen(b);
+	char *k = arena_alloc(d->keep, la + lb + 2);
+	memcpy(k, a, la);
+	k[la] = sep;
+	memcpy(k + la + 1, b, lb + 1);
 	return k;
 }
 
+/* The index key of a source identity; \x1f cannot occur in either part. */
+static const char *source_key(diff *d, const char *source, const char *sid)
+{
+	return joined(d, source, '\x1f', sid);
+}
+
+/* How a plan names a record it creates: SOURCE:SOURCE_ID. */
 static const char *ref_form(diff *d, const char *source, const char *sid)
 {
-	size_t a = strlen(source), b = strlen(sid);
-	char *k = arena_alloc(d->keep, a + b + 2);
-	memcpy(k, source, a);
-	k[a] = ':';
-	memcpy(k + a + 1, sid, b + 1);
-	return k;
+	return joined(d, source, ':', sid);
 }
 
 /* ---- setup ------------------------------------------------------------- */
@@ -322,11 +324,8 @@ static void keep_record(diff *d, bool state, int e, const cJSON *o,
 		if (!again)
 			index_add(&d->by_source[state ? 0 : 1][e], k, idx);
 	}
-	if (e == EE && state) {
-		char *k = arena_alloc(d->keep, strlen(it->section) + strlen(it->user) + 2);
-		sprintf(k, "%s|%s", it->section, it->user);
-		index_add(&d->enr_state, k, idx);
-	}
+	if (e == EE && state)
+		index_add(&d->enr_state, joined(d, it->section, '|', it->user), idx);
 }
 
 static int read_stream(diff *d, nd_reader *r, bool state)
@@ -533,8 +532,7 @@ static void match_enrollments(diff *d)
 {
 	for (uint32_t i = 0; i < d->in[EE].n; i++) {
 		struct item *en = &d->in[EE].v[i];
-		char *k = arena_alloc(d->keep, strlen(en->section) + strlen(en->user) + 2);
-		sprintf(k, "%s|%s", en->section, en->user);
+		const char *k = joined(d, en->section, '|', en->user);
 		en->key = k;
 		uint32_t n = index_first(&d->enr_state, k);
 		if (n == NONE)

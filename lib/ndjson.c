@@ -376,3 +376,11 @@ const char *nd_current(const nd_writer *w, size_t *len)
 	*len = w->len - w->record_start;
 	return w->buf + w->record_start;
 }
+
+int nd_finish_stdout(nd_writer *w, int rc)
+{
+	if (nd_writer_close(w) == 0)
+		return rc;
+	rp_warn("standard output");
+	return RP_EXIT_IO;
+}

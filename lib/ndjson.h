@@ -53,6 +53,9 @@ void nd_mem_reset(nd_writer *w);
 /* Flushes; returns 0, or -1 when a write failed (errno set). Frees w. */
 int nd_writer_close(nd_writer *w);
 int nd_flush(nd_writer *w);
+/* Closes a program's standard output writer: rc, or 4 (reported) when
+ * the output could not be written whole. */
+int nd_finish_stdout(nd_writer *w, int rc);
 
 /*
  * One record: nd_begin, members, nd_end (writes the '\n'). Nested values

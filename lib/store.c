@@ -421,6 +421,21 @@ static struct table *table_of(store *s, const struct rec_entity *e)
 	return &s->tables[entity_index(e)];
 }
 
+/* Removes the side-table rows (lists, maps) of record n. */
+static int clear_sides(store *s, struct table *t, long long n)
+{
+	for (int f = 0; f < t->ent->nfields; f++) {
+		if (!is_side(&t->ent->fields[f]))
+			continue;
+		sqlite3_bind_int64(t->side_clear[f], 1, n);
+		int rc = sqlite3_step(t->side_clear[f]);
+		sqlite3_reset(t->side_clear[f]);
+		if (rc != SQLITE_DONE)
+			return fail(s, t->name);
+	}
+	return 0;
+}
+
 /* State flags have a value in the store even when a plan leaves them out. */
 static int bool_default(const struct rec_field *f)
 {
@@ -450,16 +465,11 @@ int store_save(store *s, const rec *r, long long n, long long version)
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE || clear_sides(s, t, n) != 0)
 		return fail(s, t->name);
 	for (int f = 0; f < r->ent->nfields; f++) {
 		if (!is_side(&r->ent->fields[f]))
 			continue;
-		sqlite3_bind_int64(t->side_clear[f], 1, n);
-		rc = sqlite3_step(t->side_clear[f]);
-		sqlite3_reset(t->side_clear[f]);
-		if (rc != SQLITE_DONE)
-			return fail(s, t->name);
 		const struct rec_val *v = &r->v[f];
 		bool map = r->ent->fields[f].kind == K_MAP;
 		for (size_t i = 0; i < v->n; i++) {
@@ -549,16 +559,7 @@ int store_remove(store *s, const struct rec_entity *e, long long n)
 	sqlite3_reset(t->remove);
 	if (rc != SQLITE_DONE)
 		return fail(s, t->name);
-	for (int f = 0; f < e->nfields; f++) {
-		if (!is_side(&e->fields[f]))
-			continue;
-		sqlite3_bind_int64(t->side_clear[f], 1, n);
-		rc = sqlite3_step(t->side_clear[f]);
-		sqlite3_reset(t->side_clear[f]);
-		if (rc != SQLITE_DONE)
-			return fail(s, t->name);
-	}
-	return 0;
+	return clear_sides(s, t, n);
 }
 
 static long long first_n(sqlite3_stmt *st)
