@@ -1,8 +1,10 @@
-/* extract-oneroster: a OneRoster CSV package (folder or .zip) -> raw NDJSON. */
+/* extract-oneroster: a OneRoster package (folder or .zip), or OneRoster
+ * REST pages, -> raw NDJSON. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "apipage.h"
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
@@ -10,6 +12,7 @@
 
 static const char usage[] =
 	"usage: extract-oneroster [options] FOLDER|FILE.zip\n"
+	"       extract-oneroster --rest [options] [PAGE.json...]\n"
 	"\n"
 	"Reads a OneRoster 1.1 or 1.2 CSV package (manifest.csv and the files it\n"
 	"lists as bulk or delta) and writes NDJSON: first a feed record\n"
@@ -20,26 +23,63 @@ static const char usage[] =
 	"   \"line\":17,\"data\":{COLUMN:VALUE,...}}\n"
 	"Columns are matched by name; unknown columns are carried in data.\n"
 	"\n"
+	"  --rest   read OneRoster 1.1 REST responses instead ({\"users\":[...]},\n"
+	"           {\"orgs\":[...]}, ... as ClassLink serves them), from the files\n"
+	"           named or standard input, several pages a file; raw records carry\n"
+	"           \"format\":\"rest\" and the object as served; the feed header names\n"
+	"           the collections the pages held (bulk), the others absent\n"
+	"\n"
 	"Options:\n" RP_COMMON_HELP;
+
+enum { OPT_REST = RP_OPT_FIRST_PROGRAM_OPTION };
+
+static void on_page(pagespool *ps, const cJSON *doc, const char *file,
+		    long line, void *ctx)
+{
+	(void)ctx;
+	rest_page(ps, doc, file, line);
+}
+
+static int extract_rest(char **paths, int n, nd_writer *w)
+{
+	pagespool *ps = ps_new(rest_entities);
+	int rc = api_read_pages(paths, n, ps, on_page, NULL);
+	if (rc == RP_EXIT_OK && (rp_error_count() == 0 || rp_policy.keep_going) &&
+	    ps_finish(ps, w, "oneroster", "1.1", "rest") != 0) {
+		rp_warn("temporary file");
+		rc = RP_EXIT_IO;
+	}
+	ps_free(ps);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {RP_COMMON_LONGOPTS, {0}};
+	static const struct option longopts[] = {
+		RP_COMMON_LONGOPTS,
+		{"rest", no_argument, NULL, OPT_REST},
+		{0},
+	};
 	int c;
+	bool rest = false;
 	rp_setprog(argv[0]);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
-		rp_common_option(c, optarg, usage);
+		if (!rp_common_option(c, optarg, usage) && c == OPT_REST)
+			rest = true;
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
+	if (!rest && argc != 1)
 		rp_usage_error(usage, "expected one FOLDER or FILE.zip");
 
-	orpkg *pkg = orpkg_open(argv[0]);
-	if (!pkg)
-		return rp_finish(RP_EXIT_DATA);
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
-	int rc = orpkg_extract(pkg, w) == 0 ? RP_EXIT_OK : RP_EXIT_DATA;
-	orpkg_close(pkg);
+	int rc;
+	if (rest) {
+		rc = extract_rest(argv, argc, w);
+	} else {
+		orpkg *pkg = orpkg_open(argv[0]);
+		rc = pkg && orpkg_extract(pkg, w) == 0 ? RP_EXIT_OK : RP_EXIT_DATA;
+		orpkg_close(pkg);
+	}
 	rc = nd_finish_stdout(w, rc);
 	return rp_finish(rc);
 }

@@ -1,12 +1,15 @@
 /* normalize: raw records of any source -> canonical records, validated. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "ndjson.h"
 #include "norm.h"
 #include "opts.h"
+
+enum { OPT_SCHOOL_YEAR = RP_OPT_FIRST_PROGRAM_OPTION };
 
 static const char usage[] =
 	"usage: normalize [options] [FILE...]\n"
@@ -20,20 +23,36 @@ static const char usage[] =
 	"canonical records are passed on unchanged.\n"
 	"Errors name the source file, line and column: users.csv:7: grades: ...\n"
 	"\n"
+	"  --school-year Y  readiness for a new year (e.g. 2026-2027): report each\n"
+	"                   school with no section in a term of Y, and exit 3 if\n"
+	"                   any (the records are written all the same)\n"
+	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {RP_COMMON_LONGOPTS, {0}};
+	static const struct option longopts[] = {
+		RP_COMMON_LONGOPTS,
+		{"school-year", required_argument, NULL, OPT_SCHOOL_YEAR},
+		{0},
+	};
+	const char *year = NULL;
 	int c;
 	rp_setprog(argv[0]);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
-		rp_common_option(c, optarg, usage);
+		if (!rp_common_option(c, optarg, usage) && c == OPT_SCHOOL_YEAR)
+			year = optarg;
 	argc -= optind;
 	argv += optind;
+	if (year && (strlen(year) != 9 || year[4] != '-' ||
+		     atoi(year + 5) != atoi(year) + 1))
+		rp_usage_error(usage, "--school-year: YYYY-YYYY, e.g. 2026-2027, not %s",
+			       year);
 
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
 	norm *n = norm_new(w);
+	n->school_year = year;
+	n->quiet = rp_policy.quiet;
 	int rc = RP_EXIT_OK;
 	for (int i = 0; i < (argc ? argc : 1); i++) {
 		nd_reader *r = nd_reader_open(argc ? argv[i] : NULL);
@@ -62,6 +81,9 @@ int main(int argc, char **argv)
 		rp_warn("temporary file");
 		rc = RP_EXIT_IO;
 	}
+	if (year && rc == RP_EXIT_OK && rp_error_count() == 0 &&
+	    norm_year_check(n) > 0)
+		rc = RP_EXIT_GUARD;
 	norm_free(n);
 	rc = nd_finish_stdout(w, rc);
 	return rp_finish(rc);

@@ -7,22 +7,45 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codes.h"
 #include "err.h"
 #include "xalloc.h"
 
-static const struct {
-	const char *raw;   /* the raw entity / OneRoster file */
-	const char *canon; /* the canonical entity, in feed headers */
-} entity_names[NE_COUNT] = {
-	[NE_ORG] = {"orgs", "school"},
-	[NE_TERM] = {"academicSessions", "term"},
-	[NE_COURSE] = {"courses", NULL},
-	[NE_SECTION] = {"classes", "section"},
-	[NE_ROLE] = {"roles", NULL},
-	[NE_USER] = {"users", "user"},
-	[NE_ENROLLMENT] = {"enrollments", "enrollment"},
-	[NE_DEMOGRAPHIC] = {"demographics", NULL},
+/* The canonical entity of each, for feed headers. */
+static const char *const canon_names[NE_COUNT] = {
+	[NE_ORG] = "school", [NE_TERM] = "term", [NE_SECTION] = "section",
+	[NE_USER] = "user", [NE_ENROLLMENT] = "enrollment",
 };
+
+/* Each source's names for its entities. Clever's enrollments live inside
+ * its sections. */
+static const struct source_names {
+	const char *source;
+	const char *raw[NE_COUNT];
+} sources[] = {
+	{"oneroster", {[NE_ORG] = "orgs", [NE_TERM] = "academicSessions",
+		       [NE_COURSE] = "courses", [NE_SECTION] = "classes",
+		       [NE_ROLE] = "roles", [NE_USER] = "users",
+		       [NE_ENROLLMENT] = "enrollments",
+		       [NE_DEMOGRAPHIC] = "demographics"}},
+	{"clever", {[NE_ORG] = "schools", [NE_TERM] = "terms",
+		    [NE_COURSE] = "courses", [NE_SECTION] = "sections",
+		    [NE_USER] = "users", [NE_ENROLLMENT] = "sections"}},
+};
+
+static const struct source_names *names_of(const char *source)
+{
+	for (size_t i = 0; i < sizeof sources / sizeof *sources; i++)
+		if (source && strcmp(sources[i].source, source) == 0)
+			return &sources[i];
+	return NULL;
+}
+
+const char *norm_raw_name(norm *n, enum norm_entity e)
+{
+	const struct source_names *names = names_of(n->source);
+	return names && names->raw[e] ? names->raw[e] : canon_names[e];
+}
 
 norm *norm_new(nd_writer *w)
 {
@@ -35,6 +58,8 @@ norm *norm_new(nd_writer *w)
 	}
 	n->birth = idset_new();
 	n->role_org_index = idset_new();
+	n->year_terms = idset_new();
+	n->year_ready = idset_new();
 	return n;
 }
 
@@ -45,6 +70,11 @@ void norm_free(norm *n)
 	for (int e = 0; e < NE_COUNT; e++)
 		idset_free(n->ids[e]);
 	idset_free(n->birth);
+	idset_free(n->year_terms);
+	idset_free(n->year_ready);
+	for (size_t i = 0; i < n->nschools; i++)
+		free(n->schools[i]);
+	free(n->schools);
 	for (size_t i = 0; i < n->ncourses; i++)
 		free(n->course_title[i]);
 	free(n->course_title);
@@ -87,6 +117,26 @@ const char *norm_get(norm *n, const cJSON *data, const char *key)
 	return s[len] ? arena_strndup(n->arena, s, len) : s;
 }
 
+const char *norm_required(norm *n, const cJSON *data, const char *key)
+{
+	const char *v = norm_get(n, data, key);
+	if (!v)
+		norm_bad(n, key, "missing_value", "required value is empty");
+	return v;
+}
+
+const char *norm_date(norm *n, const char *field, const char *v, bool personal)
+{
+	if (!v || valid_date(v))
+		return v;
+	if (personal) /* a birth date is personal data: not quoted */
+		norm_bad(n, field, "bad_date", "not a valid date (YYYY-MM-DD)");
+	else
+		norm_bad(n, field, "bad_date", "not a valid date (YYYY-MM-DD): \"%s\"",
+			 v);
+	return NULL;
+}
+
 bool norm_new_id(norm *n, enum norm_entity e, const char *field,
 		 const char *id)
 {
@@ -103,7 +153,7 @@ bool norm_ref(norm *n, enum norm_entity e, const char *field, const char *id)
 	if (!n->bulk[e] || idset_get(n->ids[e], id_hash_str(id), NULL))
 		return true;
 	norm_bad(n, field, "unknown_ref", "unknown %s id \"%s\"",
-		 entity_names[e].raw, id);
+		 norm_raw_name(n, e), id);
 	return false;
 }
 
@@ -127,16 +177,60 @@ void norm_split(norm *n, const char *cell,
 	}
 }
 
-void norm_emit(norm *n)
+/* --school-year: which schools have a section in a term of that year. */
+static void note_year(norm *n)
 {
-	if (n->record_errors == 0)
-		rec_write(n->w, &n->r);
+	const rec *r = &n->r;
+	if (r->ent == &REC_TERM && rec_str(r, T_SCHOOL_YEAR) &&
+	    strcmp(rec_str(r, T_SCHOOL_YEAR), n->school_year) == 0) {
+		idset_put(n->year_terms, id_hash_str(rec_str(r, T_SOURCE_ID)), 0,
+			  NULL);
+	} else if (r->ent == &REC_SECTION && rec_str(r, C_SCHOOL_ID)) {
+		const struct rec_val *terms = &r->v[C_TERM_IDS];
+		for (size_t i = 0; i < terms->n; i++)
+			if (idset_get(n->year_terms, id_hash_str(terms->items[i]), NULL))
+				idset_put(n->year_ready,
+					  id_hash_str(rec_str(r, C_SCHOOL_ID)), 0, NULL);
+	} else if (r->ent == &REC_SCHOOL) {
+		if (n->nschools == n->schools_cap) {
+			n->schools_cap = n->schools_cap ? n->schools_cap * 2 : 16;
+			n->schools = xrealloc(n->schools,
+					      n->schools_cap * sizeof *n->schools);
+		}
+		n->schools[n->nschools++] = xstrdup(rec_str(r, S_SOURCE_ID));
+	}
 }
 
-static enum norm_entity entity_of(const char *raw)
+void norm_emit(norm *n)
 {
-	for (int e = 0; e < NE_COUNT; e++)
-		if (strcmp(entity_names[e].raw, raw) == 0)
+	if (n->record_errors != 0)
+		return;
+	rec_write(n->w, &n->r);
+	if (n->school_year)
+		note_year(n);
+}
+
+int norm_year_check(norm *n)
+{
+	int missing = 0;
+	for (size_t i = 0; i < n->nschools; i++) {
+		if (idset_get(n->year_ready, id_hash_str(n->schools[i]), NULL))
+			continue;
+		rp_warnx("school %s: no section in a term of %s: the feed does "
+			 "not hold the new year yet", n->schools[i], n->school_year);
+		missing++;
+	}
+	if (!n->quiet || missing)
+		rp_warnx("%zu of %zu school%s hold %s", n->nschools - (size_t)missing,
+			 n->nschools, n->nschools == 1 ? "" : "s", n->school_year);
+	return missing;
+}
+
+static enum norm_entity entity_of(const char *source, const char *raw)
+{
+	const struct source_names *names = names_of(source);
+	for (int e = 0; names && e < NE_COUNT; e++)
+		if (names->raw[e] && strcmp(names->raw[e], raw) == 0)
 			return (enum norm_entity)e;
 	return NE_COUNT;
 }
@@ -149,32 +243,32 @@ static void read_feed(norm *n, const cJSON *o, const char *text, size_t len)
 	const cJSON *files = nd_get_obj(o, "files");
 	const cJSON *modes = nd_get_obj(o, "modes");
 	n->have_feed = true;
+	n->source = n->source_buf;
+	snprintf(n->source_buf, sizeof n->source_buf, "%s",
+		 nd_get_str(o, "source") ? nd_get_str(o, "source") : "");
+	snprintf(n->version, sizeof n->version, "%s", version ? version : "");
+	const struct source_names *names = names_of(n->source);
+	for (int e = 0; e < NE_COUNT; e++) {
+		const char *key = modes ? canon_names[e]
+				  : names ? names->raw[e] : NULL;
+		const char *mode = key ? nd_get_str(modes ? modes : files, key)
+				       : NULL;
+		n->present[e] = mode && strcmp(mode, "absent") != 0;
+		n->bulk[e] = modes ? !mode || strcmp(mode, "bulk") == 0
+				   : mode && strcmp(mode, "bulk") == 0;
+	}
 	if (modes) { /* already canonical: pass it on */
-		for (int e = 0; e < NE_COUNT; e++) {
-			const char *mode = entity_names[e].canon
-						   ? nd_get_str(modes, entity_names[e].canon)
-						   : NULL;
-			n->present[e] = mode && strcmp(mode, "absent") != 0;
-			n->bulk[e] = !mode || strcmp(mode, "bulk") == 0;
-		}
 		nd_raw(n->w, text, len);
 		nd_raw(n->w, "\n", 1);
 		return;
 	}
-	snprintf(n->version, sizeof n->version, "%s", version ? version : "");
-	for (int e = 0; e < NE_COUNT; e++) {
-		const char *mode = files ? nd_get_str(files, entity_names[e].raw)
-					 : NULL;
-		n->present[e] = mode && strcmp(mode, "absent") != 0;
-		n->bulk[e] = mode && strcmp(mode, "bulk") == 0;
-	}
 	nd_begin(n->w);
 	nd_str(n->w, "type", "feed");
-	nd_str(n->w, "source", nd_get_str(o, "source"));
+	nd_str(n->w, "source", n->source);
 	nd_obj(n->w, "modes");
 	for (int e = 0; e < NE_COUNT; e++)
-		if (entity_names[e].canon)
-			nd_str(n->w, entity_names[e].canon,
+		if (canon_names[e])
+			nd_str(n->w, canon_names[e],
 			       !n->present[e] ? "absent"
 			       : n->bulk[e]   ? "bulk"
 					      : "delta");
@@ -195,10 +289,19 @@ static void map_raw(norm *n, const cJSON *o, const char *text, size_t len)
 {
 	const char *source = nd_get_str(o, "source");
 	const char *entity = nd_get_str(o, "entity");
+	const char *format = nd_get_str(o, "format");
 	const cJSON *data = nd_get_obj(o, "data");
 	if (!source || !entity || !data) {
 		norm_bad(n, !source ? "source" : !entity ? "entity" : "data",
 			 "bad_record", "raw record lacks it");
+		return;
+	}
+	if (!n->source) {
+		n->source = n->source_buf;
+		snprintf(n->source_buf, sizeof n->source_buf, "%s", source);
+	}
+	if (strcmp(source, "clever") == 0) {
+		clever_map(n, entity, data);
 		return;
 	}
 	if (strcmp(source, "oneroster") != 0) {
@@ -208,10 +311,16 @@ static void map_raw(norm *n, const cJSON *o, const char *text, size_t len)
 	}
 	/* Users wait for the demographics that follow them, held back as
 	 * they came; their ids are recorded now for the enrollments. */
-	if (entity_of(entity) == NE_USER && n->present[NE_DEMOGRAPHIC]) {
+	if (entity_of(source, entity) == NE_USER && n->present[NE_DEMOGRAPHIC]) {
 		const char *id = norm_get(n, data, "sourcedId");
 		if (id && norm_new_id(n, NE_USER, "sourcedId", id))
 			spool_user(n, text, len);
+		return;
+	}
+	if (format && strcmp(format, "rest") == 0) {
+		cJSON *columns = rest_columns(data);
+		oneroster_map(n, entity, columns);
+		cJSON_Delete(columns);
 		return;
 	}
 	oneroster_map(n, entity, data);
@@ -265,7 +374,14 @@ int norm_finish(norm *n)
 			n->file = nd_get_str(o, "file");
 			const cJSON *jl = cJSON_GetObjectItemCaseSensitive(o, "line");
 			n->line = cJSON_IsNumber(jl) ? (long)jl->valuedouble : 0;
-			oneroster_map(n, "users", nd_get_obj(o, "data"));
+			const char *format = nd_get_str(o, "format");
+			if (format && strcmp(format, "rest") == 0) {
+				cJSON *columns = rest_columns(nd_get_obj(o, "data"));
+				oneroster_map(n, "users", columns);
+				cJSON_Delete(columns);
+			} else {
+				oneroster_map(n, "users", nd_get_obj(o, "data"));
+			}
 		}
 		nd_reader_free(r);
 		if (rc < 0)

@@ -33,6 +33,10 @@ void norm_record(norm *n, const cJSON *o, const char *text, size_t len,
  * Returns 0, or -1 on an I/O failure of its spool. */
 int norm_finish(norm *n);
 
+/* With school_year set: reports each school that has no section in a term
+ * of that year; returns how many. */
+int norm_year_check(norm *n);
+
 /* ---- shared by the source mappers (norm_*.c) --------------------------- */
 
 enum norm_entity { NE_ORG, NE_TERM, NE_COURSE, NE_SECTION, NE_ROLE, NE_USER,
@@ -60,6 +64,8 @@ struct norm {
 	int record_errors;
 
 	bool have_feed;
+	const char *source; /* of the feed, or of the first raw record */
+	char source_buf[32];
 	char version[8];
 	bool bulk[NE_COUNT]; /* referential checks only against bulk files */
 	bool present[NE_COUNT];
@@ -75,6 +81,11 @@ struct norm {
 	idset *role_org_index;
 	idset *birth;		 /* user id hash -> YYYYMMDD */
 	FILE *spool;		 /* raw users held back for demographics */
+	const char *school_year; /* --school-year: the year to look for */
+	bool quiet;
+	idset *year_terms, *year_ready;
+	char **schools;
+	size_t nschools, schools_cap;
 	bool replaying;		 /* mapping the held-back users */
 };
 
@@ -84,6 +95,11 @@ void norm_bad(norm *n, const char *field, const char *code, const char *fmt,
 
 /* A column's value trimmed, NULL when missing, null or empty. */
 const char *norm_get(norm *n, const cJSON *data, const char *key);
+/* A column that must have a value: reported (missing_value) when empty. */
+const char *norm_required(norm *n, const cJSON *data, const char *key);
+/* v when it is a real YYYY-MM-DD date (or NULL); otherwise reported, NULL.
+ * A personal value (a birth date) is not quoted in the message. */
+const char *norm_date(norm *n, const char *field, const char *v, bool personal);
 /* Records id as seen for entity e; reports a duplicate. Returns false then. */
 bool norm_new_id(norm *n, enum norm_entity e, const char *field,
 		 const char *id);
@@ -96,7 +112,14 @@ void norm_split(norm *n, const char *cell,
 
 void norm_emit(norm *n);
 
+/* The source's own name of an entity ("orgs", "schools"), for messages. */
+const char *norm_raw_name(norm *n, enum norm_entity e);
+
 void oneroster_map(norm *n, const char *entity, const cJSON *data);
 void oneroster_finish(norm *n);
+void clever_map(norm *n, const char *entity, const cJSON *data);
+/* A OneRoster REST object as the CSV columns it stands for: GUIDRefs as
+ * sourcedIds, arrays as comma lists, userIds as {type:id} items. */
+cJSON *rest_columns(const cJSON *obj);
 
 #endif

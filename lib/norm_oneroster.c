@@ -58,27 +58,12 @@ static const char *row_id(norm *n, const cJSON *d, enum norm_entity e)
 	return id;
 }
 
-static const char *required(norm *n, const cJSON *d, const char *col)
-{
-	const char *v = norm_get(n, d, col);
-	if (!v)
-		norm_bad(n, col, "missing_value", "required value is empty");
-	return v;
-}
+#define required(n, d, col) norm_required(n, d, col)
 
 static const char *date_col(norm *n, const cJSON *d, const char *col,
 			    bool personal)
 {
-	const char *v = norm_get(n, d, col);
-	if (v && !valid_date(v)) {
-		if (personal)
-			norm_bad(n, col, "bad_date", "not a valid date (YYYY-MM-DD)");
-		else
-			norm_bad(n, col, "bad_date",
-				 "not a valid date (YYYY-MM-DD): \"%s\"", v);
-		return NULL;
-	}
-	return v;
+	return norm_date(n, col, norm_get(n, d, col), personal);
 }
 
 static void map_org(norm *n, const cJSON *d)

@@ -1,0 +1,103 @@
+/* extract-clever: Clever Data API v3.0 pages -> raw NDJSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "apipage.h"
+#include "err.h"
+#include "jsondoc.h"
+#include "ndjson.h"
+#include "opts.h"
+
+static const char usage[] =
+	"usage: extract-clever [--entity NAME] [options] [PAGE.json...]\n"
+	"       extract-clever --next PAGE.json\n"
+	"\n"
+	"Reads Clever Data API v3.0 list responses, {\"data\":[{\"data\":{...},\"uri\":...}],\n"
+	"\"links\":[...]}, from the files named or standard input (several pages a\n"
+	"file, pretty-printed or not) and writes a feed header naming the entities\n"
+	"the pages held, then one raw record per item:\n"
+	"  {\"type\":\"raw\",\"source\":\"clever\",\"entity\":\"users\",\"file\":\"PAGE\",\n"
+	"   \"line\":1,\"data\":{...}}\n"
+	"in the order districts, schools, terms, courses, users, sections whatever\n"
+	"the order of the pages. The entity comes from the page's self link or its\n"
+	"items' uri.\n"
+	"\n"
+	"  --entity NAME    the pages hold this entity (users, sections, ...)\n"
+	"  --next           print the path of the page's next link; nothing on\n"
+	"                   the last page\n"
+	"\n"
+	"Options:\n" RP_COMMON_HELP;
+
+enum { OPT_NEXT = RP_OPT_FIRST_PROGRAM_OPTION, OPT_ENTITY };
+
+static void on_page(pagespool *ps, const cJSON *doc, const char *file,
+		    long line, void *entity)
+{
+	clever_page(ps, doc, file, line, entity);
+}
+
+/* --next: the page's next link, for the fetch loop of clever-sync. */
+static int print_next(const char *path)
+{
+	jd_reader *r = jd_open(path);
+	if (!r)
+		rp_die(RP_EXIT_IO, "%s: cannot open", path);
+	cJSON *doc;
+	int got = jd_next(r, &doc), rc = RP_EXIT_OK;
+	if (got == 1) {
+		const char *next = clever_next(doc);
+		if (next)
+			printf("%s\n", next);
+	} else {
+		if (got == 0)
+			rp_warnx("%s: no page", path);
+		rc = got == -2 && jd_io_failed(r) ? RP_EXIT_IO : RP_EXIT_DATA;
+	}
+	jd_free(r);
+	return fflush(stdout) ? RP_EXIT_IO : rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		RP_COMMON_LONGOPTS,
+		{"next", no_argument, NULL, OPT_NEXT},
+		{"entity", required_argument, NULL, OPT_ENTITY},
+		{0},
+	};
+	int c;
+	bool next = false;
+	char *entity = NULL;
+	rp_setprog(argv[0]);
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (rp_common_option(c, optarg, usage))
+			continue;
+		if (c == OPT_NEXT)
+			next = true;
+		else if (c == OPT_ENTITY)
+			entity = optarg;
+	}
+	argc -= optind;
+	argv += optind;
+	if (next) {
+		if (argc != 1)
+			rp_usage_error(usage, "--next reads one PAGE.json");
+		return print_next(argv[0]);
+	}
+
+	pagespool *ps = ps_new(clever_entities);
+	if (entity && ps_entity(ps, entity) < 0)
+		rp_usage_error(usage, "--entity: not a Clever entity: %s", entity);
+	int rc = api_read_pages(argv, argc, ps, on_page, entity);
+	nd_writer *w = nd_writer_new(STDOUT_FILENO);
+	/* a feed that did not read whole is not passed on as a feed */
+	if (rc == RP_EXIT_OK && (rp_error_count() == 0 || rp_policy.keep_going) &&
+	    ps_finish(ps, w, "clever", NULL, NULL) != 0) {
+		rp_warn("temporary file");
+		rc = RP_EXIT_IO;
+	}
+	ps_free(ps);
+	rc = nd_finish_stdout(w, rc);
+	return rp_finish(rc);
+}

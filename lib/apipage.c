@@ -1,0 +1,195 @@
+#include "apipage.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "jsondoc.h"
+#include "ndjson.h"
+
+const char *const clever_entities[] = {
+	"districts", "schools", "terms", "courses", "users", "sections", NULL,
+};
+
+const char *const rest_entities[] = {
+	"orgs", "academicSessions", "courses", "classes",
+	"users", "enrollments", "demographics", NULL,
+};
+
+static void page_error(const char *file, long line, const char *field,
+		       const char *msg, const char *arg)
+{
+	struct rp_loc loc = {.file = file, .line = line, .field = field,
+			     .code = "bad_page"};
+	rp_error(&loc, msg, arg);
+}
+
+const char *clever_next(const cJSON *page)
+{
+	const cJSON *links = nd_get_arr(page, "links"), *l;
+	cJSON_ArrayForEach(l, links) {
+		const char *rel = nd_get_str(l, "rel"), *uri = nd_get_str(l, "uri");
+		if (rel && uri && strcmp(rel, "next") == 0 && *uri)
+			return uri;
+	}
+	return NULL;
+}
+
+/* "/v3.0/users/<id>" or "/v3.0/users?limit=..." -> "users", into out. */
+static bool entity_of_uri(const char *uri, char *out, size_t size)
+{
+	const char *p = uri ? strstr(uri, "/v3") : NULL;
+	if (!p || !(p = strchr(p + 1, '/')))
+		return false;
+	p++;
+	size_t n = strcspn(p, "/?");
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return true;
+}
+
+static void write_raw(nd_writer *w, const char *source, const char *format,
+		      const char *entity, const char *file, long line,
+		      const cJSON *data)
+{
+	nd_begin(w);
+	nd_str(w, "type", "raw");
+	nd_str(w, "source", source);
+	nd_str(w, "format", format);
+	nd_str(w, "entity", entity);
+	nd_str(w, "file", file);
+	nd_int(w, "line", line);
+	nd_json(w, "data", data);
+	nd_end(w);
+}
+
+void clever_page(pagespool *ps, const cJSON *page, const char *file, long line,
+		 const char *entity)
+{
+	const cJSON *items = nd_get_arr(page, "data");
+	if (!cJSON_IsObject(page) || !items) {
+		const char *msg = cJSON_IsObject(page) ? nd_get_str(page, "message")
+						       : NULL;
+		page_error(file, line, "data",
+			   msg ? "not a Clever list response (message: \"%s\")"
+			       : "not a Clever list response%s",
+			   msg ? msg : "");
+		return;
+	}
+	char name[64] = "";
+	if (entity) {
+		snprintf(name, sizeof name, "%s", entity);
+	} else {
+		const cJSON *l;
+		cJSON_ArrayForEach(l, nd_get_arr(page, "links"))
+			if (nd_get_str(l, "rel") && strcmp(nd_get_str(l, "rel"), "self") == 0)
+				entity_of_uri(nd_get_str(l, "uri"), name, sizeof name);
+		if (!name[0] && items->child)
+			entity_of_uri(nd_get_str(items->child, "uri"), name, sizeof name);
+	}
+	int e = ps_entity(ps, name);
+	if (e < 0) {
+		page_error(file, line, "uri",
+			   name[0] ? "unknown Clever entity \"%s\""
+				   : "cannot tell which entity the page holds%s",
+			   name);
+		return;
+	}
+	nd_writer *w = ps_writer(ps, e);
+	const cJSON *item;
+	cJSON_ArrayForEach(item, items) {
+		const cJSON *data = nd_get_obj(item, "data");
+		if (!data || !nd_get_str(data, "id")) {
+			page_error(file, line, "data",
+				   "an item without a data object and its id%s", "");
+			continue;
+		}
+		write_raw(w, "clever", NULL, name, file, line, data);
+	}
+}
+
+/* Collections and the entity whose records they hold. */
+static const struct {
+	const char *collection, *entity;
+} rest_collections[] = {
+	{"orgs", "orgs"},
+	{"schools", "orgs"},
+	{"academicSessions", "academicSessions"},
+	{"terms", "academicSessions"},
+	{"gradingPeriods", "academicSessions"},
+	{"courses", "courses"},
+	{"classes", "classes"},
+	{"users", "users"},
+	{"students", "users"},
+	{"teachers", "users"},
+	{"enrollments", "enrollments"},
+	{"demographics", "demographics"},
+};
+
+void rest_page(pagespool *ps, const cJSON *page, const char *file, long line)
+{
+	const cJSON *member = NULL;
+	const char *entity = NULL;
+	if (cJSON_IsObject(page))
+		member = page->child;
+	for (; member; member = member->next) {
+		for (size_t i = 0; i < sizeof rest_collections / sizeof *rest_collections; i++)
+			if (strcmp(member->string, rest_collections[i].collection) == 0 &&
+			    cJSON_IsArray(member))
+				entity = rest_collections[i].entity;
+		if (entity)
+			break;
+	}
+	if (!entity) {
+		page_error(file, line, NULL,
+			   "not a OneRoster collection response (no users, orgs, "
+			   "classes... array)%s", "");
+		return;
+	}
+	nd_writer *w = ps_writer(ps, ps_entity(ps, entity));
+	const cJSON *item;
+	cJSON_ArrayForEach(item, member) {
+		if (!cJSON_IsObject(item) || !nd_get_str(item, "sourcedId")) {
+			page_error(file, line, member->string,
+				   "an item without its sourcedId%s", "");
+			continue;
+		}
+		write_raw(w, "oneroster", "rest", entity, file, line, item);
+	}
+}
+
+int api_read_pages(char **paths, int npaths, pagespool *ps,
+		   void (*page)(pagespool *ps, const cJSON *doc, const char *file,
+				long line, void *ctx),
+		   void *ctx)
+{
+	int rc = RP_EXIT_OK;
+	for (int i = 0; i < (npaths ? npaths : 1); i++) {
+		const char *path = npaths ? paths[i] : NULL;
+		jd_reader *r = jd_open(path);
+		if (!r) {
+			rp_warn("%s", path);
+			rc = RP_EXIT_IO;
+			continue;
+		}
+		/* records name the page file, not where it was kept */
+		const char *slash = path ? strrchr(path, '/') : NULL;
+		const char *file = !path || strcmp(path, "-") == 0 ? "<stdin>"
+				   : slash ? slash + 1 : path;
+		cJSON *doc;
+		int got;
+		while ((got = jd_next(r, &doc)) != 0) {
+			if (got == -2) {
+				if (jd_io_failed(r))
+					rc = RP_EXIT_IO;
+				break;
+			}
+			if (got > 0)
+				page(ps, doc, file, jd_line(r), ctx);
+		}
+		jd_free(r);
+	}
+	return rc;
+}
