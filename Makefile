@@ -9,7 +9,8 @@ SAN      ?=
 
 # Debian packages the build and the tests need.
 DEB_PKGS := gcc make pkg-config libcsv-dev libcjson-dev zlib1g-dev \
-            libsqlite3-dev sqlite3 bats bats-assert bats-support bats-file valgrind
+            libsqlite3-dev sqlite3 bats bats-assert bats-support bats-file valgrind \
+            curl python3
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -27,7 +28,7 @@ LIB_SRC   := $(sort $(wildcard lib/*.c))
 LIB_OBJ   := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 LIB_A     := $(BUILD)/librosterpipe.a
 FILTERS   := $(sort $(basename $(notdir $(wildcard filters/*.c))))
-PIPELINES := $(sort $(notdir $(wildcard pipelines/*)))
+PIPELINES := $(sort $(notdir $(filter-out pipelines/lib,$(wildcard pipelines/*))))
 PROGRAMS  := $(FILTERS:%=$(BIN)/%) $(PIPELINES:%=$(BIN)/%)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -35,7 +36,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all deps check check-fast check-asan demo install clean
 .SECONDARY:
 
-all: deps $(PROGRAMS) $(UNIT_BIN)
+all: deps $(PROGRAMS) $(BIN)/lib/sync.sh $(UNIT_BIN)
 
 # Installs missing Debian packages when run as root; otherwise names the
 # one command to run.
@@ -64,6 +65,9 @@ $(BIN)/%: filters/%.c $(LIB_A) | $(BIN)
 
 $(BIN)/%: pipelines/% | $(BIN)
 	cp $< $@ && chmod +x $@
+
+$(BIN)/lib/sync.sh: pipelines/lib/sync.sh | $(BIN)
+	mkdir -p $(BIN)/lib && cp $< $@
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB_A) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
@@ -107,6 +111,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/lib/rosterpipe
+	install -m 0644 pipelines/lib/sync.sh $(DESTDIR)$(PREFIX)/lib/rosterpipe/
 
 clean:
 	rm -rf build build-asan bin bin-asan

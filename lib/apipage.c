@@ -50,10 +50,18 @@ static bool entity_of_uri(const char *uri, char *out, size_t size)
 	return true;
 }
 
+/* Records name the page file, not where it was kept. */
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
 static void write_raw(nd_writer *w, const char *source, const char *format,
-		      const char *entity, const char *file, long line,
+		      const char *entity, const char *path, long line,
 		      const cJSON *data)
 {
+	const char *file = base_name(path);
 	nd_begin(w);
 	nd_str(w, "type", "raw");
 	nd_str(w, "source", source);
@@ -174,10 +182,7 @@ int api_read_pages(char **paths, int npaths, pagespool *ps,
 			rc = RP_EXIT_IO;
 			continue;
 		}
-		/* records name the page file, not where it was kept */
-		const char *slash = path ? strrchr(path, '/') : NULL;
-		const char *file = !path || strcmp(path, "-") == 0 ? "<stdin>"
-				   : slash ? slash + 1 : path;
+		const char *file = jd_name(r);
 		cJSON *doc;
 		int got;
 		while ((got = jd_next(r, &doc)) != 0) {

@@ -66,3 +66,26 @@ vg() {
 	run vg apply --db "$db" --max-delete-ratio 0.01 "$BATS_TEST_TMPDIR/p3"
 	assert_equal "$status" 3
 }
+
+@test "valgrind: extract-clever, extract-oneroster --rest and their normalisation" {
+	c="$TD/clever/y1"
+	run vg extract-clever "$c"/districts.json "$c"/schools.json "$c"/terms.json "$c"/courses.json "$c"/sections.json "$c"/users.json
+	assert_success
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/raw"
+	run vg normalize --school-year 2026-2027 "$BATS_TEST_TMPDIR/raw"
+	assert_equal "$status" 3
+	run vg extract-clever --next "$c/users.json"
+	assert_success
+	for f in "$TD"/clever/bad/*.json; do
+		run vg extract-clever "$f"
+		[ "$status" -ne 99 ] || fail "valgrind errors on $f: $output"
+		extract-clever --keep-going "$f" > "$BATS_TEST_TMPDIR/bad" 2>/dev/null || true
+		run vg normalize "$BATS_TEST_TMPDIR/bad"
+		[ "$status" -ne 99 ] || fail "valgrind errors normalising $f: $output"
+	done
+	run vg extract-oneroster --rest "$TD"/oneroster-rest/y1/*.json
+	assert_success
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/rest"
+	run vg normalize "$BATS_TEST_TMPDIR/rest"
+	assert_success
+}

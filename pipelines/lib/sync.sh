@@ -1,0 +1,99 @@
+# Shared by the sync pipelines (sourced, not run): the work folder, stages
+# that stop the run, the fetch loop with retries, and the tail of every sync
+# (snapshot, diff-roster, apply).
+
+say() { [ -n "${quiet:-}" ] || echo "$prog: $*" >&2; }
+die() { echo "$prog: $2" >&2; exit "$1"; }
+
+# The work folder: --keep DIR (created 0700) or a temporary one removed at
+# exit. Secrets never go there: $private is a separate folder, always removed.
+make_workdir() {
+	umask 077
+	private=$(mktemp -d "${TMPDIR:-/tmp}/$prog.private.XXXXXX")
+	if [ -n "${keep:-}" ]; then
+		mkdir -p "$keep" && chmod 700 "$keep"
+		work=$keep
+		trap 'rm -rf "$private"' EXIT
+	else
+		work=$(mktemp -d "${TMPDIR:-/tmp}/$prog.XXXXXX")
+		trap 'rm -rf "$work" "$private"' EXIT
+	fi
+}
+
+# stage NAME OUT CMD...: runs CMD with its output in OUT; a failure ends the
+# run with the stage's own exit status, before anything is applied.
+stage() {
+	local name=$1 out=$2 status=0
+	shift 2
+	say "$name"
+	"$@" > "$out" || status=$?
+	if [ "$status" -ne 0 ]; then
+		echo "$prog: stage $name failed (exit $status); nothing applied" >&2
+		exit "$status"
+	fi
+}
+
+# The bearer token from --token-file or the environment, never argv.
+read_token() { # FILE VAR
+	if [ -n "$1" ]; then
+		[ -r "$1" ] || die 2 "--token-file $1: cannot read it"
+		token=$(head -n 1 "$1" | tr -d '\r\n')
+	else
+		token=${!2:-}
+	fi
+	[ -n "$token" ] || die 2 "no token: give --token-file FILE or set \$$2"
+}
+
+# fetch URL OUT: GET with the token (handed to curl on its standard input,
+# so it never shows in a process list), retrying 429 and 5xx and network
+# failures with backoff (Retry-After honoured) up to $retries attempts.
+# Sets $http_headers (a file) for callers that read them. 401/403 and other
+# statuses stop the run (exit 4).
+fetch() {
+	local url=$1 out=$2 attempt=0 code wait after shown=${1#"$base_url"}
+	http_headers=$private/headers
+	while :; do
+		attempt=$((attempt + 1))
+		code=$(printf 'header = "Authorization: Bearer %s"\n' "$token" |
+			curl --config - --silent --show-error --max-time "$timeout" \
+				--output "$out" --dump-header "$http_headers" \
+				--write-out '%{http_code}' "$url" 2> "$private/curl.err") || code=000
+		case $code in
+		200) return 0 ;;
+		401 | 403)
+			die 4 "GET $shown: HTTP $code: the token was refused; check $token_hint" ;;
+		404)
+			[ -z "${allow_404:-}" ] || return 44
+			die 4 "GET $shown: HTTP 404 (is --base-url right?)" ;;
+		429 | 5?? | 000)
+			if [ "$attempt" -ge "$retries" ]; then
+				[ "$code" != 000 ] || code="network error: $(tail -n 1 "$private/curl.err")"
+				die 4 "GET $shown: giving up after $attempt attempts ($code)"
+			fi
+			after=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*/\1/p' "$http_headers" 2>/dev/null | head -n 1)
+			wait=${after:-$((retry_delay * (1 << (attempt - 1))))}
+			[ "$wait" -le 300 ] || wait=300
+			say "GET $shown: ${code/000/network error}; retrying in ${wait}s (attempt $((attempt + 1)) of $retries)"
+			sleep "$wait" ;;
+		*)
+			die 4 "GET $shown: HTTP $code" ;;
+		esac
+	done
+}
+
+# The end of every sync: snapshot, diff-roster, apply.
+sync_tail() { # CANONICAL
+	if [ -e "$db" ]; then
+		stage snapshot "$work/state.ndjson" snapshot --db "$db"
+	else
+		say "snapshot: $db does not exist yet; starting from an empty store"
+		: > "$work/state.ndjson"
+	fi
+	local match_opt=()
+	[ -z "${match:-}" ] || match_opt=(--match "$match")
+	stage diff "$work/plan.ndjson" diff-roster --state "$work/state.ndjson" "${match_opt[@]}" "$1"
+	local status=0 quiet_opt=()
+	[ -z "${quiet:-}" ] || quiet_opt=(--quiet)
+	apply --db "$db" "${apply_opts[@]}" "${quiet_opt[@]}" "$work/plan.ndjson" || status=$?
+	[ "$status" -eq 0 ] || die "$status" "stage apply failed (exit $status)"
+}

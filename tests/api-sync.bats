@@ -1,0 +1,257 @@
+#!/usr/bin/env bats
+# API sources: extract-clever, extract-oneroster --rest, and clever-sync /
+# classlink-sync against a loopback test server (tests/httpd/httpd.py).
+
+setup() {
+	load test_helper/common
+	load httpd/httpd
+	export ROSTERPIPE_RETRY_DELAY=0
+	CL="$TD/clever/y1"
+	REST="$TD/oneroster-rest/y1"
+}
+
+teardown() { httpd_stop; }
+
+clever_pages() { printf '%s\n' "$1"/districts.json "$1"/schools.json "$1"/terms.json "$1"/courses.json "$1"/sections.json "$1"/users.json; }
+# A user as a person sees it: names, email, SIS id; sorted.
+people() { grep '"type":"user"' | sed 's/.*"given_name":"\([^"]*\)".*"family_name":"\([^"]*\)".*/\1 \2/' | sort; }
+records() { snapshot --db "$1" | tail -n +2; }
+
+@test "extract-clever: --help, --version, a bad option" {
+	run extract-clever --help
+	assert_success
+	assert_line --index 0 "usage: extract-clever [--entity NAME] [options] [PAGE.json...]"
+	run extract-clever --version
+	assert_output "extract-clever 0.1.0"
+	run -2 --separate-stderr extract-clever --entity widgets "$CL/users.json"
+	assert_equal "${stderr_lines[0]}" "extract-clever: --entity: not a Clever entity: widgets"
+}
+
+@test "extract-clever: a feed header naming the entities, then records in dependency order whatever the page order" {
+	run extract-clever $(clever_pages "$CL")
+	assert_success
+	assert_line --index 0 '{"type":"feed","source":"clever","files":{"districts":"bulk","schools":"bulk","terms":"bulk","courses":"bulk","users":"bulk","sections":"bulk"}}'
+	in_order=$output
+	run extract-clever $(clever_pages "$CL" | sort -r)
+	assert_output "$in_order"
+	entities=$(grep -o '"entity":"[a-z]*"' <<<"$output" | uniq | tr '\n' ' ')
+	assert_equal "$entities" '"entity":"districts" "entity":"schools" "entity":"terms" "entity":"courses" "entity":"users" "entity":"sections" '
+}
+
+@test "extract-clever: pages concatenated on standard input read like files" {
+	run bash -c 'cat "$@" | extract-clever' _ $(clever_pages "$CL")
+	assert_success
+	assert_equal "$(sed 's/"file":"[^"]*","line":[0-9]*,//' <<<"$output")" \
+		"$(extract-clever $(clever_pages "$CL") | sed 's/"file":"[^"]*","line":[0-9]*,//')"
+}
+
+@test "extract-clever: pages of one entity only give a header with the others absent" {
+	run extract-clever "$CL/schools.json"
+	assert_success
+	assert_line --index 0 '{"type":"feed","source":"clever","files":{"districts":"absent","schools":"bulk","terms":"absent","courses":"absent","users":"absent","sections":"absent"}}'
+}
+
+@test "extract-clever --next prints the next page's path, nothing on the last page" {
+	printf '%s' '{"data":[],"links":[{"rel":"self","uri":"/v3.0/users?limit=2"},{"rel":"next","uri":"/v3.0/users?limit=2&starting_after=abc"}]}' > "$BATS_TEST_TMPDIR/p1"
+	run extract-clever --next "$BATS_TEST_TMPDIR/p1"
+	assert_success
+	assert_output "/v3.0/users?limit=2&starting_after=abc"
+	run extract-clever --next "$CL/users.json"
+	assert_success
+	assert_output ""
+}
+
+@test "extract-clever: a page cut short is a located error and nothing is written" {
+	run -1 --separate-stderr extract-clever "$CL/schools.json" "$TD/clever/bad/broken.json"
+	assert_equal "$stderr" "extract-clever: $TD/clever/bad/broken.json:1: JSON document cut short at the end of the input"
+	assert_output ""
+}
+
+@test "extract-clever: an error response is not a page" {
+	run -1 --separate-stderr extract-clever "$TD/clever/bad/not-a-list.json"
+	assert_equal "$stderr" "extract-clever: $TD/clever/bad/not-a-list.json:1: data: not a Clever list response (message: \"Not Found\")"
+}
+
+@test "normalize: a Clever user with two roles is reported, not half-mapped" {
+	run -1 --separate-stderr bash -c 'extract-clever "$1" | normalize' _ "$TD/clever/bad/two-roles.json"
+	assert_stderr_partial ': roles: several roles (student, teacher): not mapped'
+	refute_output --partial '"type":"user","source":"clever","source_id":"'"$(grep -o '"id": *"[0-9a-f]*"' "$TD/clever/bad/two-roles.json" | head -1 | grep -o '[0-9a-f]\{24\}')"'"'
+}
+
+@test "normalize: an unknown Clever grade is a located error" {
+	run -1 --separate-stderr bash -c 'extract-clever "$1" | normalize' _ "$TD/clever/bad/unknown-grade.json"
+	assert_stderr_partial 'roles.student.grade: unknown grade "Seventh"'
+}
+
+@test "normalize: Clever fields map to the canonical ones" {
+	run bash -c 'extract-clever "$@" | normalize' _ $(clever_pages "$CL")
+	assert_success
+	assert_line --regexp '^\{"type":"user","source":"clever","source_id":"[0-9a-f]{24}","role":"student","school_ids":\["[0-9a-f]{24}"\],"given_name":"Ana","family_name":"Reyes","email":"ana.reyes@students.nu1.example","username":"areyes","sis_id":"1001","student_number":"1001","grade":"KG","birth_date":"2020-03-14","ids":\{"clever":"[0-9a-f]{24}","sis":"1001"\},"modified":"2025-08-01T00:00:00Z"\}$'
+	assert_line --regexp '^\{"type":"school","source":"clever","source_id":"[0-9a-f]{24}","name":"Birchwood Elementary","school_number":"0100","low_grade":"KG","high_grade":"05"\}$'
+}
+
+@test "the Clever form of the district holds the same people and schools as the CSV form" {
+	run bash -c 'extract-clever "$@" | normalize | grep "\"type\":\"user\"" | sed "s/.*\"given_name\":\"\([^\"]*\)\".*\"family_name\":\"\([^\"]*\)\".*/\1 \2/" | sort' _ $(clever_pages "$CL")
+	clever=$output
+	run bash -c 'extract-oneroster "$1" | normalize | grep "\"type\":\"user\"" | sed "s/.*\"given_name\":\"\([^\"]*\)\".*\"family_name\":\"\([^\"]*\)\".*/\1 \2/" | sort' _ "$TD/district/y1-v1p1"
+	assert_equal "$clever" "$output"
+	assert_equal "$(wc -l <<<"$clever")" 24
+}
+
+@test "extract-oneroster --rest: the REST form normalises to the CSV form's records" {
+	run bash -c 'extract-oneroster --rest "$1"/*.json | normalize' _ "$REST"
+	assert_success
+	assert_line --index 0 '{"type":"feed","source":"oneroster","modes":{"school":"bulk","term":"bulk","section":"bulk","user":"bulk","enrollment":"bulk"}}'
+	assert_equal "$(tail -n +2 <<<"$output" | sed 's/,"modified":"[^"]*"//')" "$(tail -n +2 "$TD/district/y1.canonical.ndjson")"
+}
+
+@test "extract-oneroster --rest: a document that is no collection is an error" {
+	run -1 --separate-stderr extract-oneroster --rest "$TD/clever/bad/not-a-list.json"
+	assert_equal "$stderr" "extract-oneroster: $TD/clever/bad/not-a-list.json:1: not a OneRoster collection response (no users, orgs, classes... array)"
+}
+
+@test "clever-sync over loopback, 5 records a page: the store holds the district; a second run changes nothing" {
+	httpd_start clever "$CL"
+	db="$BATS_TEST_TMPDIR/c.db"
+	run --separate-stderr clever-sync --quiet --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5
+	assert_success
+	assert_equal "$(grep -c 'GET /v3.0/users' "$HTTPD_LOG")" 5
+	assert_equal "$(grep -c 'auth=bad' "$HTTPD_LOG")" 0
+	run bash -c 'snapshot --db "$1" --entity user | grep -c "\"type\":\"user\""' _ "$db"
+	assert_output 24
+	before=$(records "$db")
+	run --separate-stderr clever-sync --quiet --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5
+	assert_success
+	assert_stderr_partial "has no operations; nothing to do"
+	assert_equal "$(records "$db")" "$before"
+}
+
+@test "classlink-sync over loopback: the store equals the CSV form's; a second run changes nothing" {
+	httpd_start oneroster "$REST"
+	db="$BATS_TEST_TMPDIR/r.db"
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --quiet --db "$db" --base-url "$HTTPD_URL" --limit 7
+	assert_success
+	oneroster-sync --quiet --db "$BATS_TEST_TMPDIR/csv.db" "$TD/district/y1-v1p1" 2>/dev/null
+	assert_equal "$(records "$db" | sed 's/,"modified":"[^"]*"//')" "$(records "$BATS_TEST_TMPDIR/csv.db")"
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --quiet --db "$db" --base-url "$HTTPD_URL" --limit 7
+	assert_success
+	assert_stderr_partial "has no operations; nothing to do"
+}
+
+@test "clever-sync: a 429 with Retry-After is retried, and the run succeeds" {
+	httpd_start clever "$CL" --fault 429:/v3.0/users:2:1
+	db="$BATS_TEST_TMPDIR/c.db"
+	run --separate-stderr clever-sync --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
+	assert_success
+	assert_stderr_line "clever-sync: GET /v3.0/users?limit=1000: 429; retrying in 1s (attempt 2 of 5)"
+	assert_equal "$(grep -c 'GET /v3.0/users?limit=1000 429' "$HTTPD_LOG")" 2
+}
+
+@test "classlink-sync: a 500 then success" {
+	httpd_start oneroster "$REST" --fault 500:/ims/oneroster/v1p1/users:1
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --db "$BATS_TEST_TMPDIR/r.db" --base-url "$HTTPD_URL"
+	assert_success
+	assert_stderr_line "classlink-sync: GET /ims/oneroster/v1p1/users?limit=1000&offset=0: 500; retrying in 0s (attempt 2 of 5)"
+}
+
+@test "clever-sync: retries run out: exit 4, nothing applied" {
+	httpd_start clever "$CL" --fault 500:/v3.0/terms:9
+	db="$BATS_TEST_TMPDIR/c.db"
+	run -4 --separate-stderr clever-sync --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --retries 3
+	assert_equal "${stderr_lines[-1]}" "clever-sync: GET /v3.0/terms?limit=1000: giving up after 3 attempts (500)"
+	[ ! -e "$db" ]
+}
+
+@test "clever-sync: a 401 stops with a clear message (exit 4) and an untouched store" {
+	oneroster-sync --quiet --db "$BATS_TEST_TMPDIR/c.db" "$TD/district/y1-v1p1" 2>/dev/null
+	before=$(records "$BATS_TEST_TMPDIR/c.db")
+	httpd_start clever "$CL" --fault 401:/v3.0/schools
+	run -4 --separate-stderr clever-sync --db "$BATS_TEST_TMPDIR/c.db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
+	assert_equal "${stderr_lines[-1]}" "clever-sync: GET /v3.0/schools?limit=1000: HTTP 401: the token was refused; check --token-file or \$CLEVER_TOKEN"
+	assert_equal "$(records "$BATS_TEST_TMPDIR/c.db")" "$before"
+}
+
+@test "classlink-sync: a wrong token is a 401 (exit 4)" {
+	httpd_start oneroster "$REST"
+	ONEROSTER_TOKEN=not-the-token run -4 --separate-stderr classlink-sync --db "$BATS_TEST_TMPDIR/r.db" --base-url "$HTTPD_URL"
+	assert_equal "${stderr_lines[-1]}" "classlink-sync: GET /ims/oneroster/v1p1/orgs?limit=1000&offset=0: HTTP 401: the token was refused; check --token-file or \$ONEROSTER_TOKEN"
+	[ ! -e "$BATS_TEST_TMPDIR/r.db" ]
+}
+
+@test "clever-sync: a truncated page stops the run before anything is applied (exit 1)" {
+	httpd_start clever "$CL" --fault truncate:/v3.0/users:1
+	db="$BATS_TEST_TMPDIR/c.db"
+	run -1 --separate-stderr clever-sync --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
+	assert_equal "${stderr_lines[-1]}" "clever-sync: stage fetch: page 1 of users does not read as JSON; nothing applied"
+	[ ! -e "$db" ]
+}
+
+@test "classlink-sync: a truncated page stops the run before anything is applied (exit 1)" {
+	httpd_start oneroster "$REST" --fault truncate:/ims/oneroster/v1p1/classes:1
+	run -1 --separate-stderr env ONEROSTER_TOKEN="$HTTPD_TOKEN" classlink-sync --db "$BATS_TEST_TMPDIR/r.db" --base-url "$HTTPD_URL"
+	assert_equal "${stderr_lines[-1]}" "classlink-sync: stage fetch: page 1 of classes does not read; nothing applied"
+	[ ! -e "$BATS_TEST_TMPDIR/r.db" ]
+}
+
+@test "classlink-sync: a server without demographics (404) is taken as having none" {
+	root=$(fixture_copy "$REST" rest)
+	rm "$root/demographics.json"
+	httpd_start oneroster "$root"
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --db "$BATS_TEST_TMPDIR/r.db" --base-url "$HTTPD_URL"
+	assert_success
+	assert_stderr_line "classlink-sync: demographics: not served (404); taken as none"
+	run snapshot --db "$BATS_TEST_TMPDIR/r.db" --entity user
+	refute_output --partial birth_date
+}
+
+@test "the token is never in argv, logs, messages or the --keep folder" {
+	httpd_start clever "$CL" --fault 429:/v3.0/users:1:0
+	run --separate-stderr clever-sync --db "$BATS_TEST_TMPDIR/c.db" --keep "$BATS_TEST_TMPDIR/keep" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
+	assert_success
+	[[ "$stderr" != *"$HTTPD_TOKEN"* ]]
+	run grep -rl "$HTTPD_TOKEN" "$BATS_TEST_TMPDIR/keep" "$HTTPD_LOG"
+	assert_failure 1
+	assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/keep")" 700
+	grep -q 'exec\|printf' "$RP_BIN/lib/sync.sh"
+	# curl gets the token on its standard input, not its arguments
+	run grep -c 'curl --config -' "$RP_BIN/lib/sync.sh"
+	assert_output 1
+}
+
+@test "no token at all is a usage error (exit 2)" {
+	run -2 --separate-stderr env -u CLEVER_TOKEN clever-sync --db "$BATS_TEST_TMPDIR/c.db"
+	assert_equal "$stderr" "clever-sync: no token: give --token-file FILE or set \$CLEVER_TOKEN"
+}
+
+@test "--require-year: a feed without the new year exits 3 and applies nothing; with it, the sync goes on" {
+	httpd_start clever "$CL"
+	db="$BATS_TEST_TMPDIR/c.db"
+	run -3 --separate-stderr clever-sync --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --require-year 2026-2027
+	assert_stderr_line "normalize: 0 of 2 schools hold 2026-2027"
+	assert_equal "${stderr_lines[-1]}" "clever-sync: stage normalize failed (exit 3); nothing applied"
+	[ ! -e "$db" ]
+	httpd_stop
+	httpd_start clever "$TD/clever/y2"
+	run --separate-stderr clever-sync --quiet --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --require-year 2026-2027
+	assert_success
+}
+
+@test "classlink-sync --require-year reads the terms' school year" {
+	httpd_start oneroster "$REST"
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run -3 --separate-stderr classlink-sync --db "$BATS_TEST_TMPDIR/r.db" --base-url "$HTTPD_URL" --require-year 2026-2027
+	assert_stderr_line "normalize: school sch-100: no section in a term of 2026-2027: the feed does not hold the new year yet"
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --quiet --db "$BATS_TEST_TMPDIR/r.db" --base-url "$HTTPD_URL" --require-year 2025-2026
+	assert_success
+}
+
+@test "normalize --school-year takes YYYY-YYYY" {
+	run -2 --separate-stderr normalize --school-year 2026
+	assert_equal "${stderr_lines[0]}" "normalize: --school-year: YYYY-YYYY, e.g. 2026-2027, not 2026"
+}
+
+@test "clever-sync --district refuses another district's token (exit 3)" {
+	httpd_start clever "$CL"
+	run -3 --separate-stderr clever-sync --db "$BATS_TEST_TMPDIR/c.db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --district 000000000000000000000000
+	assert_equal "${stderr_lines[-1]}" "clever-sync: the token's district is not 000000000000000000000000; nothing applied"
+	[ ! -e "$BATS_TEST_TMPDIR/c.db" ]
+}

@@ -1,0 +1,69 @@
+# Helpers for bats tests that need the test HTTP server (tests/httpd/httpd.py).
+#
+#   setup()    { load test_helper/common; load httpd/httpd; }
+#   teardown() { httpd_stop; }
+#
+#   httpd_start clever "$root" --fault 429:/v3.0/users:1:0
+#   curl -H "Authorization: Bearer $(cat "$HTTPD_TOKEN_FILE")" "$HTTPD_URL/v3.0/users"
+#
+# httpd_start MODE ROOT [httpd.py option...]
+#   Starts the server in the background on 127.0.0.1 (any free port) and waits
+#   at most 10 s for it to listen.  Exports HTTPD_TOKEN_FILE (holds the token
+#   test-token-123 and a newline), HTTPD_TOKEN, HTTPD_URL
+#   (http://127.0.0.1:PORT), HTTPD_LOG (the request log) and HTTPD_PID.
+#   Options after ROOT go to httpd.py as they are (--fault SPEC,
+#   --max-seconds S, ...).  Returns 1, with the reason on stderr, if the server
+#   does not come up.  One server at a time: a running one is stopped first.
+# httpd_stop
+#   Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for it.
+#   Safe to call when none is running, so it can sit in teardown.
+
+httpd_start() {
+	local mode=$1 root=$2
+	shift 2 || { echo "usage: httpd_start MODE ROOT [option...]" >&2; return 2; }
+	httpd_stop
+	local dir=$BATS_TEST_TMPDIR
+	export HTTPD_TOKEN=test-token-123
+	export HTTPD_TOKEN_FILE=$dir/httpd.token
+	export HTTPD_LOG=$dir/httpd.log
+	local portfile=$dir/httpd.port
+	printf '%s\n' "$HTTPD_TOKEN" >"$HTTPD_TOKEN_FILE"
+	rm -f "$portfile" "$portfile.tmp"
+	# fd 3 closed: bats waits for every holder of it before it ends a test.
+	python3 "$BATS_TEST_DIRNAME/httpd/httpd.py" --mode "$mode" --root "$root" \
+		--port 0 --port-file "$portfile" --token-file "$HTTPD_TOKEN_FILE" \
+		--log "$HTTPD_LOG" "$@" </dev/null >/dev/null 3>&- &
+	export HTTPD_PID=$!
+	local i
+	for ((i = 0; i < 200; i++)); do
+		if [ -s "$portfile" ]; then
+			HTTPD_URL="http://127.0.0.1:$(cat "$portfile")"
+			export HTTPD_URL
+			return 0
+		fi
+		if ! kill -0 "$HTTPD_PID" 2>/dev/null; then
+			wait "$HTTPD_PID" 2>/dev/null
+			echo "httpd_start: the server exited before listening (status $?)" >&2
+			unset HTTPD_PID
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "httpd_start: no port file after 10 s" >&2
+	httpd_stop
+	return 1
+}
+
+httpd_stop() {
+	[ -n "${HTTPD_PID:-}" ] || return 0
+	local pid=$HTTPD_PID i
+	unset HTTPD_PID HTTPD_URL
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	return 0
+}
