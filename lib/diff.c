@@ -10,7 +10,7 @@
 #include "codes.h"
 #include "err.h"
 #include "idset.h"
-#include "plan.h"
+#include "planw.h"
 #include "record.h"
 #include "xalloc.h"
 
@@ -70,8 +70,6 @@ struct diff {
 	struct index by_key[MAX_MATCH]; /* state users by --match value */
 	struct index enr_state;		/* "section|user" -> state enrollment */
 	rp_arena *scratch;
-	nd_writer *mem;
-	long counts[8];
 	long conflicts;
 };
 
@@ -156,7 +154,6 @@ diff *diff_new(const struct diff_opts *o)
 	d->o = *o;
 	d->keep = arena_new();
 	d->scratch = arena_new();
-	d->mem = nd_writer_mem();
 	char *list = arena_strdup(d->keep, o->match ? o->match : "sis_id,email");
 	for (char *save, *f = strtok_r(list, ",", &save); f;
 	     f = strtok_r(NULL, ",", &save)) {
@@ -192,7 +189,6 @@ void diff_free(diff *d)
 	index_free(&d->enr_state);
 	arena_free(d->keep);
 	arena_free(d->scratch);
-	nd_writer_close(d->mem);
 	free(d);
 }
 
@@ -643,64 +639,29 @@ static void report_paused(diff *d)
 
 /* ---- the plan ---------------------------------------------------------- */
 
-struct school_counts {
-	const char *school;
-	long n[7];
-};
-
 struct out {
 	diff *d;
-	nd_writer *spool;
-	plan_hash hash;
-	struct school_counts *schools;
-	size_t nschools, cap;
-	long ops;
+	plan_writer *pw;
+	nd_writer *w; /* the operation being written */
 };
 
 static void count(struct out *o, int c, const struct item *u)
 {
-	o->d->counts[c]++;
+	static const char *const none[] = {"-"};
 	if (!u)
-		return;
-	for (size_t k = 0; k < (u->nschools ? u->nschools : 1); k++) {
-		const char *school = u->nschools ? u->schools[k] : "-";
-		size_t i = 0;
-		while (i < o->nschools && strcmp(o->schools[i].school, school) != 0)
-			i++;
-		if (i == o->nschools) {
-			if (o->nschools == o->cap) {
-				o->cap = o->cap ? o->cap * 2 : 16;
-				o->schools = xrealloc(o->schools,
-						      o->cap * sizeof *o->schools);
-			}
-			memset(&o->schools[i], 0, sizeof o->schools[i]);
-			o->schools[i].school = school;
-			o->nschools++;
-		}
-		o->schools[i].n[c]++;
-	}
+		pw_count(o->pw, op_names[c], NULL, 0);
+	else if (u->nschools)
+		pw_count(o->pw, op_names[c], u->schools, u->nschools);
+	else
+		pw_count(o->pw, op_names[c], none, 1);
 }
 
 static void op_begin(struct out *o, const char *op, int e, const char *id)
 {
-	nd_writer *w = o->d->mem;
-	nd_mem_reset(w);
-	nd_begin(w);
-	nd_str(w, "type", "op");
-	nd_str(w, "op", op);
-	nd_str(w, "entity", ents[e]->type);
-	nd_str(w, "id", id);
+	o->w = pw_begin(o->pw, op, ents[e]->type, id);
 }
 
-static void op_end(struct out *o)
-{
-	size_t len;
-	nd_end(o->d->mem);
-	const char *text = nd_current(o->d->mem, &len);
-	plan_hash_op(&o->hash, text, len - 1);
-	nd_raw(o->spool, text, len);
-	o->ops++;
-}
+static void op_end(struct out *o) { pw_end(o->pw); }
 
 /* Parses a kept record; strings stay in the returned cJSON tree. */
 static cJSON *parse_item(diff *d, const struct item *it, int e, rec *r)
@@ -799,8 +760,8 @@ static void emit_update(struct out *o, int e, const struct item *st_it,
 	}
 	if (n == 0)
 		return;
-	nd_writer *w = o->d->mem;
 	op_begin(o, "update", e, st_it->id);
+	nd_writer *w = o->w;
 	nd_obj(w, "set");
 	for (int i = 0; i < n; i++)
 		rec_write_field(w, &merged, changed[i]);
@@ -820,9 +781,9 @@ static void emit_create(struct out *o, int e, const struct item *it)
 	cJSON *j = incoming_rec(o->d, it, e, &in);
 	rec_clear(&in, rec_field_index(ents[e], "status"));
 	op_begin(o, "create", e, NULL);
-	nd_obj(o->d->mem, "data");
-	rec_write_members(o->d->mem, &in, RF_STATE);
-	nd_close(o->d->mem);
+	nd_obj(o->w, "data");
+	rec_write_members(o->w, &in, RF_STATE);
+	nd_close(o->w);
 	op_end(o);
 	count(o, C_CREATE, e == EU ? it : NULL);
 	cJSON_Delete(j);
@@ -832,7 +793,7 @@ static void emit_removal(struct out *o, int e, const struct item *st,
 			 const char *reason)
 {
 	op_begin(o, e == EU ? "soft_delete" : "delete", e, st->id);
-	nd_str(o->d->mem, "reason", reason);
+	nd_str(o->w, "reason", reason);
 	op_end(o);
 	count(o, e == EU ? C_SOFT_DELETE : C_DELETE, e == EU ? st : NULL);
 }
@@ -863,8 +824,8 @@ static void emit_changes(struct out *o, int e)
 			rec_init(&add, &REC_USER, d->scratch);
 			ids_to_add(&srec, &irec, &add);
 			op_begin(o, "link", e, st->id);
-			rec_write_field(d->mem, &add, U_IDS);
-			nd_str(d->mem, "matched_on", it->matched_on);
+			rec_write_field(o->w, &add, U_IDS);
+			nd_str(o->w, "matched_on", it->matched_on);
 			op_end(o);
 			count(o, C_LINK, it);
 			linked = true;
@@ -936,9 +897,8 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void emit_conflicts(struct out *o, nd_writer *w)
+static void emit_conflicts(diff *d, nd_writer *w)
 {
-	diff *d = o->d;
 	for (uint32_t i = 0; i < d->in[EU].n; i++) {
 		const struct item *u = &d->in[EU].v[i];
 		if (!u->conflict)
@@ -977,16 +937,6 @@ static void emit_conflicts(struct out *o, nd_writer *w)
 	}
 }
 
-static int copy_spool(FILE *spool, nd_writer *w)
-{
-	char buf[65536];
-	size_t n;
-	rewind(spool);
-	while ((n = fread(buf, 1, sizeof buf, spool)) > 0)
-		nd_raw(w, buf, n);
-	return ferror(spool) ? -1 : 0;
-}
-
 int diff_write_plan(diff *d, nd_writer *w)
 {
 	for (int e = 0; e < EN; e++)
@@ -1001,11 +951,10 @@ int diff_write_plan(diff *d, nd_writer *w)
 	match_enrollments(d);
 	report_paused(d);
 
-	FILE *spool = tmpfile();
-	if (!spool)
-		return rp_warn("temporary file"), -1;
-	struct out o = {.d = d, .spool = nd_writer_new(fileno(spool))};
-	plan_hash_init(&o.hash, d->base_version);
+	static const char *const ops[] = {"create", "update", "link", "restore",
+					  "soft_delete", "delete", "conflict",
+					  NULL};
+	struct out o = {.d = d, .pw = pw_new(d->base_version, "diff-roster", ops)};
 	emit_changes(&o, ES);
 	emit_changes(&o, ET);
 	emit_changes(&o, EC);
@@ -1015,37 +964,9 @@ int diff_write_plan(diff *d, nd_writer *w)
 	emit_removals(&o, EC);
 	emit_removals(&o, ET);
 	emit_removals(&o, EU);
-	int rc = nd_flush(o.spool);
-
-	char plan_id[65], now[21];
-	plan_hash_hex(&o.hash, plan_id);
-	rp_now_utc(now);
-	nd_begin(w);
-	nd_str(w, "type", "plan");
-	nd_str(w, "plan_id", plan_id);
-	nd_int(w, "base_version", d->base_version);
-	nd_str(w, "producer", "diff-roster");
-	nd_str(w, "created", now);
-	nd_obj(w, "counts");
-	for (int c = 0; c < C_CONFLICT; c++)
-		nd_int(w, op_names[c], d->counts[c]);
-	nd_int(w, "conflict", d->conflicts);
-	nd_obj(w, "schools");
-	for (size_t i = 0; i < o.nschools; i++) {
-		nd_obj(w, o.schools[i].school);
-		for (int c = 0; c < C_CONFLICT; c++)
-			if (o.schools[i].n[c])
-				nd_int(w, op_names[c], o.schools[i].n[c]);
-		nd_close(w);
-	}
-	nd_close(w);
-	nd_close(w);
-	nd_end(w);
-	if (rc == 0)
-		rc = copy_spool(spool, w);
-	emit_conflicts(&o, w);
-	nd_writer_close(o.spool);
-	fclose(spool);
-	free(o.schools);
+	for (long i = 0; i < d->conflicts; i++)
+		pw_count(o.pw, "conflict", NULL, 0);
+	int rc = pw_finish(o.pw, w);
+	emit_conflicts(d, w);
 	return rc;
 }
