@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "clock.h"
 #include "err.h"
 #include "idset.h"
@@ -28,6 +29,7 @@ struct op {
 	const char *id; /* NULL for create */
 	long long n;
 	const cJSON *data, *set, *was, *ids;
+	const char *archive, *archive_sha; /* a deleted appointment's backup */
 };
 
 /* Everything about the plan being applied. */
@@ -43,6 +45,12 @@ struct run {
 	nd_writer *mem;	     /* before-images */
 	idset *created;	     /* entity, source, source_id of this plan's creates */
 	long counts[OP_COUNT][6];
+	struct archive_seen {
+		char *path;
+		char sha[65]; /* empty when unreadable */
+		idset *ids;
+	} *archives;
+	size_t narchives;
 	struct school_count {
 		char id[32];
 		long soft, hard, ops;
@@ -130,6 +138,8 @@ static bool parse_op(struct run *r, const cJSON *o, struct op *op)
 	op->set = nd_get_obj(o, "set");
 	op->was = nd_get_obj(o, "was");
 	op->ids = nd_get_obj(o, "ids");
+	op->archive = nd_get_str(o, "archive");
+	op->archive_sha = nd_get_str(o, "archive_sha256");
 	if (op->kind == OP_CREATE) {
 		if (!op->data) {
 			bad(r, RP_EXIT_DATA, "data: a create needs a data object");
@@ -290,6 +300,54 @@ static bool apply_set(struct run *r, rec *rr, const cJSON *set)
 	return true;
 }
 
+static int collect_id(void *ctx, const char *line, size_t len)
+{
+	cJSON *o = cJSON_ParseWithLength(line, len);
+	const char *id = o ? nd_get_str(o, "id") : NULL;
+	if (id)
+		idset_put(ctx, id_hash_str(id), 0, NULL);
+	cJSON_Delete(o);
+	return 0;
+}
+
+/* An archive as it is on disk now: read once per plan. */
+static const struct archive_seen *archive_seen(struct run *r, const char *path)
+{
+	for (size_t i = 0; i < r->narchives; i++)
+		if (strcmp(r->archives[i].path, path) == 0)
+			return &r->archives[i];
+	r->archives = xrealloc(r->archives,
+			       (r->narchives + 1) * sizeof *r->archives);
+	struct archive_seen *a = &r->archives[r->narchives++];
+	char why[256];
+	a->path = xstrdup(path);
+	a->ids = idset_new();
+	if (archive_sha256(path, a->sha) != 0 ||
+	    archive_each_line(path, collect_id, a->ids, why) != 0)
+		a->sha[0] = '\0';
+	return a;
+}
+
+/* A deleted appointment must be in an archive that is there and whole. */
+static void check_archive(struct run *r, const struct op *op)
+{
+	if (!op->archive || !op->archive_sha) {
+		bad(r, RP_EXIT_DATA, "archive: deleting an appointment takes its "
+				     "archive and archive_sha256");
+		return;
+	}
+	const struct archive_seen *a = archive_seen(r, op->archive);
+	if (!a->sha[0])
+		bad(r, RP_EXIT_GUARD, "archive %s is missing or unreadable; "
+				      "appointment %s not deleted", op->archive, op->id);
+	else if (strcmp(a->sha, op->archive_sha) != 0)
+		bad(r, RP_EXIT_GUARD, "archive %s does not match its archive_sha256 "
+				      "(corrupted or replaced)", op->archive);
+	else if (!idset_get(a->ids, id_hash_str(op->id), NULL))
+		bad(r, RP_EXIT_GUARD, "appointment %s is not in archive %s", op->id,
+		    op->archive);
+}
+
 static void check_op(struct run *r, const struct op *op)
 {
 	rec cur = {.arena = r->arena}, next = {.arena = r->arena};
@@ -336,6 +394,8 @@ static void check_op(struct run *r, const struct op *op)
 		    op->ent->type, op->id, version, r->base);
 		return;
 	}
+	if (op->kind == OP_DELETE && op->ent == &REC_APPOINTMENT)
+		check_archive(r, op);
 	rec scratch = {.arena = r->arena};
 	if (op->was && !same_as_was(&cur, op->was, &scratch)) {
 		bad(r, RP_EXIT_GUARD, "%s %s no longer holds the plan's \"was\" values",
@@ -668,6 +728,11 @@ done:
 	nd_writer_close(r.mem);
 	idset_free(r.created);
 	free(r.schools);
+	for (size_t i = 0; i < r.narchives; i++) {
+		free(r.archives[i].path);
+		idset_free(r.archives[i].ids);
+	}
+	free(r.archives);
 	return rc;
 }
 

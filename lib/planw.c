@@ -106,6 +106,23 @@ void pw_count(plan_writer *p, const char *op, const char *const *schools,
 	}
 }
 
+static void pw_free(plan_writer *p)
+{
+	nd_writer_close(p->spool_w);
+	nd_writer_close(p->op);
+	fclose(p->spool);
+	for (size_t i = 0; i < p->nschools; i++)
+		free(p->schools[i].school);
+	free(p->schools);
+	free(p);
+}
+
+void pw_discard(plan_writer *p)
+{
+	if (p)
+		pw_free(p);
+}
+
 int pw_finish(plan_writer *p, nd_writer *out)
 {
 	char plan_id[65], now[21];
@@ -141,12 +158,6 @@ int pw_finish(plan_writer *p, nd_writer *out)
 		if (ferror(p->spool))
 			rc = -1;
 	}
-	nd_writer_close(p->spool_w);
-	nd_writer_close(p->op);
-	fclose(p->spool);
-	for (size_t i = 0; i < p->nschools; i++)
-		free(p->schools[i].school);
-	free(p->schools);
-	free(p);
+	pw_free(p);
 	return rc;
 }

@@ -1,0 +1,125 @@
+/* softdelete-plan: state users -> a plan that hard-deletes the soft-deleted. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codes.h"
+#include "err.h"
+#include "ndjson.h"
+#include "opts.h"
+#include "planw.h"
+#include "purge.h"
+#include "record.h"
+
+static const char usage[] =
+	"usage: softdelete-plan [--before TIME] [--school ID] [options] [STATE...]\n"
+	"\n"
+	"Reads state records (snapshot output) and writes a plan that hard-deletes\n"
+	"every soft-deleted user (deleted_at set): the user, its identifiers and\n"
+	"its enrollments, which apply journals so the purge can be undone.\n"
+	"Users marked ignore_on_import or manual are never in it (their count goes\n"
+	"to stderr). The header counts deletions per school.\n"
+	"\n"
+	"  --before TIME    only users soft-deleted before TIME (RFC 3339 or a date)\n"
+	"  --school ID      only users of school ID (a store id)\n"
+	"\n"
+	"Options:\n" RP_COMMON_HELP;
+
+enum { OPT_BEFORE = RP_OPT_FIRST_PROGRAM_OPTION, OPT_SCHOOL };
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		RP_COMMON_LONGOPTS,
+		{"before", required_argument, NULL, OPT_BEFORE},
+		{"school", required_argument, NULL, OPT_SCHOOL},
+		{0},
+	};
+	static const char *const ops[] = {"hard_delete", NULL};
+	char before[21];
+	const char *school = NULL;
+	bool have_before = false;
+	int c;
+	rp_setprog(argv[0]);
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (rp_common_option(c, optarg, usage))
+			continue;
+		if (c == OPT_BEFORE) {
+			if (!utc_datetime(optarg, before))
+				rp_usage_error(usage, "--before: not a date or RFC 3339 time: %s",
+					       optarg);
+			have_before = true;
+		} else if (c == OPT_SCHOOL) {
+			school = optarg;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	/* The plan's base version comes from the snapshot header, which comes
+	 * first: the plan writer starts once it has been read. */
+	plan_writer *pw = NULL;
+	rp_arena *arena = arena_new();
+	long kept = 0;
+	int rc = RP_EXIT_OK;
+	for (int i = 0; i < (argc ? argc : 1); i++) {
+		nd_reader *r = nd_reader_open(argc ? argv[i] : NULL);
+		if (!r)
+			rp_die(RP_EXIT_IO, "%s: cannot open", argv[i]);
+		cJSON *o;
+		int got;
+		while ((got = nd_next(r, &o)) > 0 || got == -1) {
+			if (got < 0)
+				continue;
+			const char *type = nd_get_str(o, "type");
+			if (strcmp(type, "snapshot") == 0 && !pw) {
+				const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "version");
+				pw = pw_new(cJSON_IsNumber(v) ? (long long)v->valuedouble : 0,
+					    "softdelete-plan", ops);
+			}
+			if (strcmp(type, "user") != 0)
+				continue;
+			if (!pw)
+				pw = pw_new(0, "softdelete-plan", ops);
+			rec u;
+			arena_reset(arena);
+			rec_init(&u, &REC_USER, arena);
+			const char *why = rec_from_json(&u, o);
+			if (why || !rec_str(&u, U_ID)) {
+				struct rp_loc loc = {.file = nd_name(r), .line = nd_line(r),
+						     .code = "bad_record"};
+				rp_error(&loc, "%s", why ? why : "id: a state user needs its id");
+				continue;
+			}
+			kept += purge_kept(&u);
+			if (!purge_candidate(&u, have_before ? before : NULL, school))
+				continue;
+			nd_writer *w = pw_begin(pw, "hard_delete", "user", rec_str(&u, U_ID));
+			nd_str(w, "reason", "soft_deleted");
+			nd_str(w, "deleted_at", rec_str(&u, U_DELETED_AT));
+			pw_end(pw);
+			static const char *const none[] = {"-"};
+			const struct rec_val *s = &u.v[U_SCHOOL_IDS];
+			pw_count(pw, "hard_delete", s->n ? s->items : none, s->n ? s->n : 1);
+		}
+		if (got == -2)
+			rc = nd_io_failed(r) ? RP_EXIT_IO : RP_EXIT_DATA;
+		nd_reader_free(r);
+	}
+	if (kept && !rp_policy.quiet)
+		rp_warnx("%ld soft-deleted user%s kept: marked ignore_on_import or manual",
+			 kept, kept == 1 ? "" : "s");
+	nd_writer *w = nd_writer_new(STDOUT_FILENO);
+	if (!pw)
+		pw = pw_new(0, "softdelete-plan", ops);
+	if (rc == RP_EXIT_OK && rp_error_count() == 0) {
+		if (pw_finish(pw, w) != 0)
+			rc = RP_EXIT_IO;
+	} else {
+		pw_discard(pw);
+	}
+	arena_free(arena);
+	rc = nd_finish_stdout(w, rc);
+	return rp_finish(rc);
+}

@@ -1,0 +1,45 @@
+#ifndef RP_ARCHIVE_H
+#define RP_ARCHIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ndjson.h"
+
+/*
+ * Appointment archives: one gzip NDJSON file per school and school year,
+ * DIR/YEAR/SCHOOL.ndjson.gz (mode 0600), with DIR/YEAR/manifest.json giving
+ * each file's count, first and last date and SHA-256.
+ */
+
+/* SHA-256 of a file's bytes as hex; 0, or -1 (errno set). */
+int archive_sha256(const char *path, char hex[65]);
+
+/* Calls fn for each line of a gzip NDJSON archive; stops when fn returns
+ * non-zero. 0 when the whole file was read (gzip CRC included), -1 with a
+ * message in why (at least 256 bytes) when it is corrupt, cut short or
+ * unreadable. */
+int archive_each_line(const char *path,
+		      int (*fn)(void *ctx, const char *line, size_t len),
+		      void *ctx, char *why);
+
+/* archive-appointments: reads state appointments, archives those of year
+ * (writing, syncing and reading back each file), and only then writes the
+ * plan deleting exactly them. Returns the exit status. */
+int archive_year(char **inputs, int ninputs, const char *year,
+		 const char *dir, nd_writer *plan);
+
+struct export_filter {
+	const char *school, *user, *from, *to; /* NULL: any */
+	bool csv;
+};
+
+/* --export: the appointments of an archive file or folder (checked against
+ * its manifest first), filtered, as NDJSON or CSV. Exit status. */
+int archive_export(const char *path, const struct export_filter *f,
+		   nd_writer *out);
+
+/* --verify: every archive under DIR against its manifest. Exit status. */
+int archive_verify(const char *dir);
+
+#endif
