@@ -97,3 +97,30 @@ sync_tail() { # CANONICAL
 	apply --db "$db" "${apply_opts[@]}" "${quiet_opt[@]}" "$work/plan.ndjson" || status=$?
 	[ "$status" -eq 0 ] || die "$status" "stage apply failed (exit $status)"
 }
+
+# switch_plan DB VALUE FLAG... [-- SCHOOL...]: set operations turning the
+# flags (import_enabled, automation_enabled) to VALUE for the schools named
+# (all when none), only where they differ, so running it twice is harmless.
+switch_plan() {
+	local db=$1 value=$2 flags=() schools=() line id f set
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); shift; done
+	[ $# -eq 0 ] || { shift; schools=("$@"); }
+	snapshot --db "$db" --entity school | while IFS= read -r line; do
+		case $line in *'"type":"school"'*) ;; *) continue ;; esac
+		id=$(printf '%s\n' "$line" | sed -n 's/.*"id":"\(s[0-9]*\)".*/\1/p')
+		if [ ${#schools[@]} -gt 0 ]; then
+			case " ${schools[*]} " in *" $id "*) ;; *) continue ;; esac
+		fi
+		set=
+		for f in "${flags[@]}"; do
+			case $line in *"\"$f\":$value"*) ;; *) set="$set${set:+,}\"$f\":$value" ;; esac
+		done
+		[ -z "$set" ] || printf '{"type":"op","op":"set","entity":"school","id":"%s","set":{%s}}\n' "$id" "$set"
+	done
+}
+
+# The store ids of all schools.
+all_schools() {
+	snapshot --db "$1" --entity school | sed -n 's/^{"type":"school","id":"\(s[0-9]*\)".*/\1/p'
+}

@@ -1,0 +1,259 @@
+#!/usr/bin/env bats
+# The summer rollover: archive-appointments, softdelete-plan, the archive
+# check in apply, summer-purge, after-first-import, resume.
+
+setup() {
+	load test_helper/common
+	DB="$BATS_TEST_TMPDIR/s.db"
+	oneroster-sync --quiet --db "$DB" "$TD/district/y1-v1p1" 2>/dev/null
+	apply --db "$DB" --quiet "$TD/summer/appointments.plan.ndjson" 2>/dev/null
+}
+
+records() { snapshot --db "$1" | tail -n +2; }
+year_appointments() { snapshot --db "$DB" --entity appointment | grep "\"school_year\":\"$1\"" | sort; }
+archive_plan() { snapshot --db "$DB" --entity appointment | archive-appointments --quiet --year 2025-2026 --out "$BATS_TEST_TMPDIR/arch"; }
+# the user's store id, by source id
+uid() { snapshot --db "$DB" --entity user | grep "\"source_id\":\"$1\"" | sed 's/.*"id":"\(u[0-9]*\)".*/\1/'; }
+
+@test "archive-appointments: --help, --version, usage errors" {
+	run archive-appointments --help
+	assert_success
+	assert_line --index 0 "usage: archive-appointments --year Y --out DIR [options] [STATE...]"
+	run archive-appointments --version
+	assert_output "archive-appointments 0.1.0"
+	run -2 --separate-stderr archive-appointments --year 2025-2026
+	assert_equal "${stderr_lines[0]}" "archive-appointments: --year needs --out DIR"
+	run -2 --separate-stderr archive-appointments --year 2025 --out x
+	assert_equal "${stderr_lines[0]}" "archive-appointments: --year: YYYY-YYYY, e.g. 2025-2026, not 2025"
+	run -2 --separate-stderr archive-appointments --export x --year 2025-2026
+	assert_equal "${stderr_lines[0]}" "archive-appointments: one of --year, --export or --verify"
+}
+
+@test "the archive of a year exports back exactly the appointments removed" {
+	before=$(year_appointments 2025-2026)
+	archive_plan > "$BATS_TEST_TMPDIR/plan"
+	run --separate-stderr apply --db "$DB" "$BATS_TEST_TMPDIR/plan"
+	assert_success
+	assert_equal "$(year_appointments 2025-2026)" ""
+	assert_equal "$(year_appointments 2026-2027 | wc -l)" 2
+	run --separate-stderr archive-appointments --export "$BATS_TEST_TMPDIR/arch"
+	assert_success
+	assert_equal "$(sort <<<"$output")" "$before"
+	assert_equal "$stderr" "archive-appointments: 9 appointments exported from 2 archives"
+}
+
+@test "archives: one per school, 0600 in a 0700 folder, a manifest with counts, dates and checksums" {
+	archive_plan > "$BATS_TEST_TMPDIR/plan"
+	dir="$BATS_TEST_TMPDIR/arch/2025-2026"
+	run ls -A "$dir"
+	assert_output "manifest.json
+s1.ndjson.gz
+s2.ndjson.gz"
+	assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/arch") $(stat -c %a "$dir") $(stat -c %a "$dir/s1.ndjson.gz")" "700 700 600"
+	sha=$(sha256sum "$dir/s1.ndjson.gz" | cut -c1-64)
+	assert_equal "$(cat "$dir/manifest.json")" "{\"type\":\"archive_manifest\",\"school_year\":\"2025-2026\",\"updated\":\"2026-08-01T12:00:00Z\",\"archives\":[{\"school_id\":\"s1\",\"file\":\"s1.ndjson.gz\",\"count\":5,\"first\":\"2025-09-02\",\"last\":\"2026-05-20\",\"sha256\":\"$sha\"},{\"school_id\":\"s2\",\"file\":\"s2.ndjson.gz\",\"count\":4,\"first\":\"2025-09-15\",\"last\":\"2026-06-01\",\"sha256\":\"$(sha256sum "$dir/s2.ndjson.gz" | cut -c1-64)\"}]}"
+	run grep -c '"op":"delete","entity":"appointment"' "$BATS_TEST_TMPDIR/plan"
+	assert_output 9
+	assert_line --index 0 --partial ''
+	run grep -c "\"archive\":\"$(realpath "$dir")/s1.ndjson.gz\",\"archive_sha256\":\"$sha\"" "$BATS_TEST_TMPDIR/plan"
+	assert_output 5
+}
+
+@test "re-running with the same input gives the same archive bytes and the same plan_id" {
+	archive_plan > "$BATS_TEST_TMPDIR/plan1"
+	sums=$(sha256sum "$BATS_TEST_TMPDIR"/arch/2025-2026/*.gz)
+	archive_plan > "$BATS_TEST_TMPDIR/plan2"
+	assert_equal "$(sha256sum "$BATS_TEST_TMPDIR"/arch/2025-2026/*.gz)" "$sums"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/plan2")" "$(cat "$BATS_TEST_TMPDIR/plan1")"
+}
+
+@test "an earlier archive is added to, never overwritten" {
+	snapshot --db "$DB" --entity appointment | grep -v '"id":"a5"' | archive-appointments --quiet --year 2025-2026 --out "$BATS_TEST_TMPDIR/arch" > /dev/null
+	run bash -c 'archive-appointments --export "$1" --school s1 2>/dev/null | wc -l' _ "$BATS_TEST_TMPDIR/arch"
+	assert_output 4
+	archive_plan > "$BATS_TEST_TMPDIR/plan"
+	run bash -c 'archive-appointments --export "$1" --school s1 2>/dev/null | grep -o "\"id\":\"a[0-9]*\"" | tr "\n" " "' _ "$BATS_TEST_TMPDIR/arch"
+	assert_output '"id":"a1" "id":"a2" "id":"a3" "id":"a4" "id":"a5" '
+	run archive-appointments --verify "$BATS_TEST_TMPDIR/arch"
+	assert_success
+}
+
+@test "a corrupted archive stops apply, nothing deleted (exit 3)" {
+	archive_plan > "$BATS_TEST_TMPDIR/plan"
+	f="$BATS_TEST_TMPDIR/arch/2025-2026/s2.ndjson.gz"
+	printf 'X' | dd of="$f" bs=1 seek=40 conv=notrunc 2>/dev/null
+	before=$(records "$DB")
+	run -3 --separate-stderr apply --db "$DB" "$BATS_TEST_TMPDIR/plan"
+	assert_stderr_line "apply: $BATS_TEST_TMPDIR/plan:7: archive $(realpath "$f") is missing or unreadable; appointment a6 not deleted"
+	assert_equal "$(records "$DB")" "$before"
+}
+
+@test "an archive replaced by another file stops apply (checksum), nothing deleted" {
+	archive_plan > "$BATS_TEST_TMPDIR/plan"
+	f="$BATS_TEST_TMPDIR/arch/2025-2026/s1.ndjson.gz"
+	zcat "$f" | head -n 4 | gzip > "$f.new" && mv "$f.new" "$f"
+	before=$(records "$DB")
+	run -3 --separate-stderr apply --db "$DB" "$BATS_TEST_TMPDIR/plan"
+	assert_stderr_partial "archive $(realpath "$f") does not match its archive_sha256 (corrupted or replaced)"
+	assert_equal "$(records "$DB")" "$before"
+}
+
+@test "a missing archive stops apply; a delete without its archive is a bad plan" {
+	archive_plan > "$BATS_TEST_TMPDIR/plan"
+	rm "$BATS_TEST_TMPDIR/arch/2025-2026/s1.ndjson.gz"
+	run -3 --separate-stderr apply --db "$DB" "$BATS_TEST_TMPDIR/plan"
+	assert_stderr_partial "s1.ndjson.gz is missing or unreadable; appointment a1 not deleted"
+	echo '{"type":"op","op":"delete","entity":"appointment","id":"a1"}' > "$BATS_TEST_TMPDIR/bare"
+	run -1 --separate-stderr apply --db "$DB" "$BATS_TEST_TMPDIR/bare"
+	assert_stderr_line "apply: $BATS_TEST_TMPDIR/bare:1: archive: deleting an appointment takes its archive and archive_sha256"
+}
+
+@test "a file size limit during archiving leaves no delete plan (exit 4)" {
+	awk 'BEGIN { print "{\"type\":\"snapshot\",\"version\":3}";
+		for (i = 1; i <= 3000; i++) printf "{\"type\":\"appointment\",\"id\":\"a%d\",\"school_id\":\"s1\",\"user_id\":\"u%d\",\"starts_at\":\"2025-10-01T10:00:00Z\",\"school_year\":\"2025-2026\",\"title\":\"t%d %d\"}\n", i, i, i, i * 7919 % 10007 }' > "$BATS_TEST_TMPDIR/state"
+	run --separate-stderr bash -c 'ulimit -f 8; exec archive-appointments --year 2025-2026 --out "$1" "$2"' _ "$BATS_TEST_TMPDIR/arch" "$BATS_TEST_TMPDIR/state"
+	assert_equal "$status" 4
+	assert_output ""
+	assert_stderr_partial "File too large"
+	[ ! -e "$BATS_TEST_TMPDIR/arch/2025-2026/s1.ndjson.gz" ]
+}
+
+@test "--export: by school, by user (student or staff), by dates; as NDJSON" {
+	archive_plan > /dev/null
+	a="$BATS_TEST_TMPDIR/arch"
+	run bash -c 'archive-appointments --quiet --export "$1" --school s2 | grep -c appointment' _ "$a"
+	assert_output 4
+	run bash -c 'archive-appointments --quiet --export "$1" --user "$2" | grep -o "\"id\":\"a[0-9]*\"" | tr "\n" " "' _ "$a" "$(uid tch-2001)"
+	assert_output '"id":"a1" "id":"a3" "id":"a4" '
+	run bash -c 'archive-appointments --quiet --export "$1" --from 2025-10-01 --to 2025-12-31 | grep -o "\"id\":\"a[0-9]*\"" | tr "\n" " "' _ "$a"
+	assert_output '"id":"a2" "id":"a3" "id":"a7" '
+	run archive-appointments --quiet --export "$a/2025-2026/s1.ndjson.gz" --from 2026-05-01
+	assert_output --partial '"id":"a5"'
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "--export --csv: quoted fields, formula prefixes escaped for spreadsheets" {
+	archive_plan > /dev/null
+	run archive-appointments --quiet --export "$BATS_TEST_TMPDIR/arch" --school s1 --csv
+	assert_success
+	assert_line --index 0 "id,school_id,user_id,staff_id,starts_at,ends_at,school_year,title,created"
+	assert_line --partial ',2025-2026,"Math, extra help",'
+	assert_line --partial ",2025-2026,\"'=HYPERLINK(\"\"http://x.example\"\")\","
+	assert_line --partial ",2025-2026,'-5 points review,"
+}
+
+@test "--verify: every archive against its manifest; a truncated one is an error, never a short export" {
+	archive_plan > /dev/null
+	run --separate-stderr archive-appointments --verify "$BATS_TEST_TMPDIR/arch"
+	assert_success
+	assert_stderr_line "archive-appointments: $BATS_TEST_TMPDIR/arch/2025-2026/s1.ndjson.gz: ok, 5 appointments"
+	f="$BATS_TEST_TMPDIR/arch/2025-2026/s2.ndjson.gz"
+	head -c 150 "$f" > "$f.cut" && mv "$f.cut" "$f"
+	run -1 --separate-stderr archive-appointments --verify "$BATS_TEST_TMPDIR/arch"
+	assert_stderr_line "archive-appointments: $f: does not match the SHA-256 its manifest gives: corrupted or replaced"
+	run -1 --separate-stderr archive-appointments --export "$BATS_TEST_TMPDIR/arch"
+	assert_output ""
+	run -1 --separate-stderr archive-appointments --export "$f"
+	assert_output ""
+	cp "$f" "$BATS_TEST_TMPDIR/lone.ndjson.gz"
+	run -1 --separate-stderr archive-appointments --export "$BATS_TEST_TMPDIR/lone.ndjson.gz"
+	assert_equal "$stderr" "archive-appointments: $BATS_TEST_TMPDIR/lone.ndjson.gz: truncated gzip data"
+	assert_output ""
+}
+
+@test "softdelete-plan: soft-deleted users only, never ignore_on_import or manual, counts per school" {
+	sync_y2() { oneroster-sync --quiet --db "$DB" --max-delete-ratio 0.5 "$TD/district/y2-v1p1" 2>/dev/null; }
+	sync_y2
+	echo "{\"type\":\"op\",\"op\":\"set\",\"entity\":\"user\",\"id\":\"$(uid stu-1012)\",\"set\":{\"ignore_on_import\":true}}" | apply --db "$DB" --quiet
+	run --separate-stderr bash -c 'snapshot --db "$1" | softdelete-plan' _ "$DB"
+	assert_success
+	assert_equal "$stderr" "softdelete-plan: 1 soft-deleted user kept: marked ignore_on_import or manual"
+	assert_line --index 0 --partial '"producer":"softdelete-plan","created":"2026-08-01T12:00:00Z","counts":{"hard_delete":4,"schools":{"s2":{"hard_delete":4}}}}'
+	refute_line --partial "\"id\":\"$(uid stu-1012)\""
+	assert_line "{\"type\":\"op\",\"op\":\"hard_delete\",\"entity\":\"user\",\"id\":\"$(uid stu-1013)\",\"reason\":\"soft_deleted\",\"deleted_at\":\"2026-08-01T12:00:00Z\"}"
+	run bash -c 'snapshot --db "$1" | softdelete-plan --quiet --before 2026-08-01' _ "$DB"
+	assert_line --index 0 --partial '"counts":{"hard_delete":0,"schools":{}}'
+	run bash -c 'snapshot --db "$1" | softdelete-plan --quiet --school s1' _ "$DB"
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "the purge removes the user, its identifiers and enrollments; undo brings them back" {
+	echo "{\"type\":\"op\",\"op\":\"soft_delete\",\"entity\":\"user\",\"id\":\"$(uid stu-1012)\"}" | apply --db "$DB" --quiet
+	before=$(records "$DB")
+	snapshot --db "$DB" | softdelete-plan --quiet > "$BATS_TEST_TMPDIR/purge"
+	run --separate-stderr apply --db "$DB" "$BATS_TEST_TMPDIR/purge"
+	assert_success
+	refute [ -z "$(uid stu-1013)" ]
+	assert_equal "$(uid stu-1012)" ""
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM user_ids WHERE value = 'stu-1012'")" 0
+	assert_equal "$(snapshot --db "$DB" --entity enrollment | grep -c '"user_id":"u12"')" 0
+	plan=$(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/purge")
+	apply --db "$DB" --quiet --undo "$plan" 2>/dev/null
+	assert_equal "$(records "$DB")" "$before"
+}
+
+@test "summer-purge: pauses every school, archives and removes the year; twice changes nothing" {
+	run --separate-stderr summer-purge --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --quiet
+	assert_success
+	assert_stderr_line "summer-purge: schools paused: 2; appointments of 2025-2026 archived and removed: 9"
+	run snapshot --db "$DB" --entity school
+	assert_line --partial '"id":"s1","source":"oneroster","source_id":"sch-100","name":"Birchwood Elementary","school_number":"0100","import_enabled":false,"automation_enabled":false}'
+	assert_equal "$(year_appointments 2025-2026)" ""
+	run sqlite3 "$DB" "SELECT producer FROM journal ORDER BY seq"
+	assert_output "diff-roster
+hand
+hand
+archive-appointments"
+	after=$(snapshot --db "$DB")
+	run --separate-stderr summer-purge --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --quiet
+	assert_success
+	assert_stderr_line "summer-purge: schools paused: 0; appointments of 2025-2026 archived and removed: 0"
+	assert_equal "$(snapshot --db "$DB")" "$after"
+	run archive-appointments --quiet --verify "$BATS_TEST_TMPDIR/arch"
+	assert_success
+}
+
+@test "summer-purge --dry-run changes nothing at all" {
+	before=$(snapshot --db "$DB")
+	run --separate-stderr summer-purge --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --dry-run --quiet
+	assert_success
+	assert_stderr_line "summer-purge: dry run, nothing changed: schools paused: 2; appointments of 2025-2026 archived and removed: 9"
+	assert_equal "$(snapshot --db "$DB")" "$before"
+	[ ! -e "$BATS_TEST_TMPDIR/arch" ]
+}
+
+@test "a paused school's sync plans nothing; resume turns it back on, once" {
+	summer-purge --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --quiet 2>/dev/null
+	run --separate-stderr oneroster-sync --quiet --db "$DB" "$TD/district/y2-v1p1"
+	assert_success
+	assert_stderr_line "diff-roster: school s1: import paused; no operations planned for it"
+	assert_stderr_line "diff-roster: school s2: import paused; no operations planned for it"
+	run --separate-stderr resume --db "$DB" --school s1 --quiet
+	assert_success
+	run snapshot --db "$DB" --entity school
+	assert_line --partial '"school_number":"0100","import_enabled":true,"automation_enabled":true}'
+	run --separate-stderr resume --db "$DB" --school s1
+	assert_success
+	assert_stderr_line "resume: school s1: import_enabled automation_enabled on already; nothing to do"
+	run -1 --separate-stderr resume --db "$DB" --school s9
+	assert_stderr_line "resume: no school s9 in the store"
+}
+
+@test "after-first-import: refused while paused; then purges the soft-deleted, keeps ignore_on_import and manual" {
+	summer-purge --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --quiet 2>/dev/null
+	run -3 --separate-stderr after-first-import --db "$DB" --school s2
+	assert_stderr_line "after-first-import: school s2: import still paused: its first import of the new year has not run; nothing purged"
+	resume --db "$DB" --school s2 --quiet 2>/dev/null
+	resume --db "$DB" --school s1 --quiet 2>/dev/null
+	oneroster-sync --quiet --db "$DB" --max-delete-ratio 0.5 "$TD/district/y2-v1p1" 2>/dev/null
+	apply --db "$DB" --quiet "$TD/sync/hands-off.plan.ndjson" 2>/dev/null
+	echo '{"type":"op","op":"soft_delete","entity":"user","id":"u25"}' | apply --db "$DB" --quiet 2>/dev/null
+	run -3 --separate-stderr after-first-import --db "$DB" --school s2
+	assert_stderr_partial "apply: school s2: plan would hard-delete 5 of 15 users (33.3%; limit 20.0%)"
+	run --separate-stderr after-first-import --db "$DB" --max-delete-ratio 0.5 --quiet
+	assert_success
+	run bash -c 'snapshot --db "$1" --entity user | grep -c deleted_at' _ "$DB"
+	assert_output 1
+	run bash -c 'snapshot --db "$1" --entity user | grep deleted_at' _ "$DB"
+	assert_output --partial '"source":"local","source_id":"m-1"'
+}
