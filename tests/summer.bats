@@ -247,7 +247,7 @@ archive-appointments"
 	resume --db "$DB" --school s1 --quiet 2>/dev/null
 	oneroster-sync --quiet --db "$DB" --max-delete-ratio 0.5 "$TD/district/y2-v1p1" 2>/dev/null
 	apply --db "$DB" --quiet "$TD/sync/hands-off.plan.ndjson" 2>/dev/null
-	echo '{"type":"op","op":"soft_delete","entity":"user","id":"u25"}' | apply --db "$DB" --quiet 2>/dev/null
+	echo "{\"type\":\"op\",\"op\":\"soft_delete\",\"entity\":\"user\",\"id\":\"$(uid m-1)\"}" | apply --db "$DB" --quiet 2>/dev/null
 	run -3 --separate-stderr after-first-import --db "$DB" --school s2
 	assert_stderr_partial "apply: school s2: plan would hard-delete 5 of 15 users (33.3%; limit 20.0%)"
 	run --separate-stderr after-first-import --db "$DB" --max-delete-ratio 0.5 --quiet
