@@ -89,3 +89,23 @@ vg() {
 	run vg normalize "$BATS_TEST_TMPDIR/rest"
 	assert_success
 }
+
+@test "valgrind: archive-appointments (archive, export, verify), softdelete-plan, apply of a delete plan" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	oneroster-sync --quiet --db "$db" "$TD/district/y1-v1p1" 2>/dev/null
+	apply --db "$db" --quiet "$TD/summer/appointments.plan.ndjson" 2>/dev/null
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	run vg archive-appointments --year 2025-2026 --out "$BATS_TEST_TMPDIR/arch" "$BATS_TEST_TMPDIR/state"
+	assert_success
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/plan"
+	run vg archive-appointments --year 2025-2026 --out "$BATS_TEST_TMPDIR/arch" "$BATS_TEST_TMPDIR/state"
+	assert_success
+	run vg apply --db "$db" "$BATS_TEST_TMPDIR/plan"
+	assert_success
+	run vg archive-appointments --export "$BATS_TEST_TMPDIR/arch" --csv --school s1
+	assert_success
+	run vg archive-appointments --verify "$BATS_TEST_TMPDIR/arch"
+	assert_success
+	run vg softdelete-plan "$BATS_TEST_TMPDIR/state"
+	assert_success
+}
