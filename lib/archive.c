@@ -619,14 +619,16 @@ int archive_year(char **inputs, int ninputs, const char *year,
 		free_schools(&y);
 		return RP_EXIT_IO;
 	}
-	qsort(y.schools, y.n, sizeof *y.schools, cmp_school);
+	if (y.n > 1)
+		qsort(y.schools, y.n, sizeof *y.schools, cmp_school);
 	struct manifest m = {0};
 	if (manifest_read(y.dir, &m) < 0)
 		rc = RP_EXIT_IO;
 	for (size_t i = 0; i < y.n && rc == RP_EXIT_OK; i++)
 		rc = archive_school(&y, &y.schools[i], &m);
 	if (rc == RP_EXIT_OK && y.n) {
-		qsort(m.v, m.n, sizeof *m.v, cmp_entry);
+		if (m.n > 1)
+			qsort(m.v, m.n, sizeof *m.v, cmp_entry);
 		struct manifest_out mo = {&m, year};
 		if (write_file(y.dir, "manifest.json", false, fill_manifest, &mo) != 0)
 			rc = RP_EXIT_IO;
@@ -723,7 +725,8 @@ static int find_archives(const char *path, struct found_list *l)
 			names[n++] = xstrdup(e->d_name);
 		}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_name);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_name);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		char sub[PATH_BUF];

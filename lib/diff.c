@@ -925,7 +925,8 @@ static void emit_conflicts(diff *d, nd_writer *w)
 				cand = xrealloc(cand, (nc + 1) * sizeof *cand);
 				cand[nc++] = ix->nodes[n].item;
 			}
-			qsort(cand, nc, sizeof *cand, cmp_u32);
+			if (nc > 1)
+				qsort(cand, nc, sizeof *cand, cmp_u32);
 			for (size_t c = 0; c < nc; c++)
 				if (c == 0 || cand[c] != cand[c - 1])
 					nd_str(w, NULL, d->state[EU].v[cand[c]].id);

@@ -326,7 +326,8 @@ static void add_org(norm *n, const char *org, void *ctx)
 static void roles_of_user(norm *n, const char *id)
 {
 	if (!n->roles_sorted) {
-		qsort(n->roles, n->nroles, sizeof *n->roles, cmp_role);
+		if (n->nroles > 1)
+			qsort(n->roles, n->nroles, sizeof *n->roles, cmp_role);
 		n->roles_sorted = true;
 	}
 	uint64_t user = id_hash_str(id);
