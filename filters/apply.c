@@ -14,6 +14,7 @@ static const char usage[] =
 	"usage: apply --db DB [--dry-run] [--max-delete-ratio R] [--max-delete-count N]\n"
 	"             [--force] [--during-freeze] [options] [PLAN...]\n"
 	"       apply --db DB --undo PLAN_ID [--dry-run]\n"
+	"       apply --db DB --freeze REASON | --thaw\n"
 	"\n"
 	"Reads plans (from diff-roster, softdelete-plan, archive-appointments, or\n"
 	"written by hand) and applies each in one transaction, once per plan_id:\n"
@@ -31,11 +32,14 @@ static const char usage[] =
 	"  --force                 past the delete guard (recorded in the journal)\n"
 	"  --during-freeze         apply although the store is frozen (migrations)\n"
 	"  --undo PLAN_ID          revert an applied plan from the journal\n"
+	"  --freeze REASON         mark the store frozen: every plan is refused\n"
+	"                          (exit 3) but with --during-freeze\n"
+	"  --thaw                  end the freeze\n"
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
 enum { OPT_DB = RP_OPT_FIRST_PROGRAM_OPTION, OPT_DRY_RUN, OPT_RATIO, OPT_COUNT,
-       OPT_FORCE, OPT_FREEZE, OPT_UNDO };
+       OPT_FORCE, OPT_FREEZE, OPT_UNDO, OPT_FREEZE_STORE, OPT_THAW };
 
 int main(int argc, char **argv)
 {
@@ -48,10 +52,13 @@ int main(int argc, char **argv)
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"during-freeze", no_argument, NULL, OPT_FREEZE},
 		{"undo", required_argument, NULL, OPT_UNDO},
+		{"freeze", required_argument, NULL, OPT_FREEZE_STORE},
+		{"thaw", no_argument, NULL, OPT_THAW},
 		{0},
 	};
 	struct apply_opts o = {.max_ratio = 0.2, .max_count = -1};
-	const char *db = NULL, *undo = NULL;
+	const char *db = NULL, *undo = NULL, *freeze = NULL;
+	bool thaw = false;
 	char *end;
 	int c;
 	rp_setprog(argv[0]);
@@ -84,14 +91,22 @@ int main(int argc, char **argv)
 		case OPT_UNDO:
 			undo = optarg;
 			break;
+		case OPT_FREEZE_STORE:
+			freeze = optarg;
+			break;
+		case OPT_THAW:
+			thaw = true;
+			break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (!db)
 		rp_usage_error(usage, "--db is required");
-	if (undo && argc)
-		rp_usage_error(usage, "--undo takes no plan files");
+	if ((undo || freeze || thaw) && argc)
+		rp_usage_error(usage, "--undo, --freeze and --thaw take no plan files");
+	if ((undo != NULL) + (freeze != NULL) + thaw > 1)
+		rp_usage_error(usage, "one of --undo, --freeze or --thaw");
 
 	/* a dry run must not create the store: it runs on an empty one */
 	bool missing = access(db, F_OK) != 0;
@@ -101,6 +116,8 @@ int main(int argc, char **argv)
 	int rc = RP_EXIT_OK;
 	if (undo) {
 		rc = apply_undo(s, undo, &o);
+	} else if (freeze || thaw) {
+		rc = apply_freeze(s, freeze, &o);
 	} else {
 		for (int i = 0; i < (argc ? argc : 1) && rc == 0; i++) {
 			nd_reader *r = nd_reader_open(argc ? argv[i] : NULL);

@@ -1,5 +1,6 @@
 /* diff-roster: incoming canonical records + the store's state -> a plan. */
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -30,10 +31,22 @@ static const char usage[] =
 	"  --match LIST     identifiers in order, default sis_id,email; any user\n"
 	"                   field (email, username, state_id...) or ids.TYPE\n"
 	"  --school ID      plan only for school ID (a store id)\n"
+	"  --links FILE     a reviewed mapping table (CSV from --mapping, or .ndjson\n"
+	"                   of {\"type\":\"mapping\",\"stored_id\":..,\"source\":..,\n"
+	"                   \"source_id\":..}): each row with one\n"
+	"                   stored id and an incoming id is a link, before any other\n"
+	"                   matching; an unknown id or a user linked twice is an error\n"
+	"  --mapping        write the mapping table for review (CSV: stored_id,\n"
+	"                   source, source_id, matched_on, confidence unique /\n"
+	"                   ambiguous / unmatched, names) instead of a plan; counts\n"
+	"                   on stderr\n"
+	"  --report FILE    with --mapping: a report for people, HTML (or Markdown\n"
+	"                   when FILE ends in .md)\n"
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
-enum { OPT_STATE = RP_OPT_FIRST_PROGRAM_OPTION, OPT_MATCH, OPT_SCHOOL };
+enum { OPT_STATE = RP_OPT_FIRST_PROGRAM_OPTION, OPT_MATCH, OPT_SCHOOL,
+       OPT_LINKS, OPT_MAPPING, OPT_REPORT };
 
 int main(int argc, char **argv)
 {
@@ -42,10 +55,14 @@ int main(int argc, char **argv)
 		{"state", required_argument, NULL, OPT_STATE},
 		{"match", required_argument, NULL, OPT_MATCH},
 		{"school", required_argument, NULL, OPT_SCHOOL},
+		{"links", required_argument, NULL, OPT_LINKS},
+		{"mapping", no_argument, NULL, OPT_MAPPING},
+		{"report", required_argument, NULL, OPT_REPORT},
 		{0},
 	};
 	struct diff_opts o = {.match = "sis_id,email"};
-	const char *state = NULL;
+	const char *state = NULL, *links = NULL, *report = NULL;
+	bool mapping = false;
 	int c;
 	rp_setprog(argv[0]);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -57,11 +74,19 @@ int main(int argc, char **argv)
 			o.match = optarg;
 		else if (c == OPT_SCHOOL)
 			o.school = optarg;
+		else if (c == OPT_LINKS)
+			links = optarg;
+		else if (c == OPT_MAPPING)
+			mapping = true;
+		else if (c == OPT_REPORT)
+			report = optarg;
 	}
 	argc -= optind;
 	argv += optind;
 	if (!state)
 		rp_usage_error(usage, "--state is required (/dev/null for an empty store)");
+	if (report && !mapping)
+		rp_usage_error(usage, "--report goes with --mapping");
 
 	diff *d = diff_new(&o);
 	int rc = RP_EXIT_OK;
@@ -81,10 +106,12 @@ int main(int argc, char **argv)
 			rc = nd_io_failed(r) ? RP_EXIT_IO : RP_EXIT_DATA;
 		nd_reader_free(r);
 	}
+	if (rc == 0 && links && rp_error_count() == 0 && diff_read_links(d, links) != 0)
+		rc = RP_EXIT_DATA;
 	/* a plan from a state or feed that did not read whole is no plan */
 	if (rc == 0 && rp_error_count() == 0) {
 		nd_writer *w = nd_writer_new(STDOUT_FILENO);
-		if (diff_write_plan(d, w) != 0)
+		if ((mapping ? diff_write_mapping(d, w, report) : diff_write_plan(d, w)) != 0)
 			rc = RP_EXIT_IO;
 		rc = nd_finish_stdout(w, rc);
 	}

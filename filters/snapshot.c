@@ -1,6 +1,7 @@
 /* snapshot: the store as state records, for diff-roster and the purge. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -20,10 +21,13 @@ static const char usage[] =
 	"  --db DB          the SQLite store (must exist)\n"
 	"  --entity LIST    only these entities, e.g. user,school\n"
 	"  --school ID      only what belongs to school ID (e.g. s1)\n"
+	"  --backup FILE    instead: a consistent copy of the store in FILE, a new\n"
+	"                   file (SQLite's online backup), checked with PRAGMA\n"
+	"                   integrity_check; snapshot --db FILE reads it back\n"
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
-enum { OPT_DB = RP_OPT_FIRST_PROGRAM_OPTION, OPT_ENTITY, OPT_SCHOOL };
+enum { OPT_DB = RP_OPT_FIRST_PROGRAM_OPTION, OPT_ENTITY, OPT_SCHOOL, OPT_BACKUP };
 
 int main(int argc, char **argv)
 {
@@ -32,9 +36,10 @@ int main(int argc, char **argv)
 		{"db", required_argument, NULL, OPT_DB},
 		{"entity", required_argument, NULL, OPT_ENTITY},
 		{"school", required_argument, NULL, OPT_SCHOOL},
+		{"backup", required_argument, NULL, OPT_BACKUP},
 		{0},
 	};
-	const char *db = NULL, *entities = NULL, *school = NULL;
+	const char *db = NULL, *entities = NULL, *school = NULL, *backup = NULL;
 	int c;
 	rp_setprog(argv[0]);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -46,6 +51,8 @@ int main(int argc, char **argv)
 			entities = optarg;
 		else if (c == OPT_SCHOOL)
 			school = optarg;
+		else if (c == OPT_BACKUP)
+			backup = optarg;
 	}
 	if (optind != argc)
 		rp_usage_error(usage, "unexpected argument: %s", argv[optind]);
@@ -57,6 +64,20 @@ int main(int argc, char **argv)
 	store *s = store_open(db, false);
 	if (!s)
 		return RP_EXIT_IO;
+	if (backup) {
+		int fd = open(backup, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd < 0) {
+			rp_warn("%s", backup);
+			store_close(s);
+			return RP_EXIT_IO;
+		}
+		close(fd);
+		int rc = store_backup(s, backup) == 0 ? RP_EXIT_OK : RP_EXIT_IO;
+		if (rc != RP_EXIT_OK)
+			rp_warnx("%s", store_errmsg(s));
+		store_close(s);
+		return rc;
+	}
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
 	int rc = RP_EXIT_OK;
 	if (store_snapshot(s, w, entities, school) != 0) {

@@ -919,3 +919,27 @@ int apply_undo(store *s, const char *plan_id, const struct apply_opts *o)
 	nd_writer_close(r.mem);
 	return rc;
 }
+
+int apply_freeze(store *s, const char *reason, const struct apply_opts *o)
+{
+	char *was = store_meta_get(s, "frozen");
+	char value[512], now[21];
+	int rc = RP_EXIT_OK;
+	rp_now_utc(now);
+	if (reason)
+		snprintf(value, sizeof value, "%s, since %s", reason, now);
+	if (!reason && !was)
+		rp_warnx("the store is not frozen; nothing to do");
+	else if (o->dry_run)
+		rp_warnx("dry run: the store would be %s", reason ? "frozen" : "thawed");
+	else if (store_meta_set(s, "frozen", reason ? value : NULL) != 0)
+		rc = RP_EXIT_IO;
+	else
+		rp_warnx(reason ? "store frozen (%s): plans are refused but with "
+				  "--during-freeze" : "store thawed%s",
+			 reason ? value : "");
+	if (rc)
+		rp_warnx("%s", store_errmsg(s));
+	free(was);
+	return rc;
+}

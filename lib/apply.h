@@ -27,4 +27,7 @@ int apply_stream(store *s, nd_reader *in, const struct apply_opts *o);
 /* Reverts an applied plan from the journal's before-images. */
 int apply_undo(store *s, const char *plan_id, const struct apply_opts *o);
 
+/* Marks the store frozen (reason) or thaws it (reason NULL). */
+int apply_freeze(store *s, const char *reason, const struct apply_opts *o);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "arena.h"
 #include "clock.h"
+#include "csvw.h"
 #include "err.h"
 #include "idset.h"
 #include "input.h"
@@ -775,27 +776,6 @@ struct exporter {
 	long written;
 };
 
-/* Spreadsheet programs run cells that start with these as formulas. */
-static void csv_cell(nd_writer *w, const char *v, bool last)
-{
-	if (v) {
-		bool quote = strpbrk(v, ",\"\r\n") != NULL;
-		bool formula = strchr("=+-@\t\r", v[0]) && v[0];
-		if (quote)
-			nd_raw(w, "\"", 1);
-		if (formula)
-			nd_raw(w, "'", 1);
-		for (const char *p = v; *p; p++) {
-			if (*p == '"')
-				nd_raw(w, "\"", 1);
-			nd_raw(w, p, 1);
-		}
-		if (quote)
-			nd_raw(w, "\"", 1);
-	}
-	nd_raw(w, last ? "\n" : ",", 1);
-}
-
 static int export_line(void *ctx, const char *line, size_t len)
 {
 	struct exporter *x = ctx;
@@ -810,7 +790,7 @@ static int export_line(void *ctx, const char *line, size_t len)
 		    (!f->to || (starts && strncmp(starts, f->to, 10) <= 0));
 	if (keep && f->csv) {
 		for (int i = 0; i < REC_APPOINTMENT.nfields; i++)
-			csv_cell(x->out, nd_get_str(o, REC_APPOINTMENT.fields[i].name),
+			csvw_cell(x->out, nd_get_str(o, REC_APPOINTMENT.fields[i].name),
 				 i == REC_APPOINTMENT.nfields - 1);
 	} else if (keep) {
 		nd_raw(x->out, line, len);
@@ -841,7 +821,7 @@ int archive_export(const char *path, const struct export_filter *f,
 		struct exporter x = {.f = f, .out = out};
 		if (f->csv)
 			for (int i = 0; i < REC_APPOINTMENT.nfields; i++)
-				csv_cell(out, REC_APPOINTMENT.fields[i].name,
+				csvw_cell(out, REC_APPOINTMENT.fields[i].name,
 					 i == REC_APPOINTMENT.nfields - 1);
 		char why[256];
 		for (size_t i = 0; i < l.n && rc == RP_EXIT_OK; i++)

@@ -10,6 +10,8 @@
 #include "codes.h"
 #include "err.h"
 #include "idset.h"
+#include "csvr.h"
+#include "csvw.h"
 #include "planw.h"
 #include "record.h"
 #include "xalloc.h"
@@ -31,6 +33,7 @@ struct item {
 	const char *key; /* how a plan names it: store id or SOURCE:SOURCE_ID */
 	const char *section, *user; /* enrollment references, as written */
 	const char *school;	    /* section: its school reference */
+	const char *number;	    /* school: its school number */
 	const char **schools;	    /* user: school references */
 	size_t nschools;
 	const char *mk[MAX_MATCH]; /* user: values of the --match identifiers */
@@ -69,6 +72,10 @@ struct diff {
 	struct index by_id;		/* state store id -> item (any entity) */
 	struct index by_key[MAX_MATCH]; /* state users by --match value */
 	struct index enr_state;		/* "section|user" -> state enrollment */
+	struct link {
+		uint32_t in, state;
+	} *links; /* from a reviewed mapping table */
+	size_t nlinks;
 	rp_arena *scratch;
 	long conflicts;
 };
@@ -187,6 +194,7 @@ void diff_free(diff *d)
 	for (int i = 0; i < MAX_MATCH; i++)
 		index_free(&d->by_key[i]);
 	index_free(&d->enr_state);
+	free(d->links);
 	arena_free(d->keep);
 	arena_free(d->scratch);
 	free(d);
@@ -286,6 +294,8 @@ static void keep_record(diff *d, bool state, int e, const cJSON *o,
 	}
 	if (e == EC)
 		it->school = keep_str(d, rec_str(&r, C_SCHOOL_ID));
+	if (e == ES)
+		it->number = keep_str(d, rec_str(&r, S_SCHOOL_NUMBER));
 	if (e == EU) {
 		const struct rec_val *v = &r.v[U_SCHOOL_IDS];
 		it->nschools = v->n;
@@ -395,6 +405,31 @@ static void match_by_source(diff *d, int e)
 	}
 }
 
+/* A school the feed names by a new id (a move to another source) is still
+ * the stored school with the same school number, when exactly one is. */
+static void match_schools_by_number(diff *d)
+{
+	for (uint32_t i = 0; i < d->in[ES].n; i++) {
+		struct item *in = &d->in[ES].v[i];
+		if (in->match != NONE || !in->number)
+			continue;
+		uint32_t found = NONE, count = 0;
+		for (uint32_t j = 0; j < d->state[ES].n; j++) {
+			const struct item *st = &d->state[ES].v[j];
+			if (st->match == NONE && st->number &&
+			    strcmp(st->number, in->number) == 0) {
+				found = j;
+				count++;
+			}
+		}
+		if (count == 1) {
+			in->match = found;
+			in->matched_on = "school_number";
+			d->state[ES].v[found].match = i;
+		}
+	}
+}
+
 static void conflict_on(diff *d, struct item *in, const char *on)
 {
 	in->conflict = true;
@@ -410,8 +445,15 @@ static void match_users(diff *d)
 {
 	struct side *in = &d->in[EU], *st = &d->state[EU];
 	struct index *ix = &d->by_source[0][EU];
+	for (size_t l = 0; l < d->nlinks; l++) {
+		in->v[d->links[l].in].match = d->links[l].state;
+		in->v[d->links[l].in].matched_on = "mapping";
+		st->v[d->links[l].state].match = d->links[l].in;
+	}
 	for (uint32_t i = 0; i < in->n; i++) {
 		struct item *u = &in->v[i];
+		if (u->match != NONE)
+			continue; /* the reviewed table said so */
 		const char *k = source_key(d, u->source, u->source_id);
 		uint32_t found = NONE, count = 0;
 		INDEX_EACH(ix, k, n) {
@@ -424,6 +466,15 @@ static void match_users(diff *d)
 				st->v[ix->nodes[n].item].protect = true;
 			conflict_on(d, u, "source_id");
 		} else if (count == 1) {
+			if (st->v[found].match != NONE && d->nlinks) {
+				/* the table gave that user to another incoming one */
+				st->v[found].protect = true;
+				u->match = found;
+				u->conflict = true;
+				u->matched_on = "source_id";
+				d->conflicts++;
+				continue;
+			}
 			if (st->v[found].match != NONE) {
 				read_error(d->in_name, u->line,
 					   "the same user twice in the incoming feed");
@@ -819,10 +870,12 @@ static void emit_changes(struct out *o, int e)
 		cJSON *js = parse_item(d, st, e, &srec);
 		cJSON *ji = incoming_rec(d, it, e, &irec);
 		bool linked = false;
-		if (e == EU && strcmp(it->matched_on, "source_id") != 0) {
-			rec add;
-			rec_init(&add, &REC_USER, d->scratch);
-			ids_to_add(&srec, &irec, &add);
+		rec add;
+		if (e == EU && strcmp(it->matched_on, "source_id") != 0 &&
+		    (rec_init(&add, &REC_USER, d->scratch),
+		     ids_to_add(&srec, &irec, &add))) {
+			/* a link only where identifiers are new: a second run
+			 * with the same mapping table changes nothing */
 			op_begin(o, "link", e, st->id);
 			rec_write_field(o->w, &add, U_IDS);
 			nd_str(o->w, "matched_on", it->matched_on);
@@ -897,6 +950,38 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The stored users an incoming user in conflict could be, in state order. */
+static uint32_t *candidates(diff *d, const struct item *u, size_t *count)
+{
+	uint32_t *cand = NULL;
+	size_t nc = 0;
+	if (u->match != NONE) { /* two incoming users, one stored */
+		cand = xmalloc(sizeof *cand);
+		cand[nc++] = u->match;
+		*count = nc;
+		return cand;
+	}
+	const char *on = u->matched_on ? u->matched_on : "source_id";
+	int m = 0;
+	while (m < d->nmatch && strcmp(d->match[m], on) != 0)
+		m++;
+	struct index *ix = m < d->nmatch ? &d->by_key[m] : &d->by_source[0][EU];
+	const char *key = m < d->nmatch ? u->mk[m]
+					: source_key(d, u->source, u->source_id);
+	INDEX_EACH(ix, key, n) {
+		cand = xrealloc(cand, (nc + 1) * sizeof *cand);
+		cand[nc++] = ix->nodes[n].item;
+	}
+	if (nc > 1)
+		qsort(cand, nc, sizeof *cand, cmp_u32);
+	size_t out = 0;
+	for (size_t c = 0; c < nc; c++)
+		if (out == 0 || cand[c] != cand[out - 1])
+			cand[out++] = cand[c];
+	*count = out;
+	return cand;
+}
+
 static void emit_conflicts(diff *d, nd_writer *w)
 {
 	for (uint32_t i = 0; i < d->in[EU].n; i++) {
@@ -910,39 +995,23 @@ static void emit_conflicts(diff *d, nd_writer *w)
 		nd_str(w, "source_id", u->source_id);
 		nd_arr(w, "candidates");
 		const char *on = u->matched_on ? u->matched_on : "source_id";
-		int m = 0;
-		while (m < d->nmatch && strcmp(d->match[m], on) != 0)
-			m++;
-		struct index *ix = m < d->nmatch ? &d->by_key[m] : &d->by_source[0][EU];
-		const char *key = m < d->nmatch ? u->mk[m]
-						: source_key(d, u->source, u->source_id);
-		if (u->match != NONE) { /* two incoming users, one stored */
-			nd_str(w, NULL, d->state[EU].v[u->match].id);
-		} else { /* in state order */
-			uint32_t *cand = NULL;
-			size_t nc = 0;
-			INDEX_EACH(ix, key, n) {
-				cand = xrealloc(cand, (nc + 1) * sizeof *cand);
-				cand[nc++] = ix->nodes[n].item;
-			}
-			if (nc > 1)
-				qsort(cand, nc, sizeof *cand, cmp_u32);
-			for (size_t c = 0; c < nc; c++)
-				if (c == 0 || cand[c] != cand[c - 1])
-					nd_str(w, NULL, d->state[EU].v[cand[c]].id);
-			free(cand);
-		}
+		size_t nc;
+		uint32_t *cand = candidates(d, u, &nc);
+		for (size_t c = 0; c < nc; c++)
+			nd_str(w, NULL, d->state[EU].v[cand[c]].id);
+		free(cand);
 		nd_close(w);
 		nd_str(w, "matched_on", on);
 		nd_end(w);
 	}
 }
 
-int diff_write_plan(diff *d, nd_writer *w)
+static void match_all(diff *d)
 {
 	for (int e = 0; e < EN; e++)
 		if (e != EU && e != EE)
 			match_by_source(d, e);
+	match_schools_by_number(d);
 	match_users(d);
 	assign_keys(d, ES);
 	assign_keys(d, ET);
@@ -950,6 +1019,11 @@ int diff_write_plan(diff *d, nd_writer *w)
 	assign_keys(d, EU);
 	translate_refs(d);
 	match_enrollments(d);
+}
+
+int diff_write_plan(diff *d, nd_writer *w)
+{
+	match_all(d);
 	report_paused(d);
 
 	static const char *const ops[] = {"create", "update", "link", "restore",
@@ -970,4 +1044,362 @@ int diff_write_plan(diff *d, nd_writer *w)
 	int rc = pw_finish(o.pw, w);
 	emit_conflicts(d, w);
 	return rc;
+}
+
+/* ---- a reviewed mapping table ----------------------------------------- */
+
+static void link_error(const char *path, long row, const char *field,
+		       const char *fmt, const char *arg)
+{
+	struct rp_loc loc = {.file = path, .line = row, .field = field,
+			     .code = "bad_mapping"};
+	rp_error(&loc, fmt, arg);
+}
+
+/* One row of the table: stored id, incoming source and source id. */
+static void add_link(diff *d, const char *path, long row, const char *stored,
+		     const char *source, const char *sid)
+{
+	if (!stored || !*stored || !sid || !*sid || strchr(stored, ' '))
+		return; /* unmatched or left undecided: not a link */
+	if (!source || !*source)
+		source = d->in_source ? d->in_source : "";
+	const struct item *st = state_of(d, EU, stored);
+	uint32_t n = index_first(&d->by_source[1][EU], source_key(d, source, sid));
+	if (!st) {
+		link_error(path, row, "stored_id", "no stored user \"%s\"", stored);
+		return;
+	}
+	if (n == NONE) {
+		link_error(path, row, "source_id",
+			   "no incoming user \"%s\" in the feed", sid);
+		return;
+	}
+	uint32_t in = d->by_source[1][EU].nodes[n].item;
+	uint32_t state = (uint32_t)(st - d->state[EU].v);
+	for (size_t l = 0; l < d->nlinks; l++)
+		if (d->links[l].in == in || d->links[l].state == state) {
+			link_error(path, row, d->links[l].in == in ? "source_id" : "stored_id",
+				   "\"%s\" is linked by an earlier row already",
+				   d->links[l].in == in ? sid : stored);
+			return;
+		}
+	/* a stored user that holds another id of this source is linked already */
+	arena_reset(d->scratch);
+	rec r;
+	cJSON *j = parse_item(d, st, EU, &r);
+	const char *had = rec_map_get(&r, U_IDS, source);
+	bool taken = had && strcmp(had, sid) != 0;
+	if (taken)
+		link_error(path, row, "stored_id",
+			   "\"%s\" is linked to another id of that source already",
+			   stored);
+	cJSON_Delete(j);
+	if (taken)
+		return;
+	d->links = xrealloc(d->links, (d->nlinks + 1) * sizeof *d->links);
+	d->links[d->nlinks++] = (struct link){in, state};
+}
+
+int diff_read_links(diff *d, const char *path)
+{
+	long errors = rp_error_count();
+	size_t len = strlen(path);
+	if (len > 7 && strcmp(path + len - 7, ".ndjson") == 0) {
+		nd_reader *r = nd_reader_open(path);
+		if (!r)
+			rp_die(RP_EXIT_IO, "%s: cannot open", path);
+		cJSON *o;
+		int got;
+		/* mapping rows carry "type":"mapping" */
+		while ((got = nd_next(r, &o)) > 0 || got == -1)
+			if (got > 0)
+				add_link(d, path, nd_line(r), nd_get_str(o, "stored_id"),
+					 nd_get_str(o, "source"), nd_get_str(o, "source_id"));
+		nd_reader_free(r);
+		return rp_error_count() == errors ? 0 : -1;
+	}
+	rp_input *in = rp_input_open(path);
+	if (!in)
+		rp_die(RP_EXIT_IO, "%s: cannot open", path);
+	csvr *c = csvr_new(in);
+	int rc = csvr_header(c);
+	int stored = csvr_col(c, "stored_id"), source = csvr_col(c, "source"),
+	    sid = csvr_col(c, "source_id");
+	if (rc <= 0 || stored < 0 || sid < 0) {
+		link_error(path, 1, stored < 0 ? "stored_id" : "source_id",
+			   "a mapping table needs stored_id and source_id columns%s", "");
+		csvr_free(c);
+		return -1;
+	}
+	while ((rc = csvr_next(c)) != 0) {
+		if (rc < 0) {
+			link_error(path, csvr_line(c), csvr_errcol(c), "%s", csvr_errmsg(c));
+			if (rc == -2)
+				break;
+			continue;
+		}
+		add_link(d, path, csvr_line(c), csvr_field(c, (size_t)stored),
+			 source >= 0 ? csvr_field(c, (size_t)source) : NULL,
+			 csvr_field(c, (size_t)sid));
+	}
+	csvr_free(c);
+	return rp_error_count() == errors ? 0 : -1;
+}
+
+/* ---- the mapping table for review ------------------------------------- */
+
+/* "Given Family" of a kept user record, into the scratch arena. */
+static const char *person(diff *d, const struct item *it)
+{
+	rec r;
+	cJSON *j = parse_item(d, it, EU, &r);
+	const char *g = rec_str(&r, U_GIVEN_NAME), *f = rec_str(&r, U_FAMILY_NAME);
+	char *name = arena_alloc(d->scratch, (g ? strlen(g) : 0) + (f ? strlen(f) : 0) + 2);
+	sprintf(name, "%s%s%s", g ? g : "", g && f ? " " : "", f ? f : "");
+	cJSON_Delete(j);
+	return name;
+}
+
+struct mapping_counts {
+	const char *on[MAX_MATCH + 2];
+	long matched[MAX_MATCH + 2];
+	int non;
+	long ambiguous, unmatched_in, unmatched_stored, hands_off;
+};
+
+static void count_match(struct mapping_counts *c, const char *on)
+{
+	int i = 0;
+	while (i < c->non && strcmp(c->on[i], on) != 0)
+		i++;
+	if (i == c->non && c->non < MAX_MATCH + 2)
+		c->on[c->non++] = on;
+	if (i < MAX_MATCH + 2)
+		c->matched[i]++;
+}
+
+static void html_text(FILE *f, const char *s)
+{
+	for (; s && *s; s++)
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+struct report {
+	FILE *f;
+	bool md;
+};
+
+static void report_row(struct report *r, const char *a, const char *b,
+		       const char *c, const char *e)
+{
+	const char *cells[4] = {a, b, c, e};
+	if (r->md) {
+		for (int i = 0; i < 4; i++) {
+			fputs("| ", r->f);
+			for (const char *p = cells[i]; p && *p; p++)
+				fputs(*p == '|' ? "\\|" : (char[2]){*p, 0}, r->f);
+			fputc(' ', r->f);
+		}
+		fputs("|\n", r->f);
+		return;
+	}
+	fputs("<tr>", r->f);
+	for (int i = 0; i < 4; i++) {
+		fputs("<td>", r->f);
+		html_text(r->f, cells[i]);
+		fputs("</td>", r->f);
+	}
+	fputs("</tr>\n", r->f);
+}
+
+static void report_heading(struct report *r, const char *title, const char *a,
+			   const char *b, const char *c, const char *e)
+{
+	if (r->md) {
+		fprintf(r->f, "\n## %s\n\n| %s | %s | %s | %s |\n|---|---|---|---|\n",
+			title, a, b, c, e);
+	} else {
+		fputs("</table>\n<h2>", r->f);
+		html_text(r->f, title);
+		fprintf(r->f, "</h2>\n<table>\n<tr><th>%s</th><th>%s</th><th>%s</th>"
+			      "<th>%s</th></tr>\n", a, b, c, e);
+	}
+}
+
+/* Incoming users per school: matched, ambiguous, unmatched. */
+static void report_schools(diff *d, struct report *rep)
+{
+	struct per_school {
+		const char *school;
+		long n[3];
+	} *v = NULL;
+	size_t nv = 0;
+	for (uint32_t i = 0; i < d->in[EU].n; i++) {
+		const struct item *u = &d->in[EU].v[i];
+		int k = u->conflict ? 1 : u->match == NONE ? 2 : 0;
+		for (size_t s = 0; s < (u->nschools ? u->nschools : 1); s++) {
+			const char *school = u->nschools ? u->schools[s] : "(no school)";
+			size_t j = 0;
+			while (j < nv && strcmp(v[j].school, school) != 0)
+				j++;
+			if (j == nv) {
+				v = xrealloc(v, (nv + 1) * sizeof *v);
+				v[nv++] = (struct per_school){school, {0, 0, 0}};
+			}
+			v[j].n[k]++;
+		}
+	}
+	report_heading(rep, "Incoming users per school", "school", "matched",
+		       "ambiguous", "unmatched");
+	for (size_t j = 0; j < nv; j++) {
+		char a[24], b[24], c[24];
+		snprintf(a, sizeof a, "%ld", v[j].n[0]);
+		snprintf(b, sizeof b, "%ld", v[j].n[1]);
+		snprintf(c, sizeof c, "%ld", v[j].n[2]);
+		report_row(rep, v[j].school, a, b, c);
+	}
+	free(v);
+}
+
+int diff_write_mapping(diff *d, nd_writer *w, const char *report_path)
+{
+	match_all(d);
+	struct mapping_counts counts = {0};
+	static const char *const header[] = {"stored_id", "source", "source_id",
+					     "matched_on", "confidence",
+					     "incoming_name", "stored_name"};
+	for (int i = 0; i < 7; i++)
+		csvw_cell(w, header[i], i == 6);
+	struct report rep = {0};
+	if (report_path) {
+		size_t len = strlen(report_path);
+		rep.md = len > 3 && strcmp(report_path + len - 3, ".md") == 0;
+		if (!(rep.f = fopen(report_path, "w")))
+			rp_die(RP_EXIT_IO, "%s: cannot write", report_path);
+	}
+	/* two passes over the rows: the table, then the report's lists */
+	for (int pass = 0; pass < (rep.f ? 2 : 1); pass++) {
+		if (pass == 1) {
+			if (rep.md) {
+				fprintf(rep.f, "# Migration mapping\n\n| identifier | users |\n|---|---|\n");
+			} else {
+				fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+				      "<title>Migration mapping</title><style>body{font-family:sans-serif}"
+				      "table{border-collapse:collapse}td,th{border:1px solid #999;"
+				      "padding:2px 6px}</style></head><body>\n<h1>Migration mapping</h1>\n"
+				      "<table>\n<tr><th>identifier</th><th>users</th></tr>\n", rep.f);
+			}
+			char n[32];
+			for (int i = 0; i < counts.non; i++) {
+				snprintf(n, sizeof n, "%ld", counts.matched[i]);
+				if (rep.md)
+					fprintf(rep.f, "| matched on %s | %s |\n", counts.on[i], n);
+				else
+					fprintf(rep.f, "<tr><td>matched on %s</td><td>%s</td></tr>\n",
+						counts.on[i], n);
+			}
+			const char *labels[] = {"ambiguous", "incoming, unmatched",
+						"stored, unmatched", "left alone (ignore_on_import or manual)"};
+			long values[] = {counts.ambiguous, counts.unmatched_in,
+					 counts.unmatched_stored, counts.hands_off};
+			for (int i = 0; i < 4; i++) {
+				snprintf(n, sizeof n, "%ld", values[i]);
+				if (rep.md)
+					fprintf(rep.f, "| %s | %s |\n", labels[i], n);
+				else
+					fprintf(rep.f, "<tr><td>%s</td><td>%s</td></tr>\n", labels[i], n);
+			}
+			report_schools(d, &rep);
+			report_heading(&rep, "Ambiguous and unmatched incoming users",
+				       "incoming id", "name", "confidence", "candidates");
+		}
+		for (uint32_t i = 0; i < d->in[EU].n; i++) {
+			const struct item *u = &d->in[EU].v[i];
+			arena_reset(d->scratch);
+			const char *confidence = "unmatched", *stored = "", *stored_name = "";
+			if (u->conflict) {
+				size_t nc;
+				uint32_t *cand = candidates(d, u, &nc);
+				size_t len = 0;
+				for (size_t c = 0; c < nc; c++)
+					len += strlen(d->state[EU].v[cand[c]].id) + 1;
+				char *list = arena_alloc(d->scratch, len + 1);
+				list[0] = '\0';
+				for (size_t c = 0; c < nc; c++) {
+					strcat(list, c ? " " : "");
+					strcat(list, d->state[EU].v[cand[c]].id);
+				}
+				free(cand);
+				stored = list;
+				confidence = "ambiguous";
+			} else if (u->match != NONE) {
+				const struct item *st = &d->state[EU].v[u->match];
+				stored = st->id;
+				stored_name = person(d, st);
+				confidence = st->hands_off ? "hands_off" : "unique";
+			}
+			const char *name = person(d, u);
+			if (pass == 0) {
+				const char *row[7] = {stored, u->source, u->source_id,
+						      u->conflict || u->match != NONE
+							      ? u->matched_on : "",
+						      confidence, name, stored_name};
+				for (int c = 0; c < 7; c++)
+					csvw_cell(w, row[c], c == 6);
+				if (u->conflict)
+					counts.ambiguous++;
+				else if (u->match == NONE)
+					counts.unmatched_in++;
+				else if (d->state[EU].v[u->match].hands_off)
+					counts.hands_off++;
+				else
+					count_match(&counts, u->matched_on);
+			} else if (u->conflict || u->match == NONE) {
+				report_row(&rep, u->source_id, name, confidence, stored);
+			}
+		}
+		if (pass == 1)
+			report_heading(&rep, "Stored users no incoming user matched",
+				       "stored id", "name", "deleted", "source");
+		for (uint32_t j = 0; j < d->state[EU].n; j++) {
+			const struct item *st = &d->state[EU].v[j];
+			if (st->match != NONE || st->protect)
+				continue;
+			arena_reset(d->scratch);
+			const char *name = person(d, st);
+			if (pass == 0) {
+				const char *row[7] = {st->id, "", "", "", "unmatched", "", name};
+				for (int c = 0; c < 7; c++)
+					csvw_cell(w, row[c], c == 6);
+				counts.unmatched_stored++;
+			} else {
+				report_row(&rep, st->id, name, st->deleted ? "yes" : "",
+					   st->source);
+			}
+		}
+	}
+	if (rep.f) {
+		if (!rep.md)
+			fputs("</table>\n</body></html>\n", rep.f);
+		if (fclose(rep.f) != 0)
+			rp_die(RP_EXIT_IO, "%s: cannot write", report_path);
+	}
+	if (!rp_policy.quiet) {
+		for (int i = 0; i < counts.non; i++)
+			rp_warnx("matched on %s: %ld", counts.on[i], counts.matched[i]);
+		rp_warnx("ambiguous: %ld", counts.ambiguous);
+		rp_warnx("incoming users unmatched: %ld", counts.unmatched_in);
+		rp_warnx("stored users unmatched: %ld", counts.unmatched_stored);
+		if (counts.hands_off)
+			rp_warnx("left alone (ignore_on_import or manual): %ld",
+				 counts.hands_off);
+	}
+	return 0;
 }

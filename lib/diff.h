@@ -28,8 +28,20 @@ int diff_read_state(diff *d, nd_reader *r);
 /* Reads incoming canonical records and feed headers. */
 int diff_read_incoming(diff *d, nd_reader *r);
 
+/* Reads a reviewed mapping table (CSV with stored_id, source, source_id
+ * columns, or NDJSON objects with those members): each row with one stored
+ * id and an incoming source id is a link, taken before any other matching.
+ * Call after the state and the incoming records are read. Bad rows are
+ * located errors (row number); returns -1 if there was one. */
+int diff_read_links(diff *d, const char *path);
+
 /* Matches and writes the plan: header, operations, conflicts. Returns 0,
  * or -1 on an I/O failure. */
 int diff_write_plan(diff *d, nd_writer *w);
+
+/* Matches users only and writes the mapping table for review (CSV), with
+ * counts on stderr and, when report is set, an HTML (or, for a name ending
+ * in .md, Markdown) report. Returns 0 or -1. */
+int diff_write_mapping(diff *d, nd_writer *w, const char *report);
 
 #endif

@@ -914,3 +914,38 @@ int store_journal_mark_undone(store *s, const char *plan_id,
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : fail(s, "journal");
 }
+
+int store_backup(store *s, const char *path)
+{
+	sqlite3 *copy = NULL;
+	int rc = sqlite3_open_v2(path, &copy,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc == SQLITE_OK) {
+		/* the online backup: a consistent copy while others may write */
+		sqlite3_backup *b = sqlite3_backup_init(copy, "main", s->db, "main");
+		if (b) {
+			while ((rc = sqlite3_backup_step(b, 1024)) == SQLITE_OK ||
+			       rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+				sqlite3_sleep(10);
+			sqlite3_backup_finish(b);
+		}
+		rc = sqlite3_errcode(copy);
+	}
+	if (rc == SQLITE_OK) {
+		sqlite3_stmt *st;
+		rc = sqlite3_prepare_v2(copy, "PRAGMA integrity_check", -1, &st, NULL);
+		if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+		    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+			snprintf(s->err, sizeof s->err,
+				 "%s: the copy fails its integrity check: %s", path,
+				 sqlite3_column_text(st, 0));
+			rc = SQLITE_CORRUPT;
+		}
+		sqlite3_finalize(st);
+	} else {
+		snprintf(s->err, sizeof s->err, "%s: %s", path,
+			 copy ? sqlite3_errmsg(copy) : "cannot open");
+	}
+	sqlite3_close(copy);
+	return rc == SQLITE_OK ? 0 : -1;
+}

@@ -97,6 +97,10 @@ long long store_bump_version(store *s);
 char *store_meta_get(store *s, const char *key); /* malloc'd or NULL */
 int store_meta_set(store *s, const char *key, const char *value);
 
+/* A consistent copy of the store in a new file (SQLite's online backup),
+ * checked with PRAGMA integrity_check. 0 or -1 (store_errmsg). */
+int store_backup(store *s, const char *path);
+
 /* Raw access for the journal and undo. */
 struct sqlite3 *store_db(store *s);
 

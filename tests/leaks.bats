@@ -109,3 +109,25 @@ vg() {
 	run vg softdelete-plan "$BATS_TEST_TMPDIR/state"
 	assert_success
 }
+
+@test "valgrind: diff-roster --mapping --report and --links, snapshot --backup, apply --freeze and --thaw" {
+	db="$BATS_TEST_TMPDIR/s.db"
+	c="$TD/clever/y1"
+	extract-clever "$c"/*.json | normalize | diff-roster --state /dev/null | apply --db "$db" --quiet 2>/dev/null
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	extract-oneroster "$TD/migration/new-source" | normalize > "$BATS_TEST_TMPDIR/in"
+	run vg diff-roster --quiet --mapping --report "$BATS_TEST_TMPDIR/r.html" --state "$BATS_TEST_TMPDIR/state" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/map.csv"
+	run vg diff-roster --links "$BATS_TEST_TMPDIR/map.csv" --state "$BATS_TEST_TMPDIR/state" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	echo "u999,oneroster,x,,,," >> "$BATS_TEST_TMPDIR/map.csv"
+	run vg diff-roster --links "$BATS_TEST_TMPDIR/map.csv" --state "$BATS_TEST_TMPDIR/state" "$BATS_TEST_TMPDIR/in"
+	assert_equal "$status" 1
+	run vg snapshot --db "$db" --backup "$BATS_TEST_TMPDIR/copy.db"
+	assert_success
+	run vg apply --db "$db" --freeze test
+	assert_success
+	run vg apply --db "$db" --thaw
+	assert_success
+}

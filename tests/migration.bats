@@ -1,0 +1,172 @@
+#!/usr/bin/env bats
+# Migrating schools between sources: migrate-plan, diff-roster --links and
+# --mapping, migrate, freeze, backup.
+
+setup() {
+	load test_helper/common
+	DB="$BATS_TEST_TMPDIR/s.db"
+	NEW="$TD/migration/new-source"
+	c="$TD/clever/y1"
+	# the store as the old source (Clever) left it
+	extract-clever "$c"/*.json | normalize | diff-roster --state /dev/null | apply --db "$DB" --quiet 2>/dev/null
+}
+
+records() { snapshot --db "$1" | tail -n +2; }
+user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
+
+@test "migrate-plan, freeze, backup, migrate: --help and --version" {
+	for p in migrate-plan migrate freeze backup; do
+		run "$p" --help
+		assert_success
+		assert_line --index 0 --partial "usage: $p "
+		run "$p" --version
+		assert_output "$p 0.1.0"
+	done
+}
+
+@test "the mapping table matches exactly the expected users and flags the rest" {
+	run --separate-stderr migrate-plan --db "$DB" "$NEW"
+	assert_success
+	assert_output "$(cat "$TD/migration/mapping.expected.csv")"
+	assert_stderr_line "diff-roster: matched on sis_id: 18"
+	assert_stderr_line "diff-roster: matched on email: 4"
+	assert_stderr_line "diff-roster: ambiguous: 0"
+	assert_stderr_line "diff-roster: incoming users unmatched: 2"
+	assert_stderr_line "diff-roster: stored users unmatched: 2"
+}
+
+@test "migrate-plan changes nothing, and works on a frozen store" {
+	before=$(snapshot --db "$DB")
+	freeze --db "$DB" 2>/dev/null
+	run --separate-stderr migrate-plan --db "$DB" --quiet "$NEW"
+	assert_success
+	freeze --db "$DB" --thaw 2>/dev/null
+	assert_equal "$(records "$DB")" "$(tail -n +2 <<<"$before")"
+}
+
+@test "the report for people: counts, per school, the ambiguous and unmatched lists (HTML and Markdown)" {
+	migrate-plan --db "$DB" --quiet --html "$BATS_TEST_TMPDIR/r.html" "$NEW" > /dev/null
+	run cat "$BATS_TEST_TMPDIR/r.html"
+	assert_line --partial "<tr><td>matched on sis_id</td><td>18</td></tr>"
+	assert_line --partial "<tr><td>stored, unmatched</td><td>2</td></tr>"
+	assert_line --partial "<h2>Incoming users per school</h2>"
+	assert_line "<tr><td>new-stu-1016</td><td>Chloé Dubois</td><td>unmatched</td><td></td></tr>"
+	migrate-plan --db "$DB" --quiet --report "$BATS_TEST_TMPDIR/r.md" "$NEW" > /dev/null
+	run cat "$BATS_TEST_TMPDIR/r.md"
+	assert_line "| matched on email | 4 |"
+	assert_line "| new-stu-1002 | Liam Carter | unmatched |  |"
+}
+
+@test "an identifier shared by two stored users is ambiguous in the table, never used" {
+	run --separate-stderr diff-roster --mapping --state "$TD/sync/two-same-email.state.ndjson" "$TD/sync/two-same-email.in.ndjson"
+	assert_success
+	assert_line "u1 u2,oneroster,new-1,email,ambiguous,Al Ames,"
+	assert_line "u3,oneroster,new-3,sis_id,unique,Cy Bo,Cy Bo"
+	assert_stderr_line "diff-roster: ambiguous: 1"
+}
+
+@test "a frozen store refuses a nightly sync and accepts the migration" {
+	migrate-plan --db "$DB" --quiet "$NEW" > "$BATS_TEST_TMPDIR/map.csv"
+	run --separate-stderr freeze --db "$DB"
+	assert_success
+	assert_equal "$stderr" "apply: store frozen (migration, since 2026-08-01T12:00:00Z): plans are refused but with --during-freeze"
+	before=$(records "$DB")
+	run -3 --separate-stderr oneroster-sync --quiet --db "$DB" "$NEW"
+	assert_stderr_line "apply: the store is frozen (migration, since 2026-08-01T12:00:00Z): plan $(sed -n 's/^apply: the store is frozen (migration, since 2026-08-01T12:00:00Z): plan \([0-9a-f]*\) refused; nothing changed$/\1/p' <<<"$stderr") refused; nothing changed"
+	assert_equal "$(records "$DB")" "$before"
+	run --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet "$NEW"
+	assert_success
+	run --separate-stderr freeze --db "$DB" --thaw
+	assert_equal "$stderr" "apply: store thawed"
+	run --separate-stderr oneroster-sync --quiet --db "$DB" "$NEW"
+	assert_success
+	assert_stderr_partial "has no operations; nothing to do"
+}
+
+@test "the migration with the reviewed table: no duplicates, no soft-deletes, old and new ids kept; again changes nothing" {
+	migrate-plan --db "$DB" --quiet "$NEW" > "$BATS_TEST_TMPDIR/map.csv"
+	run --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$NEW"
+	assert_success
+	assert_equal "$(user_count "$DB")" 26
+	assert_equal "$(snapshot --db "$DB" --entity user | grep -c deleted_at)" 0
+	run bash -c 'snapshot --db "$1" --entity user | grep "\"id\":\"u9\""' _ "$DB"
+	assert_output --regexp '"source":"oneroster","source_id":"new-stu-1003",.*"ids":\{"clever":"[0-9a-f]{24}","google":"g-1003","oneroster":"new-stu-1003","sis":"1003"\}'
+	run bash -c 'snapshot --db "$1" --entity school' _ "$DB"
+	assert_line --partial '"id":"s2","source":"oneroster","source_id":"new-sch-100","name":"Birchwood Elementary","school_number":"0100"'
+	after=$(records "$DB")
+	run --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$NEW"
+	assert_success
+	assert_stderr_partial "has no operations; nothing to do"
+	assert_equal "$(records "$DB")" "$after"
+}
+
+@test "a backup taken before a migration reads back to the snapshot the store had" {
+	before=$(snapshot --db "$DB")
+	migrate-plan --db "$DB" --quiet "$NEW" > "$BATS_TEST_TMPDIR/map.csv"
+	migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$NEW" 2>/dev/null
+	copy=$(ls "$BATS_TEST_TMPDIR"/b/*.db)
+	assert_equal "$(basename "$copy")" "s-20260801T120000Z.db"
+	assert_equal "$(stat -c %a "$copy") $(stat -c %a "$BATS_TEST_TMPDIR/b")" "600 700"
+	assert_equal "$(snapshot --db "$copy")" "$before"
+	assert_equal "$(sqlite3 "$copy" 'PRAGMA integrity_check')" ok
+}
+
+@test "backup: a new file each time, never over another" {
+	run backup --db "$DB" --out "$BATS_TEST_TMPDIR/b"
+	assert_success
+	assert_output "$BATS_TEST_TMPDIR/b/s-20260801T120000Z.db"
+	run backup --db "$DB" --out "$BATS_TEST_TMPDIR/b"
+	assert_output "$BATS_TEST_TMPDIR/b/s-20260801T120000Z-2.db"
+	run -4 --separate-stderr snapshot --db "$DB" --backup "$BATS_TEST_TMPDIR/b/s-20260801T120000Z.db"
+	assert_equal "$stderr" "snapshot: $BATS_TEST_TMPDIR/b/s-20260801T120000Z.db: File exists"
+}
+
+@test "summer-purge takes a backup before it changes anything" {
+	run --separate-stderr summer-purge --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --quiet
+	assert_success
+	run ls "$BATS_TEST_TMPDIR/arch/backups"
+	assert_output "s-20260801T120000Z.db"
+	assert_equal "$(snapshot --db "$BATS_TEST_TMPDIR/arch/backups/s-20260801T120000Z.db" --entity school | grep -c '"import_enabled":true')" 2
+}
+
+@test "--links: a row naming an unknown id, or a user linked twice, is an error with its row number" {
+	migrate-plan --db "$DB" --quiet "$NEW" > "$BATS_TEST_TMPDIR/map.csv"
+	snapshot --db "$DB" > "$BATS_TEST_TMPDIR/state"
+	extract-oneroster "$NEW" | normalize > "$BATS_TEST_TMPDIR/in"
+	{ head -n 3 "$BATS_TEST_TMPDIR/map.csv"; echo "u999,oneroster,new-stu-1004,,,,"; echo "u21,oneroster,new-stu-1005,,,,"; echo "u14,oneroster,new-nobody,,,,"; } > "$BATS_TEST_TMPDIR/bad.csv"
+	run -1 --separate-stderr diff-roster --state "$BATS_TEST_TMPDIR/state" --links "$BATS_TEST_TMPDIR/bad.csv" "$BATS_TEST_TMPDIR/in"
+	assert_equal "$stderr" "diff-roster: $BATS_TEST_TMPDIR/bad.csv:4: stored_id: no stored user \"u999\"
+diff-roster: $BATS_TEST_TMPDIR/bad.csv:5: stored_id: \"u21\" is linked by an earlier row already
+diff-roster: $BATS_TEST_TMPDIR/bad.csv:6: source_id: no incoming user \"new-nobody\" in the feed"
+	assert_output ""
+}
+
+@test "--links: a stored user linked to another id of the source already is an error" {
+	migrate-plan --db "$DB" --quiet "$NEW" > "$BATS_TEST_TMPDIR/map.csv"
+	migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$NEW" 2>/dev/null
+	snapshot --db "$DB" > "$BATS_TEST_TMPDIR/state"
+	extract-oneroster "$NEW" | normalize > "$BATS_TEST_TMPDIR/in"
+	printf '%s\n' '{"type":"mapping","stored_id":"u21","source":"oneroster","source_id":"new-stu-1005"}' > "$BATS_TEST_TMPDIR/links.ndjson"
+	run -1 --separate-stderr diff-roster --state "$BATS_TEST_TMPDIR/state" --links "$BATS_TEST_TMPDIR/links.ndjson" "$BATS_TEST_TMPDIR/in"
+	assert_equal "$stderr" "diff-roster: $BATS_TEST_TMPDIR/links.ndjson:1: stored_id: \"u21\" is linked to another id of that source already"
+}
+
+@test "a reviewed table overrides matching: an edited row links what sis_id would not" {
+	migrate-plan --db "$DB" --quiet "$NEW" > "$BATS_TEST_TMPDIR/map.csv"
+	sed -i 's/^,oneroster,new-stu-1002,,unmatched,/u6,oneroster,new-stu-1002,,unique,/' "$BATS_TEST_TMPDIR/map.csv"
+	snapshot --db "$DB" > "$BATS_TEST_TMPDIR/state"
+	run bash -c 'extract-oneroster "$1" | normalize | diff-roster --state "$2" --links "$3"' _ "$NEW" "$BATS_TEST_TMPDIR/state" "$BATS_TEST_TMPDIR/map.csv"
+	assert_success
+	assert_line '{"type":"op","op":"link","entity":"user","id":"u6","ids":{"google":"g-1002","oneroster":"new-stu-1002"},"matched_on":"mapping"}'
+	assert_line --index 0 --partial '"create":'
+	refute_line --partial '"source_id":"new-stu-1002","role"'
+}
+
+@test "continuous migration: with --match every sync links by identifier, keeping the old ids" {
+	run --separate-stderr oneroster-sync --quiet --db "$DB" --match sis_id,email "$NEW"
+	assert_success
+	assert_stderr_partial "link user 22"
+	assert_equal "$(user_count "$DB")" 26
+	run --separate-stderr oneroster-sync --quiet --db "$DB" --match sis_id,email "$NEW"
+	assert_stderr_partial "has no operations; nothing to do"
+}
