@@ -1,6 +1,7 @@
 #include "apply.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct run {
 	rp_arena *arena;
 	nd_writer *mem;	     /* before-images */
 	idset *created;	     /* entity, source, source_id of this plan's creates */
+	idset *resolved;     /* references already resolved: hash -> n */
 	long counts[OP_COUNT][6];
 	struct archive_seen {
 		char *path;
@@ -186,14 +188,22 @@ static int resolve(struct run *r, const struct rec_entity *target,
 {
 	long long n;
 	const char *colon = strchr(ref, ':');
+	uint32_t known;
 	*pending = false;
+	/* a plan names the same schools and sections again and again */
+	uint64_t key = (id_hash_str(ref) ^ (uint64_t)(uintptr_t)target) | 1;
+	if (idset_get(r->resolved, key, &known)) {
+		snprintf(out, 32, "%c%u", store_id_letter(target), known);
+		return 1;
+	}
 	if (!colon) {
 		if (store_entity_of_id(ref, &n) != target)
 			return -1;
-		rec tmp = {.arena = r->arena};
-		if (store_load(r->s, target, n, &tmp, NULL) != 1)
+		if (store_exists(r->s, target, n) != 1)
 			return 0;
 		snprintf(out, 32, "%s", ref);
+		if (n <= UINT32_MAX)
+			idset_put(r->resolved, key, (uint32_t)n, NULL);
 		return 1;
 	}
 	char source[64];
@@ -201,6 +211,8 @@ static int resolve(struct run *r, const struct rec_entity *target,
 	n = store_find_source(r->s, target, source, colon + 1);
 	if (n) {
 		snprintf(out, 32, "%c%lld", store_id_letter(target), n);
+		if (n <= UINT32_MAX)
+			idset_put(r->resolved, key, (uint32_t)n, NULL);
 		return 1;
 	}
 	*pending = idset_get(r->created, source_key(target, source, colon + 1),
@@ -664,7 +676,7 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	plan_hash_hex(&p->hash, plan_id);
 	struct run r = {.s = s, .o = o, .file = file, .base = p->base,
 			.arena = arena_new(), .mem = nd_writer_mem(),
-			.created = idset_new()};
+			.created = idset_new(), .resolved = idset_new()};
 	int rc = RP_EXIT_OK;
 	if (p->header && p->id_given[0] && strcmp(p->id_given, plan_id) != 0) {
 		rp_warnx("%s: plan %.12s: plan_id does not match its operations "
@@ -727,6 +739,7 @@ done:
 	arena_free(r.arena);
 	nd_writer_close(r.mem);
 	idset_free(r.created);
+	idset_free(r.resolved);
 	free(r.schools);
 	for (size_t i = 0; i < r.narchives; i++) {
 		free(r.archives[i].path);

@@ -23,7 +23,7 @@ static const char letters[NENT] = {'s', 't', 'c', 'e', 'u', 'a'};
 struct table {
 	const struct rec_entity *ent;
 	char name[32];
-	sqlite3_stmt *save, *load, *remove, *by_source;
+	sqlite3_stmt *save, *load, *remove, *by_source, *exists;
 	sqlite3_stmt *side_clear[REC_MAX_FIELDS], *side_add[REC_MAX_FIELDS],
 		*side_load[REC_MAX_FIELDS];
 };
@@ -32,6 +32,8 @@ struct store {
 	sqlite3 *db;
 	struct table tables[NENT];
 	sqlite3_stmt *meta_get, *meta_set, *user_by_id_type, *journal_op;
+	long long next[NENT]; /* id counters of the transaction */
+	bool next_loaded[NENT], next_dirty[NENT];
 	char err[4096];
 };
 
@@ -261,6 +263,9 @@ static int prepare_table(store *s, struct table *t)
 	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE n = ?", t->name);
 	if (!(t->remove = prepare(s, sql)))
 		return -1;
+	snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE n = ?", t->name);
+	if (!(t->exists = prepare(s, sql)))
+		return -1;
 	if (rec_field_index(e, "source_id") >= 0) {
 		snprintf(sql, sizeof sql,
 			 "SELECT n FROM %s WHERE source = ? AND source_id = ?"
@@ -295,6 +300,7 @@ static void finalize_table(struct table *t)
 	sqlite3_finalize(t->load);
 	sqlite3_finalize(t->remove);
 	sqlite3_finalize(t->by_source);
+	sqlite3_finalize(t->exists);
 	for (int f = 0; f < REC_MAX_FIELDS; f++) {
 		sqlite3_finalize(t->side_clear[f]);
 		sqlite3_finalize(t->side_add[f]);
@@ -354,9 +360,27 @@ void store_close(store *s)
 
 struct sqlite3 *store_db(store *s) { return s->db; }
 
-int store_begin(store *s) { return exec(s, "BEGIN IMMEDIATE"); }
-int store_commit(store *s) { return exec(s, "COMMIT"); }
-void store_rollback(store *s) { exec(s, "ROLLBACK"); }
+static int flush_counters(store *s);
+static void forget_counters(store *s);
+
+int store_begin(store *s)
+{
+	forget_counters(s);
+	return exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(store *s)
+{
+	if (flush_counters(s) != 0)
+		return -1;
+	return exec(s, "COMMIT");
+}
+
+void store_rollback(store *s)
+{
+	forget_counters(s);
+	exec(s, "ROLLBACK");
+}
 
 /* ---- meta -------------------------------------------------------------- */
 
@@ -406,12 +430,48 @@ long long store_bump_version(store *s)
 	return meta_set_int(s, "version", v) == 0 ? v : -1;
 }
 
+/* Id counters are read once a transaction and written back at its commit:
+ * a million creates must not be two million meta statements. */
 long long store_next_n(store *s, const struct rec_entity *e)
 {
-	char key[64];
-	snprintf(key, sizeof key, "next_%s", e->type);
-	long long n = meta_int(s, key) + 1;
-	return meta_set_int(s, key, n) == 0 ? n : -1;
+	int i = entity_index(e);
+	if (!s->next_loaded[i]) {
+		char key[64];
+		snprintf(key, sizeof key, "next_%s", e->type);
+		s->next[i] = meta_int(s, key);
+		s->next_loaded[i] = true;
+	}
+	s->next_dirty[i] = true;
+	return ++s->next[i];
+}
+
+static int flush_counters(store *s)
+{
+	for (int i = 0; i < NENT; i++) {
+		if (!s->next_dirty[i])
+			continue;
+		char key[64];
+		snprintf(key, sizeof key, "next_%s", entities[i]->type);
+		if (meta_set_int(s, key, s->next[i]) != 0)
+			return -1;
+		s->next_dirty[i] = false;
+	}
+	return 0;
+}
+
+static void forget_counters(store *s)
+{
+	for (int i = 0; i < NENT; i++)
+		s->next_loaded[i] = s->next_dirty[i] = false;
+}
+
+int store_exists(store *s, const struct rec_entity *e, long long n)
+{
+	struct table *t = &s->tables[entity_index(e)];
+	sqlite3_bind_int64(t->exists, 1, n);
+	int rc = sqlite3_step(t->exists);
+	sqlite3_reset(t->exists);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(s, t->name);
 }
 
 /* ---- records ----------------------------------------------------------- */

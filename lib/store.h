@@ -44,7 +44,10 @@ int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
 /* Writes r as record n (insert or replace), stamped with version. */
 int store_save(store *s, const rec *r, long long n, long long version);
 int store_remove(store *s, const struct rec_entity *e, long long n);
-/* A fresh n for a new record of e (never reused). */
+/* 1 when record n of e exists, 0 when not, -1 on error. */
+int store_exists(store *s, const struct rec_entity *e, long long n);
+/* A fresh n for a new record of e (never reused); counted in memory and
+ * written at store_commit. */
 long long store_next_n(store *s, const struct rec_entity *e);
 /* The n of the record of e with this source and source id; for users also
  * any stored identifier of type source. 0 when there is none. */
