@@ -32,6 +32,9 @@ struct item {
 	const char *source, *source_id;
 	const char *key; /* how a plan names it: store id or SOURCE:SOURCE_ID */
 	const char *section, *user; /* enrollment references, as written */
+	uint64_t fp, fp_ids; /* compared fields, and the identifiers: see fingerprint() */
+	const char **terms;  /* section: term references */
+	size_t nterms;
 	const char *school;	    /* section: its school reference */
 	const char *number;	    /* school: its school number */
 	const char **schools;	    /* user: school references */
@@ -246,6 +249,57 @@ static void read_error(const char *file, long line, const char *msg)
 	rp_error(&loc, "%s", msg);
 }
 
+/* FNV-1a over the compared fields that are not references (those are
+ * compared after translation) and not the identifiers map (compared apart,
+ * since a stored user may hold more identifiers than the feed gives). Equal
+ * fingerprints mean no update, so most records are never parsed twice. */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	h ^= 0x1f;
+	return h * 0x100000001b3ull;
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static uint64_t fingerprint(const rec *r, bool ids)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (int f = 0; f < r->ent->nfields; f++) {
+		const struct rec_field *fd = &r->ent->fields[f];
+		if ((fd->flags & (RF_STATE | RF_NODIFF | RF_ID)) ||
+		    rec_ref_target(r->ent, f) || (fd->kind == K_MAP) != ids)
+			continue;
+		const struct rec_val *v = &r->v[f];
+		h = fnv(h, fd->name);
+		if (fd->kind == K_STR) {
+			h = fnv(h, v->s ? v->s : "\x01");
+		} else if (fd->kind == K_BOOL) {
+			h = fnv(h, v->b < 0 ? "\x01" : v->b ? "1" : "0");
+		} else {
+			size_t width = fd->kind == K_MAP ? 2 : 1;
+			const char **sorted = xmalloc((v->n * width + 1) * sizeof *sorted);
+			for (size_t i = 0; i < v->n; i++)
+				sorted[i] = v->items[i * width];
+			if (v->n > 1)
+				qsort(sorted, v->n, sizeof *sorted, cmp_strp);
+			for (size_t i = 0; i < v->n; i++) {
+				h = fnv(h, sorted[i]);
+				if (width == 2)
+					h = fnv(h, rec_map_get(r, f, sorted[i]));
+			}
+			free(sorted);
+		}
+	}
+	return h;
+}
+
 /* Keeps one canonical or state record. */
 static void keep_record(diff *d, bool state, int e, const cJSON *o,
 			const char *text, size_t len, const char *file,
@@ -264,6 +318,8 @@ static void keep_record(diff *d, bool state, int e, const cJSON *o,
 	it->text = arena_strndup(d->keep, text, len);
 	it->len = len;
 	it->line = line;
+	it->fp = fingerprint(&r, false);
+	it->fp_ids = fingerprint(&r, true);
 	if (e != EE) {
 		it->source = keep_str(d, rec_str(&r, 1));
 		it->source_id = keep_str(d, rec_str(&r, rec_field_index(ents[e],
@@ -292,8 +348,14 @@ static void keep_record(diff *d, bool state, int e, const cJSON *o,
 		d->in[e].n--;
 		return;
 	}
-	if (e == EC)
+	if (e == EC) {
 		it->school = keep_str(d, rec_str(&r, C_SCHOOL_ID));
+		const struct rec_val *t = &r.v[C_TERM_IDS];
+		it->nterms = t->n;
+		it->terms = arena_alloc(d->keep, (t->n + 1) * sizeof *it->terms);
+		for (size_t i = 0; i < t->n; i++)
+			it->terms[i] = keep_str(d, t->items[i]);
+	}
 	if (e == ES)
 		it->number = keep_str(d, rec_str(&r, S_SCHOOL_NUMBER));
 	if (e == EU) {
@@ -562,6 +624,8 @@ static void translate_refs(diff *d)
 		struct item *c = &d->in[EC].v[i];
 		if (c->school)
 			c->school = translate(d, ES, c->source, c->school);
+		for (size_t k = 0; k < c->nterms; k++)
+			c->terms[k] = translate(d, ET, c->source, c->terms[k]);
 	}
 	for (uint32_t i = 0; i < d->in[EU].n; i++) {
 		struct item *u = &d->in[EU].v[i];
@@ -849,6 +913,42 @@ static void emit_removal(struct out *o, int e, const struct item *st,
 	count(o, e == EU ? C_SOFT_DELETE : C_DELETE, e == EU ? st : NULL);
 }
 
+static bool same_set(const char **a, size_t na, const char **b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	const char **x = xmalloc((na + 1) * sizeof *x), **y = xmalloc((nb + 1) * sizeof *y);
+	memcpy(x, a, na * sizeof *x);
+	memcpy(y, b, nb * sizeof *y);
+	if (na > 1) {
+		qsort(x, na, sizeof *x, cmp_strp);
+		qsort(y, nb, sizeof *y, cmp_strp);
+	}
+	bool same = true;
+	for (size_t i = 0; i < na && same; i++)
+		same = strcmp(x[i], y[i]) == 0;
+	free(x);
+	free(y);
+	return same;
+}
+
+/* Whether a matched pair is the same record, known without parsing it:
+ * same fingerprints, same references, nothing to link or restore. */
+static bool unchanged(int e, const struct item *in, const struct item *st)
+{
+	if (in->fp != st->fp || in->fp_ids != st->fp_ids || st->deleted ||
+	    (e == EU && strcmp(in->matched_on, "source_id") != 0))
+		return false;
+	if (e == EU)
+		return same_set(in->schools, in->nschools, st->schools, st->nschools);
+	if (e == EC)
+		return ((!in->school && !st->school) ||
+			(in->school && st->school && strcmp(in->school, st->school) == 0)) &&
+		       same_set(in->terms, in->nterms, st->terms, st->nterms);
+	return true; /* schools and terms have no references; enrollments
+			match on theirs */
+}
+
 /* Creates, updates, links and restores of one entity, in incoming order. */
 static void emit_changes(struct out *o, int e)
 {
@@ -863,7 +963,7 @@ static void emit_changes(struct out *o, int e)
 			emit_create(o, e, it);
 			continue;
 		}
-		if (st->hands_off)
+		if (st->hands_off || unchanged(e, it, st))
 			continue;
 		arena_reset(d->scratch);
 		rec srec, irec;
