@@ -1,4 +1,4 @@
-# rosterpipe — see README.md.  `make`, `make check`, `make demo`,
+# rosterpipe — see README.md.  `make`, `make check`, `make demo`, `make bench`,
 # `make install PREFIX=/usr/local`.
 
 VERSION  := 0.1.0
@@ -33,7 +33,7 @@ PROGRAMS  := $(FILTERS:%=$(BIN)/%) $(PIPELINES:%=$(BIN)/%)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-fast check-asan demo install clean
+.PHONY: all deps check check-fast check-asan demo bench install clean
 .SECONDARY:
 
 all: deps $(PROGRAMS) $(BIN)/lib/sync.sh $(UNIT_BIN)
@@ -107,6 +107,11 @@ demo: all
 	@bin/snapshot --db demo.db | sed -n 's/^{"type":"\([a-z]*\)".*/\1/p' | sort | uniq -c
 	@bin/snapshot --db demo.db --entity user | grep -c '"deleted_at"' | sed 's/$$/ users soft-deleted/' 
 
+# A synthetic district (BENCH_USERS, default 1,000,000) through every stage,
+# timed; see docs/performance.md. Not part of make check.
+bench: all
+	@bench/run.sh
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
@@ -115,4 +120,4 @@ install: all
 	install -m 0644 pipelines/lib/sync.sh $(DESTDIR)$(PREFIX)/lib/rosterpipe/
 
 clean:
-	rm -rf build build-asan bin bin-asan
+	rm -rf build build-asan bin bin-asan bench/out bench/data bench/gen-district

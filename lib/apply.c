@@ -2,13 +2,13 @@
 
 #include <errno.h>
 #include <stdint.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "archive.h"
 #include "clock.h"
+#include "crash.h"
 #include "err.h"
 #include "idset.h"
 #include "plan.h"
@@ -597,27 +597,11 @@ static int check_fn(struct run *r, const struct op *op, long n,
 	return 0;
 }
 
-/*
- * Test hook for the crash-safety tests: RP_CRASH_AFTER_OPS=N kills the
- * process with SIGKILL (no cleanup, as kill -9 does) after N operations of
- * the transaction, at a point fixed in advance rather than by timing.
- */
-static void crash_point(long done)
-{
-	static long after = -2;
-	if (after == -2) {
-		const char *v = getenv("RP_CRASH_AFTER_OPS");
-		after = v && *v ? atol(v) : -1;
-	}
-	if (after >= 0 && done >= after)
-		raise(SIGKILL);
-}
-
 static int execute_fn(struct run *r, const struct op *op, long n,
 		      const char *plan_id)
 {
 	int rc = execute_op(r, plan_id, n, op);
-	crash_point(n + 1);
+	crash_point("RP_CRASH_AFTER_OPS");
 	return rc;
 }
 
@@ -860,6 +844,7 @@ static int undo_record(void *ctx, const char *record_id, const char *before)
 	arena_reset(r->arena);
 	if (!e)
 		return bad(r, RP_EXIT_IO, "journal names \"%s\"", record_id), -1;
+	crash_point("RP_CRASH_AFTER_OPS");
 	int had = store_load(r->s, e, n, &cur, NULL);
 	struct op op = {.kind = before ? OP_UPDATE : OP_DELETE, .ent = e};
 	if (had < 0 || journal(r, u->undo_id, u->n++, &op, record_id,

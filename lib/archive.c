@@ -15,6 +15,7 @@
 
 #include "arena.h"
 #include "clock.h"
+#include "crash.h"
 #include "csvw.h"
 #include "err.h"
 #include "idset.h"
@@ -226,6 +227,7 @@ static int write_file(const char *dir, const char *name, bool gzip,
 		if (f && fclose(f) != 0)
 			rc = -1;
 	}
+	crash_point("RP_CRASH_AFTER_WRITES");
 	if (rc != 0 || fsync(fd) != 0) {
 		rp_warn("%s", tmp);
 		close(fd);
@@ -233,11 +235,13 @@ static int write_file(const char *dir, const char *name, bool gzip,
 		return -1;
 	}
 	close(fd);
+	crash_point("RP_CRASH_AFTER_WRITES");
 	if (rename(tmp, path) != 0 || sync_dir(dir) != 0) {
 		rp_warn("%s", path);
 		unlink(tmp);
 		return -1;
 	}
+	crash_point("RP_CRASH_AFTER_WRITES");
 	return 0;
 }
 
@@ -437,7 +441,9 @@ static int read_state(struct year_run *y, char **inputs, int ninputs)
 }
 
 /* Merges what an earlier run archived for this school, so that no archive
- * ever loses an appointment; a file that no longer matches its manifest is
+ * ever loses an appointment. A file its manifest does not vouch for (a run
+ * killed between the rename and the manifest) is merged too when it reads
+ * whole: keeping its appointments loses nothing; one that does not read is
  * left alone and the run stops. Returns 0 (no earlier archive), 1 (nothing
  * to add to it), 2 (appointments added), -1. */
 static int merge_existing(struct year_run *y, struct school *s,
@@ -448,11 +454,10 @@ static int merge_existing(struct year_run *y, struct school *s,
 	if (access(path, F_OK) != 0)
 		return 0;
 	struct entry *e = manifest_find(m, name);
-	if (!e || archive_sha256(path, sha) != 0 || strcmp(sha, e->sha) != 0) {
-		rp_warnx("%s: an earlier archive that its manifest does not vouch "
-			 "for; left as it is, nothing archived", path);
-		return -1;
-	}
+	if (!e || archive_sha256(path, sha) != 0 || strcmp(sha, e->sha) != 0)
+		rp_warnx("%s: an earlier archive its manifest does not vouch for "
+			 "(a run cut short?): its appointments are kept if it reads "
+			 "whole", path);
 	/* earlier lines first, in their order, then this run's new ones */
 	struct school old = {.id = s->id, .ids = idset_new()};
 	struct readback b = {.into = &old};

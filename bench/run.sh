@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# make bench: a synthetic district at scale through every stage, timed, with
+# the I/O floor and the general-purpose tools (Miller, jq, sqlite3) beside.
+# BENCH_USERS (default 1000000) sets the scale; BENCH_DIR where data goes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+users=${BENCH_USERS:-1000000}
+data=${BENCH_DIR:-bench/data}/$users
+out=bench/out
+mkdir -p "$data" "$out"
+PATH="$PWD/bin:$PATH"
+export SOURCE_DATE_EPOCH=1785585600
+
+cc -O2 -std=c11 -Wall -Wextra -Wpedantic -Werror -D_POSIX_C_SOURCE=200809L \
+	-o bench/gen-district bench/gen-district.c
+for year in 1 2; do
+	[ -s "$data/y$year/oneroster/users.csv" ] ||
+		bench/gen-district --out "$data/y$year" --users "$users" --year "$year"
+done
+
+results=$out/results-$users.txt
+: > "$results"
+printf '%-44s %9s %12s %9s %9s\n' stage "wall s" "rows/s" "MB/s" "peak MB" | tee -a "$results"
+
+# measure NAME ROWS BYTES CMD...: wall time and peak memory of one command
+# (its output goes to $out/last; a pipeline is passed as bash -c).
+measure() {
+	local name=$1 rows=$2 bytes=$3 t
+	shift 3
+	t=$( { /usr/bin/time -f '%e %M' "$@" > "$out/last" 2>/dev/null; } 2>&1 | tail -n 1)
+	set -- $t
+	awk -v n="$name" -v s="$1" -v kb="$2" -v rows="$rows" -v bytes="$bytes" 'BEGIN {
+		if (s < 0.005) s = 0.005
+		printf "%-44s %9.2f %12.0f %9.1f %9.1f\n", n, s, rows / s, bytes / s / 1e6, kb / 1024 }' |
+		tee -a "$results"
+}
+skip() { printf '%-44s %s\n' "$1" "skipped: $2 is not installed" | tee -a "$results"; }
+
+y1=$data/y1/oneroster y2=$data/y2/oneroster
+csv_rows=$(cat "$y1"/*.csv | wc -l)
+csv_bytes=$(cat "$y1"/*.csv | wc -c)
+user_rows=$(($(wc -l < "$y1/users.csv") - 1))
+
+measure "I/O floor: cat of the CSV files" "$csv_rows" "$csv_bytes" cat "$y1"/*.csv
+measure "extract-oneroster" "$csv_rows" "$csv_bytes" extract-oneroster "$y1"
+cp "$out/last" "$out/raw1.ndjson"
+raw_bytes=$(wc -c < "$out/raw1.ndjson")
+measure "normalize" "$csv_rows" "$raw_bytes" normalize "$out/raw1.ndjson"
+cp "$out/last" "$out/canon1.ndjson"
+measure "extract-oneroster | normalize" "$csv_rows" "$csv_bytes" \
+	bash -c 'extract-oneroster "$1" | normalize' _ "$y1"
+if command -v mlr >/dev/null; then
+	measure "mlr --icsv --ojsonl cat (same CSV files)" "$csv_rows" "$csv_bytes" \
+		bash -c 'for f in "$1"/*.csv; do mlr --icsv --ojsonl cat "$f"; done' _ "$y1"
+else
+	skip "mlr --icsv --ojsonl cat" mlr
+fi
+if command -v jq >/dev/null; then
+	measure "jq -c . (the raw NDJSON)" "$csv_rows" "$raw_bytes" jq -c . "$out/raw1.ndjson"
+else
+	skip "jq -c ." jq
+fi
+
+rm -f "$out/store.db"*
+measure "diff-roster: year 1 against an empty store" "$csv_rows" "$raw_bytes" \
+	diff-roster --state /dev/null "$out/canon1.ndjson"
+cp "$out/last" "$out/plan1.ndjson"
+ops1=$(($(wc -l < "$out/plan1.ndjson") - 1))
+measure "apply: the year-1 create plan" "$ops1" "$(wc -c < "$out/plan1.ndjson")" \
+	apply --db "$out/store.db" --quiet "$out/plan1.ndjson"
+if command -v sqlite3 >/dev/null; then
+	rm -f "$out/import.db"
+	measure "sqlite3 .import of users.csv (floor)" "$user_rows" "$(wc -c < "$y1/users.csv")" \
+		sqlite3 "$out/import.db" ".mode csv" ".import $y1/users.csv users"
+	rm -f "$out/import.db"
+else
+	skip "sqlite3 .import" sqlite3
+fi
+measure "snapshot" "$ops1" 0 snapshot --db "$out/store.db"
+cp "$out/last" "$out/state1.ndjson"
+state_bytes=$(wc -c < "$out/state1.ndjson")
+
+bash -c 'extract-oneroster "$1" | normalize' _ "$y2" > "$out/canon2.ndjson"
+measure "diff-roster: year 2 against the year-1 store" "$csv_rows" "$state_bytes" \
+	diff-roster --state "$out/state1.ndjson" "$out/canon2.ndjson"
+cp "$out/last" "$out/plan2.ndjson"
+ops2=$(($(wc -l < "$out/plan2.ndjson") - 1))
+measure "apply: the year-2 plan ($ops2 operations)" "$ops2" "$(wc -c < "$out/plan2.ndjson")" \
+	apply --db "$out/store.db" --force --quiet "$out/plan2.ndjson"
+measure "oneroster-sync: year 2 again (unchanged)" "$csv_rows" "$csv_bytes" \
+	oneroster-sync --quiet --db "$out/store.db" "$y2"
+echo "(results in $results)"

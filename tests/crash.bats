@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# Crash safety: apply and archive-appointments killed with SIGKILL at many
+# fixed points (the RP_CRASH_AFTER_* test hooks raise SIGKILL, with no
+# cleanup, at the N-th step), then checked.
+
+setup() {
+	load test_helper/common
+	DB="$BATS_TEST_TMPDIR/s.db"
+	oneroster-sync --quiet --db "$DB" "$TD/district/y1-v1p1" 2>/dev/null
+}
+
+records() { snapshot --db "$1" | tail -n +2; }
+
+@test "apply killed at 12 points of a 20,000-operation plan: the store is as before or as after, and sound" {
+	before=$(records "$DB")
+	awk 'BEGIN { for (i = 1; i <= 20000; i++)
+		printf "{\"type\":\"op\",\"op\":\"create\",\"entity\":\"user\",\"data\":{\"source\":\"bulk\",\"source_id\":\"b%d\",\"role\":\"student\",\"school_ids\":[\"s1\"],\"given_name\":\"G\",\"family_name\":\"F%d\",\"ids\":{\"bulk\":\"b%d\"}}}\n", i, i, i }' > "$BATS_TEST_TMPDIR/plan"
+	for point in 1 2 3 100 1000 4999 5000 9999 12345 17000 19999 20000; do
+		run env RP_CRASH_AFTER_OPS=$point apply --db "$DB" --quiet "$BATS_TEST_TMPDIR/plan"
+		assert_equal "$status" 137
+		assert_equal "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+		assert_equal "$(records "$DB")" "$before"
+	done
+	apply --db "$DB" --quiet "$BATS_TEST_TMPDIR/plan"
+	after=$(records "$DB")
+	assert_equal "$(sqlite3 "$DB" 'SELECT count(*) FROM users')" 20024
+	# killed while undoing: as after the plan, or as before it
+	plan=$(sqlite3 "$DB" "SELECT plan_id FROM journal ORDER BY seq DESC LIMIT 1")
+	for point in 1 10000 19999; do
+		run env RP_CRASH_AFTER_OPS=$point apply --db "$DB" --quiet --undo "$plan"
+		assert_equal "$(records "$DB")" "$after"
+	done
+}
+
+@test "archive-appointments killed at every durable step: never a delete plan without a whole, verified archive" {
+	apply --db "$DB" --quiet "$TD/summer/appointments.plan.ndjson" 2>/dev/null
+	snapshot --db "$DB" > "$BATS_TEST_TMPDIR/state"
+	arch="$BATS_TEST_TMPDIR/arch"
+	# two school files and the manifest, three steps each
+	for point in $(seq 1 9); do
+		rm -rf "$arch"
+		run env RP_CRASH_AFTER_WRITES=$point archive-appointments --quiet --year 2025-2026 --out "$arch" "$BATS_TEST_TMPDIR/state"
+		assert_equal "$status" 137
+		assert_output ""
+		# a second run after the crash finishes the work and only then plans
+		run --separate-stderr archive-appointments --quiet --year 2025-2026 --out "$arch" "$BATS_TEST_TMPDIR/state"
+		assert_success
+		assert_equal "$(grep -c '"op":"delete"' <<<"$output")" 9
+		run archive-appointments --quiet --verify "$arch"
+		assert_success
+	done
+	run env RP_CRASH_AFTER_WRITES=10 archive-appointments --quiet --year 2025-2026 --out "$BATS_TEST_TMPDIR/arch2" "$BATS_TEST_TMPDIR/state"
+	assert_success
+}
