@@ -188,6 +188,22 @@ static int finish(csvr *r)
 	return r->record_done;
 }
 
+/* libcsv grows its field buffer by a fixed block: a 100 MB field would be
+ * copied a million times. Fed in slices, with the block raised to the
+ * buffer's size in between, the buffer doubles instead. */
+static int feed(csvr *r, const char *piece, size_t len)
+{
+	const size_t slice = 64 * 1024;
+	for (size_t off = 0; off < len; off += slice) {
+		size_t n = len - off < slice ? len - off : slice;
+		if (r->parser.entry_size > r->parser.blk_size)
+			csv_set_blk_size(&r->parser, r->parser.entry_size);
+		if (csv_parse(&r->parser, piece + off, n, add_field, end_record, r) != n)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Reads one record into the arena: 1, 0 at the end, -2 (r->failed) when
  * nothing more can be read. A record always ends at the end of a piece, as a
@@ -236,8 +252,7 @@ static int read_record(csvr *r)
 		 * agrees with it: lines are only cut at ASCII bytes. */
 		if (utf8_check(piece, len) != UTF8_VALID)
 			r->utf8_suspect = 1;
-		if (csv_parse(&r->parser, piece, len, add_field, end_record,
-			      r) != len) {
+		if (feed(r, piece, len) != 0) {
 			int status = csv_error(&r->parser);
 			return fail(r, status == CSV_EPARSE
 					       ? "malformed quoting"
