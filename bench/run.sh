@@ -27,8 +27,8 @@ printf '%-44s %9s %12s %9s %9s\n' stage "wall s" "rows/s" "MB/s" "peak MB" | tee
 measure() {
 	local name=$1 rows=$2 bytes=$3 t
 	shift 3
-	t=$( { /usr/bin/time -f '%e %M' "$@" > "$out/last" 2>/dev/null; } 2>&1 | tail -n 1)
-	set -- $t
+	/usr/bin/time -f '%e %M' -o "$out/time" "$@" > "$out/last" 2> "$out/stderr" || true
+	set -- $(tail -n 1 "$out/time")
 	awk -v n="$name" -v s="$1" -v kb="$2" -v rows="$rows" -v bytes="$bytes" 'BEGIN {
 		if (s < 0.005) s = 0.005
 		printf "%-44s %9.2f %12.0f %9.1f %9.1f\n", n, s, rows / s, bytes / s / 1e6, kb / 1024 }' |
