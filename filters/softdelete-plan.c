@@ -74,9 +74,8 @@ int main(int argc, char **argv)
 				continue;
 			const char *type = nd_get_str(o, "type");
 			if (strcmp(type, "snapshot") == 0 && !pw) {
-				const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "version");
-				pw = pw_new(cJSON_IsNumber(v) ? (long long)v->valuedouble : 0,
-					    "softdelete-plan", ops);
+				pw = pw_new(nd_get_int(o, "version", 0), "softdelete-plan",
+					    ops);
 			}
 			if (strcmp(type, "user") != 0)
 				continue;

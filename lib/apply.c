@@ -750,12 +750,9 @@ static void plan_start(store *s, struct plan *p, const cJSON *header)
 	p->header = header != NULL;
 	p->base = store_version(s);
 	if (header) {
-		const cJSON *base = cJSON_GetObjectItemCaseSensitive(header,
-								     "base_version");
 		const char *id = nd_get_str(header, "plan_id");
 		const char *producer = nd_get_str(header, "producer");
-		if (cJSON_IsNumber(base))
-			p->base = (long long)base->valuedouble;
+		p->base = nd_get_int(header, "base_version", p->base);
 		snprintf(p->id_given, sizeof p->id_given, "%s", id ? id : "");
 		snprintf(p->producer, sizeof p->producer, "%s",
 			 producer ? producer : "");

@@ -172,9 +172,9 @@ static int manifest_read(const char *dir, struct manifest *m)
 	cJSON_ArrayForEach(a, list) {
 		const char *school = nd_get_str(a, "school_id"),
 			   *file = nd_get_str(a, "file"), *sha = nd_get_str(a, "sha256");
-		const cJSON *count = cJSON_GetObjectItemCaseSensitive(a, "count");
-		if (!school || !file || !sha || strlen(sha) != 64 ||
-		    !cJSON_IsNumber(count) || strchr(file, '/')) {
+		long long count = nd_get_int(a, "count", -1);
+		if (!school || !file || !sha || strlen(sha) != 64 || count < 0 ||
+		    strchr(file, '/')) {
 			rp_warnx("%s: an archive entry lacks school_id, file, count or sha256",
 				 path);
 			cJSON_Delete(o);
@@ -182,7 +182,7 @@ static int manifest_read(const char *dir, struct manifest *m)
 		}
 		struct entry *e = manifest_add(m, school, file);
 		memcpy(e->sha, sha, 65);
-		e->count = (long)count->valuedouble;
+		e->count = (long)count;
 		e->first = nd_get_str(a, "first") ? xstrdup(nd_get_str(a, "first")) : NULL;
 		e->last = nd_get_str(a, "last") ? xstrdup(nd_get_str(a, "last")) : NULL;
 	}
@@ -402,8 +402,7 @@ static int read_state(struct year_run *y, char **inputs, int ninputs)
 				continue;
 			const char *type = nd_get_str(o, "type");
 			if (strcmp(type, "snapshot") == 0 && !y->base_seen) {
-				const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "version");
-				y->base = cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+				y->base = nd_get_int(o, "version", 0);
 				y->base_seen = true;
 			}
 			if (strcmp(type, "appointment") != 0)

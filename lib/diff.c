@@ -412,8 +412,7 @@ static int read_stream(diff *d, nd_reader *r, bool state)
 		if (e >= 0) {
 			keep_record(d, state, e, o, text, len, nd_name(r), nd_line(r));
 		} else if (state && strcmp(type, "snapshot") == 0) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "version");
-			d->base_version = cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+			d->base_version = nd_get_int(o, "version", 0);
 		} else if (!state && strcmp(type, "feed") == 0) {
 			const cJSON *modes = nd_get_obj(o, "modes");
 			d->in_source = keep_str(d, nd_get_str(o, "source"));

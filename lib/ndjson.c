@@ -138,6 +138,17 @@ const char *nd_get_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+long long nd_get_int(const cJSON *obj, const char *key, long long dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	/* a whole number a long long holds; anything else (1e999, -0.5,
+	 * NaN) is not one, and converting it would be undefined */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= -9e15 && v->valuedouble <= 9e15) ||
+	    v->valuedouble != floor(v->valuedouble))
+		return dflt;
+	return (long long)v->valuedouble;
+}
+
 const cJSON *nd_get_obj(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -337,6 +348,8 @@ void nd_json(nd_writer *w, const char *key, const cJSON *v)
 {
 	if (cJSON_IsString(v)) {
 		nd_str(w, key, v->valuestring);
+	} else if (cJSON_IsNumber(v) && !isfinite(v->valuedouble)) {
+		nd_null(w, key); /* JSON has no infinity: cJSON prints null too */
 	} else if (cJSON_IsNumber(v)) {
 		char num[40];
 		double d = v->valuedouble;

@@ -38,6 +38,8 @@ const char *nd_name(const nd_reader *r);
 /* Helpers over cJSON objects: NULL when missing or not of that type. */
 const char *nd_get_str(const cJSON *obj, const char *key);
 const cJSON *nd_get_obj(const cJSON *obj, const char *key);
+/* A member that is a whole number within +-9e15, or dflt. */
+long long nd_get_int(const cJSON *obj, const char *key, long long dflt);
 const cJSON *nd_get_arr(const cJSON *obj, const char *key);
 
 /* ---- writing ---------------------------------------------------------- */

@@ -334,11 +334,9 @@ void norm_record(norm *n, const cJSON *o, const char *text, size_t len,
 	n->record_errors = 0;
 	n->source_id = NULL;
 	/* a raw record is located where its source row is */
-	const cJSON *jline = cJSON_GetObjectItemCaseSensitive(o, "line");
 	const char *jfile = nd_get_str(o, "file");
 	n->file = jfile ? jfile : file;
-	n->line = jfile && cJSON_IsNumber(jline) ? (long)jline->valuedouble
-						  : line;
+	n->line = jfile ? (long)nd_get_int(o, "line", 0) : line;
 	if (strcmp(type, "feed") == 0)
 		read_feed(n, o, text, len);
 	else if (strcmp(type, "raw") == 0)
@@ -372,8 +370,7 @@ int norm_finish(norm *n)
 			n->record_errors = 0;
 			n->source_id = NULL;
 			n->file = nd_get_str(o, "file");
-			const cJSON *jl = cJSON_GetObjectItemCaseSensitive(o, "line");
-			n->line = cJSON_IsNumber(jl) ? (long)jl->valuedouble : 0;
+			n->line = (long)nd_get_int(o, "line", 0);
 			const char *format = nd_get_str(o, "format");
 			if (format && strcmp(format, "rest") == 0) {
 				cJSON *columns = rest_columns(nd_get_obj(o, "data"));

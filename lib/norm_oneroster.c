@@ -331,6 +331,10 @@ static void roles_of_user(norm *n, const char *id)
 		n->roles_sorted = true;
 	}
 	uint64_t user = id_hash_str(id);
+	if (n->nroles == 0) { /* no roles.csv rows at all */
+		norm_bad(n, "role", "missing_role", "no role in roles.csv");
+		return;
+	}
 	struct role_row *lo = n->roles, *hi = n->roles + n->nroles;
 	while (lo < hi) { /* the user's first row */
 		struct role_row *mid = lo + (hi - lo) / 2;

@@ -1,5 +1,6 @@
 /* OneRoster 1.1 REST objects read as the CSV rows they correspond to, so
  * that one mapping (norm_oneroster.c) serves files and the API alike. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,11 @@ cJSON *rest_columns(const cJSON *obj)
 		} else if (cJSON_IsBool(m)) {
 			put(row, m->string, cJSON_IsTrue(m) ? "true" : "false");
 		} else if (cJSON_IsNumber(m)) {
-			snprintf(num, sizeof num, "%.0f", m->valuedouble);
+			/* schoolYear as a number: 2026 */
+			if (isfinite(m->valuedouble))
+				snprintf(num, sizeof num, "%.15g", m->valuedouble);
+			else
+				snprintf(num, sizeof num, "not a number");
 			put(row, m->string, num);
 		} else if (cJSON_IsArray(m)) {
 			array_member(row, m);
