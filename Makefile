@@ -10,7 +10,7 @@ SAN      ?=
 # Debian packages the build and the tests need.
 DEB_PKGS := gcc make pkg-config libcsv-dev libcjson-dev zlib1g-dev \
             libsqlite3-dev sqlite3 bats bats-assert bats-support bats-file valgrind \
-            curl python3
+            curl python3 clang libclang-rt-14-dev
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -33,7 +33,7 @@ PROGRAMS  := $(FILTERS:%=$(BIN)/%) $(PIPELINES:%=$(BIN)/%)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-fast check-asan demo bench install clean
+.PHONY: all deps check check-fast check-asan demo bench fuzz install clean
 .SECONDARY:
 
 all: deps $(PROGRAMS) $(BIN)/lib/sync.sh $(UNIT_BIN)
@@ -107,6 +107,12 @@ demo: all
 	@bin/snapshot --db demo.db | sed -n 's/^{"type":"\([a-z]*\)".*/\1/p' | sort | uniq -c
 	@bin/snapshot --db demo.db --entity user | grep -c '"deleted_at"' | sed 's/$$/ users soft-deleted/' 
 
+# The libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (make check runs
+# them briefly).
+FUZZ_SECONDS ?= 10
+fuzz: all
+	@tests/fuzz/run-fuzz $(FUZZ_SECONDS)
+
 # A synthetic district (BENCH_USERS, default 1,000,000) through every stage,
 # timed; see docs/performance.md. Not part of make check.
 bench: all
@@ -120,4 +126,4 @@ install: all
 	install -m 0644 pipelines/lib/sync.sh $(DESTDIR)$(PREFIX)/lib/rosterpipe/
 
 clean:
-	rm -rf build build-asan bin bin-asan bench/out bench/data bench/gen-district
+	rm -rf build build-asan build-fuzz bin bin-asan bench/out bench/data bench/gen-district
