@@ -164,7 +164,7 @@ const cJSON *nd_get_arr(const cJSON *obj, const char *key)
 /* ---- writing ---------------------------------------------------------- */
 
 #define FLUSH_AT (256 * 1024)
-#define MAX_DEPTH 64
+#define MAX_DEPTH 1024 /* past cJSON's own nesting limit of 1000 */
 
 struct nd_writer {
 	int fd;

@@ -1,0 +1,81 @@
+/*
+ * fuzz_rest: OneRoster 1.1 REST pages, as extract-oneroster --rest reads
+ * them: the JSON document reader (lib/jsondoc.c jd_next, several documents
+ * a file, pretty-printed or not) and rest_page (lib/apipage.c) into a
+ * pagespool (lib/pagespool.c), then ps_finish into a memory nd_writer. The
+ * output must be NDJSON: every line valid UTF-8 and one JSON object.
+ *
+ * jd_open takes a path: the input is written to a memfd and opened as
+ * /proc/self/fd/N.
+ *
+ * A page whose items hold values nested deeper than nd_writer allows is
+ * skipped (unless built with -DFUZZ_ALLOW_FATAL): writing it would make
+ * nd_json rp_die() with "records nested deeper than 64 levels", which
+ * libFuzzer reports as "fuzz target exited". See README.md.
+ */
+#include "fuzz_common.h"
+
+#include "apipage.h"
+#include "jsondoc.h"
+#include "pagespool.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	fuzz_init();
+	return 0;
+}
+
+static bool too_deep(const cJSON *page)
+{
+#ifdef FUZZ_ALLOW_FATAL
+	(void)page;
+	return false;
+#else
+	/* rest_page writes the items of the page's collection array: every
+	 * array member of the page is looked at, which covers it */
+	const cJSON *member, *item;
+	const cJSON *members = cJSON_IsObject(page) ? page : NULL;
+	cJSON_ArrayForEach(member, members)
+		if (cJSON_IsArray(member))
+			cJSON_ArrayForEach(item, member)
+				if (fuzz_depth(item) > FUZZ_WRITER_MAX_DEPTH)
+					return true;
+	return false;
+#endif
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int mark = fuzz_fd_mark();
+	jd_reader *r = jd_open(fuzz_path(data, size));
+	if (!r) {
+		perror("fuzz: jd_open");
+		abort();
+	}
+	pagespool *ps = ps_new(rest_entities);
+	cJSON *doc;
+	int got;
+	while ((got = jd_next(r, &doc)) != 0) {
+		if (got == -2)
+			break;
+		if (got < 0)
+			continue;
+		if (too_deep(doc))
+			continue;
+		rest_page(ps, doc, jd_name(r), jd_line(r));
+	}
+	nd_writer *w = nd_writer_mem();
+	if (ps_finish(ps, w, "oneroster", "1.1", "rest") != 0) {
+		perror("fuzz: ps_finish");
+		abort();
+	}
+	size_t len;
+	const char *out = nd_current(w, &len);
+	fuzz_check_ndjson("extract-oneroster --rest", out, len);
+	nd_writer_close(w);
+	ps_free(ps);
+	jd_free(r);
+	fuzz_fd_check(mark);
+	return 0;
+}
