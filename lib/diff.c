@@ -75,6 +75,7 @@ struct diff {
 	struct index by_id;		/* state store id -> item (any entity) */
 	struct index by_key[MAX_MATCH]; /* state users by --match value */
 	struct index enr_state;		/* "section|user" -> state enrollment */
+	struct index in_sections;	/* incoming section key -> item */
 	struct link {
 		uint32_t in, state;
 	} *links; /* from a reviewed mapping table */
@@ -197,6 +198,7 @@ void diff_free(diff *d)
 	for (int i = 0; i < MAX_MATCH; i++)
 		index_free(&d->by_key[i]);
 	index_free(&d->enr_state);
+	index_free(&d->in_sections);
 	free(d->links);
 	arena_free(d->keep);
 	arena_free(d->scratch);
@@ -614,6 +616,8 @@ static void assign_keys(diff *d, int e)
 		struct item *it = &d->in[e].v[i];
 		it->key = it->match != NONE ? d->state[e].v[it->match].id
 					    : ref_form(d, it->source, it->source_id);
+		if (e == EC) /* enrollments ask for their section's school */
+			index_add(&d->in_sections, it->key, i);
 	}
 }
 
@@ -682,10 +686,8 @@ static const char *school_of_section(diff *d, const char *section)
 	const struct item *st = state_of(d, EC, section);
 	if (st)
 		return st->school;
-	for (uint32_t i = 0; i < d->in[EC].n; i++)
-		if (strcmp(d->in[EC].v[i].key, section) == 0)
-			return d->in[EC].v[i].school;
-	return NULL;
+	uint32_t n = index_first(&d->in_sections, section);
+	return n != NONE ? d->in[EC].v[d->in_sections.nodes[n].item].school : NULL;
 }
 
 /* Whether some school of the record is paused (*why gets it), and whether
