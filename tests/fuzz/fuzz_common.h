@@ -15,7 +15,8 @@
  *   fuzz_check_ndjson()
  *                      abort unless a writer's output is NDJSON: every line
  *                      valid UTF-8 and one JSON object
- *   fuzz_depth()       nesting depth of a cJSON value
+ *
+ * Include it before anything else: it defines _GNU_SOURCE.
  *
  * FUZZ_VERBOSE=1 in the environment keeps the library's messages on stderr.
  * Sanitizer and libFuzzer reports always go to the real standard error.
@@ -43,11 +44,6 @@
 #include "ndjson.h"
 #include "utf8.h"
 
-/* nd_writer's nesting limit (MAX_DEPTH in lib/ndjson.c): nd_begin opens
- * one level, so a value written under a record may nest this deep. Deeper
- * values make the writer rp_die() (exit 1), a deliberate fatal path. */
-#define FUZZ_WRITER_MAX_DEPTH 62
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -67,7 +63,7 @@ static inline void fuzz_init(void)
 	}
 }
 
-/* ---- the input as a stream ----------------------------------------------- */
+/* ---- the input as a stream -------------------------------------------- */
 
 struct fuzz_mem {
 	const uint8_t *data;
@@ -100,8 +96,8 @@ static inline const char *fuzz_mem_strerror(void *ctx)
 
 static inline void fuzz_mem_close(void *ctx) { free(ctx); }
 
-static inline rp_input *fuzz_mem_input(const char *name, const uint8_t *data,
-				size_t size)
+static inline rp_input *fuzz_mem_input(const char *name,
+				       const uint8_t *data, size_t size)
 {
 	struct fuzz_mem *m = calloc(1, sizeof *m);
 	if (!m)
@@ -115,7 +111,7 @@ static inline rp_input *fuzz_mem_input(const char *name, const uint8_t *data,
 			    fuzz_mem_close, m);
 }
 
-/* ---- the input as a file -------------------------------------------------- */
+/* ---- the input as a file ---------------------------------------------- */
 
 static int fuzz_file_fd = -1;
 static char fuzz_file_path[64];
@@ -203,7 +199,7 @@ static inline char *fuzz_out_read(size_t *len)
 	return buf;
 }
 
-/* ---- checks ---------------------------------------------------------------- */
+/* ---- checks ----------------------------------------------------------- */
 
 /* The lowest free descriptor: it moves up when a run leaks one. */
 static inline int fuzz_lowest_fd(void)
@@ -238,9 +234,10 @@ static inline void fuzz_fd_check(int mark)
 	}
 }
 
-/* What kind of output the check looks at, for its message. */
-static inline void fuzz_fail(const char *what, const char *why, const char *line,
-		      size_t len)
+/* A failed check of a target: "fuzz: WHAT: WHY: line "..."" on stdout,
+ * then abort(), which libFuzzer reports as a crash with the input. */
+static inline void fuzz_fail(const char *what, const char *why,
+			     const char *line, size_t len)
 {
 	fprintf(stdout, "fuzz: %s: %s: line \"", what, why);
 	fwrite(line, 1, len > 300 ? 300 : len, stdout);
@@ -251,7 +248,8 @@ static inline void fuzz_fail(const char *what, const char *why, const char *line
 
 /* Each line of buf[0..len) must be valid UTF-8 and exactly one JSON object,
  * the last ending in '\n'. */
-static inline void fuzz_check_ndjson(const char *what, const char *buf, size_t len)
+static inline void fuzz_check_ndjson(const char *what, const char *buf,
+				     size_t len)
 {
 	size_t pos = 0;
 	while (pos < len) {
@@ -277,20 +275,6 @@ static inline void fuzz_check_ndjson(const char *what, const char *buf, size_t l
 			fuzz_fail(what, "output line is not a JSON object", line, n);
 		pos += n + 1;
 	}
-}
-
-/* 0 for a scalar, 1 for [] or {}, ... */
-static inline int fuzz_depth(const cJSON *v)
-{
-	if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
-		return 0;
-	int max = 0;
-	for (const cJSON *c = v->child; c; c = c->next) {
-		int d = fuzz_depth(c);
-		if (d > max)
-			max = d;
-	}
-	return max + 1;
 }
 
 #endif
