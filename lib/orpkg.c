@@ -128,8 +128,6 @@ enum or_mode orpkg_mode(const orpkg *p, const char *base)
 	return f ? f->mode : OR_ABSENT;
 }
 
-const char *orpkg_version(const orpkg *p) { return p->version; }
-
 static void manifest_error(const orpkg *p, long line, const char *field,
 			   const char *code, const char *fmt, const char *arg)
 {

@@ -20,7 +20,6 @@ enum or_mode { OR_ABSENT, OR_BULK, OR_DELTA };
 orpkg *orpkg_open(const char *path);
 void orpkg_close(orpkg *p);
 
-const char *orpkg_version(const orpkg *p); /* "1.1" or "1.2" */
 enum or_mode orpkg_mode(const orpkg *p, const char *base);
 
 /* The files extract-oneroster emits, in order, NULL-terminated: those

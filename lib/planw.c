@@ -28,7 +28,6 @@ struct plan_writer {
 	FILE *spool;
 	nd_writer *spool_w, *op;
 	plan_hash hash;
-	long written;
 };
 
 plan_writer *pw_new(long long base_version, const char *producer,
@@ -49,8 +48,6 @@ plan_writer *pw_new(long long base_version, const char *producer,
 	return p;
 }
 
-long pw_ops(const plan_writer *p) { return p->written; }
-
 nd_writer *pw_begin(plan_writer *p, const char *op, const char *entity,
 		    const char *id)
 {
@@ -70,7 +67,6 @@ void pw_end(plan_writer *p)
 	const char *text = nd_current(p->op, &len);
 	plan_hash_op(&p->hash, text, len - 1);
 	nd_raw(p->spool_w, text, len);
-	p->written++;
 }
 
 static int op_index(const plan_writer *p, const char *op)

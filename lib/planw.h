@@ -27,7 +27,6 @@ void pw_count(plan_writer *p, const char *op, const char *const *schools,
 
 /* Writes the header and the operations to out, and frees p. 0 or -1. */
 int pw_finish(plan_writer *p, nd_writer *out);
-long pw_ops(const plan_writer *p);
 /* Frees a plan that will not be written (the input was bad). */
 void pw_discard(plan_writer *p);
 

@@ -361,8 +361,6 @@ void store_close(store *s)
 	free(s);
 }
 
-struct sqlite3 *store_db(store *s) { return s->db; }
-
 static int flush_counters(store *s);
 static void forget_counters(store *s);
 

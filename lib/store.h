@@ -104,7 +104,5 @@ int store_meta_set(store *s, const char *key, const char *value);
  * checked with PRAGMA integrity_check. 0 or -1 (store_errmsg). */
 int store_backup(store *s, const char *path);
 
-/* Raw access for the journal and undo. */
-struct sqlite3 *store_db(store *s);
 
 #endif

@@ -7,50 +7,13 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "memsrc.h"
 #include "input.h"
 #include "xalloc.h"
 
-/*
- * Input from memory, handed out a few bytes per read so that lines cross
- * rp_input's buffer refills everywhere.
- */
-struct memsrc {
-	const char *data;
-	size_t len, pos;
-	int fail_at_end; /* a read error instead of the end of input */
-};
-
-static ssize_t mem_read(void *ctx, char *buf, size_t cap)
-{
-	struct memsrc *m = ctx;
-	size_t n = m->len - m->pos;
-	if (n == 0 && m->fail_at_end) {
-		errno = EIO;
-		return -1;
-	}
-	if (n > cap)
-		n = cap;
-	if (n > 7)
-		n = 7;
-	memcpy(buf, m->data + m->pos, n);
-	m->pos += n;
-	return (ssize_t)n;
-}
-
-static const char *mem_strerror(void *ctx)
-{
-	(void)ctx;
-	return "disk on fire";
-}
-
 static csvr *open_src(const char *data, size_t len, int fail_at_end)
 {
-	struct memsrc *m = xcalloc(1, sizeof *m);
-	m->data = data;
-	m->len = len;
-	m->fail_at_end = fail_at_end;
-	return csvr_new(
-		rp_input_new("mem.csv", mem_read, mem_strerror, free, m));
+	return csvr_new(mem_input("mem.csv", data, len, 7, fail_at_end, NULL));
 }
 
 /* String literals may hold NUL bytes: take their size, not strlen. */

@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "harness.h"
+#include "memsrc.h"
 #include "input.h"
 #include "jsonesc.h"
 #include "xalloc.h"
@@ -71,46 +72,11 @@ static char *sink_close(struct sink *s, nd_writer *w, size_t *n)
 	return buf;
 }
 
-/* Input from memory, at most `step` bytes a read. */
-struct memsrc {
-	const char *data;
-	size_t len, pos, step;
-	int fail_at_end;
-};
-
-static ssize_t mem_read(void *ctx, char *buf, size_t cap)
-{
-	struct memsrc *m = ctx;
-	size_t n = m->len - m->pos;
-	if (n == 0 && m->fail_at_end) {
-		errno = EIO;
-		return -1;
-	}
-	if (n > cap)
-		n = cap;
-	if (n > m->step)
-		n = m->step;
-	memcpy(buf, m->data + m->pos, n);
-	m->pos += n;
-	return (ssize_t)n;
-}
-
-static const char *mem_strerror(void *ctx)
-{
-	(void)ctx;
-	return "disk on fire";
-}
-
 static nd_reader *open_mem(const char *data, size_t len, size_t step,
 			   int fail_at_end)
 {
-	struct memsrc *m = xcalloc(1, sizeof *m);
-	m->data = data;
-	m->len = len;
-	m->step = step;
-	m->fail_at_end = fail_at_end;
 	return nd_reader_new(
-		rp_input_new("mem.ndjson", mem_read, mem_strerror, free, m));
+		mem_input("mem.ndjson", data, len, step, fail_at_end, NULL));
 }
 
 /* ---- jsonesc ------------------------------------------------------------ */
