@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # make bench: a synthetic district at scale through every stage, timed, with
 # the I/O floor and the general-purpose tools (Miller, jq, sqlite3) beside.
-# BENCH_USERS (default 1000000) sets the scale; BENCH_DIR where data goes.
+# BENCH_USERS (default 1000000) sets the scale; BENCH_DIR where data goes,
+# BENCH_OUT where the intermediate files and results go (bench/out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 users=${BENCH_USERS:-1000000}
 data=${BENCH_DIR:-bench/data}/$users
-out=bench/out
+out=${BENCH_OUT:-bench/out}
 mkdir -p "$data" "$out"
 PATH="$PWD/bin:$PATH"
 export SOURCE_DATE_EPOCH=1785585600
@@ -61,6 +62,29 @@ else
 	skip "jq -c ." jq
 fi
 
+c1=$data/y1/clever
+clever_pages=("$c1"/*.json)
+clever_bytes=$(cat "${clever_pages[@]}" | wc -c)
+clever_items=$(($(extract-clever "${clever_pages[@]}" | wc -l) - 1))
+measure "extract-clever | normalize (Clever pages)" "$clever_items" "$clever_bytes" \
+	bash -c 'extract-clever "$@" | normalize' _ "${clever_pages[@]}"
+
+# The users-only targets: 1M stored against 1M incoming users, and a
+# users-only create plan against sqlite3 .import of users.csv.
+users_only() { grep -v '"type":"\(section\|term\|enrollment\|course\|appointment\)"' "$1"; }
+users_only "$out/canon1.ndjson" |
+	sed '1s/"modes":{.*}}$/"modes":{"school":"bulk","user":"bulk"}}/' > "$out/ucanon1.ndjson"
+measure "diff-roster: users only, year 1 against empty" "$user_rows" "$(wc -c < "$out/ucanon1.ndjson")" \
+	diff-roster --state /dev/null "$out/ucanon1.ndjson"
+cp "$out/last" "$out/uplan1.ndjson"
+uops1=$(($(wc -l < "$out/uplan1.ndjson") - 1))
+rm -f "$out/ustore.db"*
+measure "apply: users-only create plan ($uops1 ops)" "$uops1" "$(wc -c < "$out/uplan1.ndjson")" \
+	apply --db "$out/ustore.db" --quiet "$out/uplan1.ndjson"
+snapshot --db "$out/ustore.db" > "$out/ustate1.ndjson"
+measure "diff-roster: users only, unchanged" "$user_rows" "$(wc -c < "$out/ustate1.ndjson")" \
+	diff-roster --state "$out/ustate1.ndjson" "$out/ucanon1.ndjson"
+
 rm -f "$out/store.db"*
 measure "diff-roster: year 1 against an empty store" "$csv_rows" "$raw_bytes" \
 	diff-roster --state /dev/null "$out/canon1.ndjson"
@@ -85,8 +109,18 @@ measure "diff-roster: year 2 against the year-1 store" "$csv_rows" "$state_bytes
 	diff-roster --state "$out/state1.ndjson" "$out/canon2.ndjson"
 cp "$out/last" "$out/plan2.ndjson"
 ops2=$(($(wc -l < "$out/plan2.ndjson") - 1))
+users_only "$out/canon2.ndjson" |
+	sed '1s/"modes":{.*}}$/"modes":{"school":"bulk","user":"bulk"}}/' > "$out/ucanon2.ndjson"
+diff-roster --state "$out/ustate1.ndjson" "$out/ucanon2.ndjson" > "$out/uplan2.ndjson"
+uops2=$(($(wc -l < "$out/uplan2.ndjson") - 1))
+measure "apply: users-only year-2 plan ($uops2 ops)" "$uops2" "$(wc -c < "$out/uplan2.ndjson")" \
+	apply --db "$out/ustore.db" --force --quiet "$out/uplan2.ndjson"
 measure "apply: the year-2 plan ($ops2 operations)" "$ops2" "$(wc -c < "$out/plan2.ndjson")" \
 	apply --db "$out/store.db" --force --quiet "$out/plan2.ndjson"
+rm -f "$out/sync.db"*
+measure "oneroster-sync: year 1 into an empty store" "$csv_rows" "$csv_bytes" \
+	oneroster-sync --quiet --db "$out/sync.db" "$y1"
+rm -f "$out/sync.db"*
 measure "oneroster-sync: year 2 again (unchanged)" "$csv_rows" "$csv_bytes" \
 	oneroster-sync --quiet --db "$out/store.db" "$y2"
 echo "(results in $results)"
