@@ -10,7 +10,7 @@ SAN      ?=
 # Debian packages the build and the tests need.
 DEB_PKGS := gcc make pkg-config libcsv-dev libcjson-dev zlib1g-dev \
             libsqlite3-dev sqlite3 bats bats-assert bats-support bats-file valgrind \
-            curl python3 clang libclang-rt-14-dev
+            curl python3 clang libclang-rt-14-dev parallel
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
