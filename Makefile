@@ -10,14 +10,14 @@ SAN      ?=
 # Debian packages the build and the tests need.
 DEB_PKGS := gcc make pkg-config libcsv-dev libcjson-dev zlib1g-dev \
             libsqlite3-dev sqlite3 bats bats-assert bats-support bats-file valgrind \
-            curl python3 clang libclang-rt-14-dev parallel
+            curl python3 clang libclang-rt-14-dev parallel libpq-dev postgresql
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Wpedantic -Werror \
             -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-            -DRP_VERSION='"$(VERSION)"' -Ilib
-LDLIBS   := -lcsv -lcjson -lz -lsqlite3 -lm
+            -DRP_VERSION='"$(VERSION)"' -Ilib -I/usr/include/postgresql
+LDLIBS   := -lcsv -lcjson -lz -lsqlite3 -lpq -lm
 ifneq ($(SAN),)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all

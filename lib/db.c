@@ -1,0 +1,185 @@
+#include "db_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+bool db_is_postgres(const char *target)
+{
+	return strncmp(target, "postgresql://", 13) == 0 ||
+	       strncmp(target, "postgres://", 11) == 0;
+}
+
+static int lite_fail(db *d)
+{
+	snprintf(d->err, sizeof d->err, "%s", sqlite3_errmsg(d->lite));
+	return -1;
+}
+
+db *db_open(const char *target, bool create, char *err, size_t errsize)
+{
+	if (db_is_postgres(target))
+		return pg_open(target, err, errsize);
+	const char *path = strncmp(target, "sqlite:", 7) == 0 ? target + 7 : target;
+	db *d = xcalloc(1, sizeof *d);
+	d->kind = DB_SQLITE;
+	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &d->lite, flags, NULL) != SQLITE_OK) {
+		snprintf(err, errsize, "%s", d->lite ? sqlite3_errmsg(d->lite)
+						     : "cannot open");
+		db_close(d);
+		return NULL;
+	}
+	sqlite3_busy_timeout(d->lite, 60000);
+	return d;
+}
+
+void db_close(db *d)
+{
+	if (!d)
+		return;
+	if (d->kind == DB_POSTGRES)
+		pg_close(d);
+	else
+		sqlite3_close(d->lite);
+	free(d);
+}
+
+enum db_kind db_kind(const db *d) { return d->kind; }
+const char *db_errmsg(db *d) { return d->err; }
+
+int db_exec(db *d, const char *sql)
+{
+	if (d->kind == DB_POSTGRES)
+		return pg_exec(d, sql);
+	char *msg = NULL;
+	if (sqlite3_exec(d->lite, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(d->err, sizeof d->err, "%s", msg ? msg : "error");
+	sqlite3_free(msg);
+	return -1;
+}
+
+int db_table_exists(db *d, const char *table)
+{
+	if (d->kind == DB_POSTGRES)
+		return pg_table_exists(d, table);
+	db_stmt *st = db_prepare(d, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, table);
+	int rc = db_step(st);
+	db_finalize(st);
+	return rc == DB_ERROR ? -1 : rc == DB_ROW;
+}
+
+static db_stmt *prepare(db *d, const char *sql, bool scan)
+{
+	if (d->kind == DB_POSTGRES)
+		return pg_prepare(d, sql, scan);
+	db_stmt *st = xcalloc(1, sizeof *st);
+	st->d = d;
+	if (sqlite3_prepare_v3(d->lite, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &st->lite, NULL) != SQLITE_OK) {
+		snprintf(d->err, sizeof d->err, "%.200s: %.700s", sql,
+			 sqlite3_errmsg(d->lite));
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+db_stmt *db_prepare(db *d, const char *sql) { return prepare(d, sql, false); }
+db_stmt *db_prepare_scan(db *d, const char *sql) { return prepare(d, sql, true); }
+
+void db_finalize(db_stmt *st)
+{
+	if (!st)
+		return;
+	if (st->d->kind == DB_POSTGRES) {
+		pg_finalize(st);
+		return;
+	}
+	sqlite3_finalize(st->lite);
+	free(st);
+}
+
+void db_bind_text(db_stmt *st, int i, const char *value)
+{
+	if (st->d->kind == DB_POSTGRES)
+		pg_bind(st, i, value);
+	else if (value)
+		sqlite3_bind_text(st->lite, i, value, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st->lite, i);
+}
+
+void db_bind_int(db_stmt *st, int i, long long value)
+{
+	if (st->d->kind == DB_POSTGRES) {
+		char text[24];
+		snprintf(text, sizeof text, "%lld", value);
+		pg_bind(st, i, text);
+	} else {
+		sqlite3_bind_int64(st->lite, i, value);
+	}
+}
+
+void db_bind_null(db_stmt *st, int i) { db_bind_text(st, i, NULL); }
+
+void db_clear_bindings(db_stmt *st)
+{
+	if (st->d->kind == DB_POSTGRES)
+		for (int i = 1; i <= st->nparams; i++)
+			pg_bind(st, i, NULL);
+	else
+		sqlite3_clear_bindings(st->lite);
+}
+
+int db_step(db_stmt *st)
+{
+	if (st->d->kind == DB_POSTGRES)
+		return pg_step(st);
+	int rc = sqlite3_step(st->lite);
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	if (rc == SQLITE_DONE)
+		return DB_DONE;
+	return lite_fail(st->d);
+}
+
+void db_reset(db_stmt *st)
+{
+	if (st->d->kind == DB_POSTGRES)
+		pg_reset(st);
+	else
+		sqlite3_reset(st->lite);
+}
+
+bool db_column_null(db_stmt *st, int c)
+{
+	if (st->d->kind == DB_POSTGRES)
+		return PQgetisnull(st->res, st->row, c);
+	return sqlite3_column_type(st->lite, c) == SQLITE_NULL;
+}
+
+long long db_column_int(db_stmt *st, int c)
+{
+	if (st->d->kind != DB_POSTGRES)
+		return sqlite3_column_int64(st->lite, c);
+	const char *v = PQgetvalue(st->res, st->row, c);
+	/* PostgreSQL's booleans come back as t and f */
+	if (v[0] == 't' && !v[1])
+		return 1;
+	return strtoll(v, NULL, 10);
+}
+
+const char *db_column_text(db_stmt *st, int c)
+{
+	if (st->d->kind != DB_POSTGRES)
+		return (const char *)sqlite3_column_text(st->lite, c);
+	return PQgetisnull(st->res, st->row, c) ? NULL
+						 : PQgetvalue(st->res, st->row, c);
+}

@@ -1,0 +1,61 @@
+#ifndef RP_DB_H
+#define RP_DB_H
+
+#include <stdbool.h>
+
+/*
+ * The few SQL calls the store makes, on SQLite or on PostgreSQL (libpq),
+ * so that lib/store.c is written once. Statements use '?' or '?N'
+ * placeholders (rewritten to $N for PostgreSQL); values go as text or
+ * integers, columns come back as text or integers. SQL that the two
+ * dialects spell differently is chosen by the caller from db_kind().
+ *
+ * A statement is run by its first db_step after binding; db_reset keeps
+ * the bindings (the SQLite model). On PostgreSQL a statement prepared
+ * with db_prepare_scan reads its rows through a cursor in batches (inside
+ * a transaction), so a million-row scan is not held in memory at once.
+ */
+
+enum db_kind { DB_SQLITE, DB_POSTGRES };
+enum { DB_ERROR = -1, DB_DONE = 0, DB_ROW = 1 };
+
+typedef struct db db;
+typedef struct db_stmt db_stmt;
+
+/* True when target names a PostgreSQL database (postgresql:// or
+ * postgres:// URI, libpq's syntax). */
+bool db_is_postgres(const char *target);
+
+/* "postgresql://...", "sqlite:FILE" or FILE. A SQLite file is created when
+ * create is set. NULL with the reason in err when it will not open. */
+db *db_open(const char *target, bool create, char *err, size_t errsize);
+void db_close(db *d);
+enum db_kind db_kind(const db *d);
+/* The last error of the connection, one line. */
+const char *db_errmsg(db *d);
+
+/* One or more statements without parameters or results. 0 or -1. */
+int db_exec(db *d, const char *sql);
+/* 1 when the table exists, 0 when not, -1 on error. */
+int db_table_exists(db *d, const char *table);
+
+db_stmt *db_prepare(db *d, const char *sql);
+db_stmt *db_prepare_scan(db *d, const char *sql);
+void db_finalize(db_stmt *st);
+
+/* i counts from 1. NULL text binds SQL NULL. */
+void db_bind_text(db_stmt *st, int i, const char *value);
+void db_bind_int(db_stmt *st, int i, long long value);
+void db_bind_null(db_stmt *st, int i);
+void db_clear_bindings(db_stmt *st);
+
+/* DB_ROW, DB_DONE or DB_ERROR (db_errmsg says why). */
+int db_step(db_stmt *st);
+void db_reset(db_stmt *st);
+
+/* c counts from 0. */
+bool db_column_null(db_stmt *st, int c);
+long long db_column_int(db_stmt *st, int c);
+const char *db_column_text(db_stmt *st, int c); /* NULL for SQL NULL */
+
+#endif

@@ -1,0 +1,109 @@
+/* lib/db: the same calls on SQLite and on PostgreSQL (RP_PG_URL names a
+ * database the test may fill; tests/run-tests starts a throwaway server). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "harness.h"
+
+static void on(db *d, const char *name)
+{
+	char what[128];
+	snprintf(what, sizeof what, "%s: tables made", name);
+	CHECK(db_exec(d, "DROP TABLE IF EXISTS t;"
+			 " CREATE TABLE t(n BIGINT PRIMARY KEY, s TEXT, b INTEGER)") == 0, what);
+	snprintf(what, sizeof what, "%s: table t exists, u does not", name);
+	CHECK(db_table_exists(d, "t") == 1 && db_table_exists(d, "u") == 0, what);
+
+	CHECK(db_exec(d, "BEGIN") == 0, "begin");
+	db_stmt *ins = db_prepare(d, "INSERT INTO t(n, s, b) VALUES(?, ?, ?)"
+				     " ON CONFLICT(n) DO UPDATE SET s = excluded.s, b = excluded.b");
+	CHECK(ins != NULL, "upsert prepared");
+	for (long long n = 1; n <= 50000; n++) {
+		char s[32];
+		snprintf(s, sizeof s, "row '%lld' ?", n);
+		db_bind_int(ins, 1, n);
+		db_bind_text(ins, 2, n % 7 ? s : NULL);
+		db_bind_int(ins, 3, n % 2);
+		if (db_step(ins) != DB_DONE)
+			break;
+		db_reset(ins);
+	}
+	db_bind_int(ins, 1, 3);
+	db_bind_text(ins, 2, "three, replaced");
+	db_bind_int(ins, 3, 1);
+	snprintf(what, sizeof what, "%s: upsert replaces", name);
+	CHECK(db_step(ins) == DB_DONE, what);
+	db_finalize(ins);
+	CHECK(db_exec(d, "COMMIT") == 0, "commit");
+
+	db_stmt *one = db_prepare(d, "SELECT s, b, n IS NOT NULL FROM t WHERE n = ?1 OR n = ?1 + 0");
+	db_bind_int(one, 1, 3);
+	snprintf(what, sizeof what, "%s: a row by a numbered placeholder", name);
+	CHECK(db_step(one) == DB_ROW, what);
+	CHECK_STR(db_column_text(one, 0), "three, replaced", "text column");
+	CHECK(db_column_int(one, 1) == 1 && db_column_int(one, 2) == 1, "integer and boolean columns");
+	CHECK(db_step(one) == DB_DONE, "then done");
+	db_reset(one);
+	db_bind_int(one, 1, 14);
+	CHECK(db_step(one) == DB_ROW && db_column_null(one, 0) && !db_column_text(one, 0),
+	      "NULL text");
+	db_finalize(one);
+
+	/* a scan through the cursor, in batches, inside a transaction */
+	CHECK(db_exec(d, "BEGIN") == 0, "read transaction");
+	db_stmt *scan = db_prepare_scan(d, "SELECT n, s FROM t WHERE n > ? AND s <> '?' ORDER BY n");
+	db_bind_int(scan, 1, 10);
+	long long rows = 0, last = 0;
+	int rc;
+	while ((rc = db_step(scan)) == DB_ROW) {
+		rows++;
+		last = db_column_int(scan, 0);
+	}
+	snprintf(what, sizeof what, "%s: scan of every non-NULL row after 10", name);
+	CHECK(rc == DB_DONE && last == 50000 && rows == 49990 - (50000 / 7 - 1), what);
+	db_finalize(scan);
+	CHECK(db_exec(d, "COMMIT") == 0, "end of read");
+
+	db_stmt *bad = db_prepare(d, "SELECT nope FROM t");
+	snprintf(what, sizeof what, "%s: an unknown column is an error with a message", name);
+	CHECK(bad == NULL && strstr(db_errmsg(d), "nope") != NULL, what);
+	CHECK(db_exec(d, "DROP TABLE t") == 0, "dropped");
+}
+
+int main(void)
+{
+	char err[1024];
+	char path[] = "/tmp/rp-test-db-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd >= 0) {
+		db *d = db_open(path, true, err, sizeof err);
+		CHECK(d && db_kind(d) == DB_SQLITE, "sqlite opened");
+		if (d)
+			on(d, "sqlite");
+		db_close(d);
+		unlink(path);
+	}
+	CHECK(!db_open("/nonexistent/dir/x.db", true, err, sizeof err) && *err,
+	      "a SQLite file that cannot be made is refused with a reason");
+	CHECK(db_is_postgres("postgresql://h/db") && db_is_postgres("postgres://h") &&
+		      !db_is_postgres("sqlite:x.db") && !db_is_postgres("x.db"),
+	      "PostgreSQL targets are told by their scheme");
+
+	const char *url = getenv("RP_PG_URL");
+	CHECK(url != NULL, "RP_PG_URL names the test server (tests/run-tests starts one)");
+	if (url) {
+		db *d = db_open(url, false, err, sizeof err);
+		CHECK(d && db_kind(d) == DB_POSTGRES, "postgres opened");
+		if (!d)
+			printf("#   %s\n", err);
+		else
+			on(d, "postgres");
+		db_close(d);
+		CHECK(!db_open("postgresql://rp@127.0.0.1:1/none?connect_timeout=2", false, err, sizeof err) && *err,
+		      "a server that is not there is refused with a reason");
+	}
+	TEST_END();
+}
