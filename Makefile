@@ -33,7 +33,7 @@ PROGRAMS  := $(FILTERS:%=$(BIN)/%) $(PIPELINES:%=$(BIN)/%)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-fast check-asan demo bench fuzz install clean
+.PHONY: all deps check check-fast check-asan demo bench bench-scaling fuzz install clean
 .SECONDARY:
 
 all: deps $(PROGRAMS) $(BIN)/lib/sync.sh $(UNIT_BIN)
@@ -117,6 +117,9 @@ fuzz: all
 # timed; see docs/performance.md. Not part of make check.
 bench: all
 	@bench/run.sh
+
+bench-scaling: all
+	@bench/scaling.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
