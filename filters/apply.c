@@ -8,6 +8,7 @@
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "db.h"
 #include "store.h"
 
 static const char usage[] =
@@ -109,7 +110,7 @@ int main(int argc, char **argv)
 		rp_usage_error(usage, "one of --undo, --freeze or --thaw");
 
 	/* a dry run must not create the store: it runs on an empty one */
-	bool missing = access(db, F_OK) != 0;
+	bool missing = !db_is_postgres(db) && access(db, F_OK) != 0;
 	store *s = store_open(o.dry_run && missing ? ":memory:" : db, true);
 	if (!s)
 		return RP_EXIT_IO;

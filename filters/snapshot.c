@@ -7,6 +7,7 @@
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "db.h"
 #include "store.h"
 
 static const char usage[] =
@@ -58,7 +59,7 @@ int main(int argc, char **argv)
 		rp_usage_error(usage, "unexpected argument: %s", argv[optind]);
 	if (!db)
 		rp_usage_error(usage, "--db is required");
-	if (access(db, F_OK) != 0)
+	if (!db_is_postgres(db) && access(db, F_OK) != 0)
 		rp_die(RP_EXIT_IO, "%s: no such store", db);
 
 	store *s = store_open(db, false);

@@ -183,3 +183,56 @@ const char *db_column_text(db_stmt *st, int c)
 	return PQgetisnull(st->res, st->row, c) ? NULL
 						 : PQgetvalue(st->res, st->row, c);
 }
+
+int db_backup(db *d, const char *path)
+{
+	if (d->kind == DB_POSTGRES) {
+		snprintf(d->err, sizeof d->err,
+			 "a PostgreSQL store is backed up by the server's own tools (pg_dump)");
+		return -1;
+	}
+	sqlite3 *copy = NULL;
+	int rc = sqlite3_open_v2(path, &copy,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc == SQLITE_OK) {
+		/* the online backup: a consistent copy while others may write */
+		sqlite3_backup *b = sqlite3_backup_init(copy, "main", d->lite, "main");
+		if (b) {
+			while ((rc = sqlite3_backup_step(b, 1024)) == SQLITE_OK ||
+			       rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+				sqlite3_sleep(10);
+			sqlite3_backup_finish(b);
+		}
+		rc = sqlite3_errcode(copy);
+	}
+	if (rc == SQLITE_OK) {
+		sqlite3_stmt *st;
+		rc = sqlite3_prepare_v2(copy, "PRAGMA integrity_check", -1, &st, NULL);
+		if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+		    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+			snprintf(d->err, sizeof d->err,
+				 "%s: the copy fails its integrity check: %s", path,
+				 sqlite3_column_text(st, 0));
+			rc = SQLITE_CORRUPT;
+		}
+		sqlite3_finalize(st);
+	} else {
+		snprintf(d->err, sizeof d->err, "%s: %s", path,
+			 copy ? sqlite3_errmsg(copy) : "cannot open");
+	}
+	sqlite3_close(copy);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+void db_display_name(const char *target, char *out, size_t size)
+{
+	/* postgresql://user:secret@host/db -> postgresql://user@host/db */
+	const char *scheme = strstr(target, "://");
+	const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+	const char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
+	if (!db_is_postgres(target) || !at || !colon || colon > at) {
+		snprintf(out, size, "%s", target);
+		return;
+	}
+	snprintf(out, size, "%.*s%s", (int)(colon - target), target, at);
+}

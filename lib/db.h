@@ -2,6 +2,7 @@
 #define RP_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * The few SQL calls the store makes, on SQLite or on PostgreSQL (libpq),
@@ -57,5 +58,12 @@ void db_reset(db_stmt *st);
 bool db_column_null(db_stmt *st, int c);
 long long db_column_int(db_stmt *st, int c);
 const char *db_column_text(db_stmt *st, int c); /* NULL for SQL NULL */
+
+/* A consistent copy of a SQLite store in a new file (the online backup),
+ * checked with PRAGMA integrity_check; refused for PostgreSQL. 0 or -1. */
+int db_backup(db *d, const char *path);
+
+/* target for messages: a PostgreSQL URI without its password. */
+void db_display_name(const char *target, char *out, size_t size);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
+#include "db.h"
 
 #include "clock.h"
 #include "err.h"
@@ -23,15 +23,16 @@ static const char letters[NENT] = {'s', 't', 'c', 'e', 'u', 'a'};
 struct table {
 	const struct rec_entity *ent;
 	char name[32];
-	sqlite3_stmt *save, *load, *remove, *by_source, *exists;
-	sqlite3_stmt *side_clear[REC_MAX_FIELDS], *side_add[REC_MAX_FIELDS],
+	db_stmt *save, *load, *remove, *by_source, *exists;
+	db_stmt *side_clear[REC_MAX_FIELDS], *side_add[REC_MAX_FIELDS],
 		*side_load[REC_MAX_FIELDS];
 };
 
 struct store {
-	sqlite3 *db;
+	db *db;
+	bool pg; /* PostgreSQL, else SQLite */
 	struct table tables[NENT];
-	sqlite3_stmt *meta_get, *meta_set, *user_by_id_type, *journal_op;
+	db_stmt *meta_get, *meta_set, *user_by_id_type, *journal_op;
 	long long next[NENT]; /* id counters of the transaction */
 	bool next_loaded[NENT], next_dirty[NENT];
 	char err[4096];
@@ -66,28 +67,23 @@ const char *store_errmsg(store *s) { return s->err; }
 static int fail(store *s, const char *what)
 {
 	snprintf(s->err, sizeof s->err, "%.200s: %.1000s", what,
-		 sqlite3_errmsg(s->db));
+		 db_errmsg(s->db));
 	return -1;
 }
 
 static int exec(store *s, const char *sql)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+	if (db_exec(s->db, sql) == 0)
 		return 0;
-	snprintf(s->err, sizeof s->err, "%s", msg ? msg : "error");
-	sqlite3_free(msg);
+	snprintf(s->err, sizeof s->err, "%s", db_errmsg(s->db));
 	return -1;
 }
 
-static sqlite3_stmt *prepare(store *s, const char *sql)
+static db_stmt *prepare(store *s, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-			       NULL) != SQLITE_OK) {
-		fail(s, sql);
-		return NULL;
-	}
+	db_stmt *st = db_prepare(s->db, sql);
+	if (!st)
+		snprintf(s->err, sizeof s->err, "%s", db_errmsg(s->db));
 	return st;
 }
 
@@ -121,7 +117,29 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s)
 	*len += n;
 }
 
-static char *schema_sql(void)
+/* Every occurrence of from in *sql replaced by to. */
+static void replace_all(char **sql, const char *from, const char *to)
+{
+	size_t nf = strlen(from), nt = strlen(to), count = 0;
+	for (const char *p = *sql; (p = strstr(p, from)); p += nf)
+		count++;
+	char *out = xmalloc(strlen(*sql) + count * nt + 1), *o = out;
+	const char *p = *sql, *hit;
+	while ((hit = strstr(p, from))) {
+		memcpy(o, p, (size_t)(hit - p));
+		o += hit - p;
+		memcpy(o, to, nt);
+		o += nt;
+		p = hit + nf;
+	}
+	strcpy(o, p);
+	free(*sql);
+	*sql = out;
+}
+
+/* The schema in SQLite's words; PostgreSQL gets 64-bit integers, and
+ * sequences where SQLite numbers rows itself (journal order, rule ids). */
+static char *schema_sql(bool pg)
 {
 	char *sql = NULL, line[512];
 	size_t len = 0, cap = 0;
@@ -178,6 +196,13 @@ static char *schema_sql(void)
 	       "CREATE INDEX journal_ops_plan ON journal_ops(plan_id, n);\n"
 	       "CREATE INDEX journal_ops_record ON journal_ops(record_id);\n"
 	       "INSERT INTO meta VALUES('version', '0');\n");
+	if (pg) {
+		replace_all(&sql, "journal(seq INTEGER PRIMARY KEY", "journal(seq BIGSERIAL PRIMARY KEY");
+		replace_all(&sql, "automation_rules(n INTEGER PRIMARY KEY",
+			    "automation_rules(n BIGSERIAL PRIMARY KEY");
+		replace_all(&sql, "TABLE journal_ops(plan_id", "TABLE journal_ops(seq BIGSERIAL, plan_id");
+		replace_all(&sql, "INTEGER", "BIGINT");
+	}
 	return sql;
 }
 
@@ -188,16 +213,27 @@ static const char *const migrations[] = {
 
 static int schema_version(store *s)
 {
-	sqlite3_stmt *st;
+	db_stmt *st;
 	int v = -1;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT value FROM meta WHERE key='schema_version'",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0; /* no meta table: a new file */
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if (db_table_exists(s->db, "meta") != 1)
+		return 0; /* no meta table: a new store */
+	if (!(st = db_prepare(s->db, "SELECT value FROM meta WHERE key='schema_version'")))
+		return -1;
+	if (db_step(st) == DB_ROW)
+		v = db_column_int(st, 0);
+	db_finalize(st);
 	return v;
+}
+
+/* One writer at a time: SQLite's write lock taken at BEGIN; on PostgreSQL
+ * a transaction-scoped advisory lock per store (database and schema), so
+ * that two applies to one store never interleave (docs/scaling.md). */
+static int begin_write(store *s)
+{
+	return exec(s, s->pg ? "BEGIN; SELECT pg_advisory_xact_lock("
+			       "hashtext('rosterpipe store ' || current_database()"
+			       " || '.' || current_schema()))"
+			     : "BEGIN IMMEDIATE");
 }
 
 static int ensure_schema(store *s, bool create)
@@ -215,10 +251,15 @@ static int ensure_schema(store *s, bool create)
 	}
 	if (v == SCHEMA_VERSION)
 		return 0;
-	if (exec(s, "BEGIN IMMEDIATE") != 0)
+	if (begin_write(s) != 0)
 		return -1;
+	v = schema_version(s); /* another process may have made it meanwhile */
+	if (v < 0 || v > SCHEMA_VERSION) {
+		snprintf(s->err, sizeof s->err, "not a rosterpipe store (schema %d)", v);
+		goto failed;
+	}
 	if (v == 0) {
-		char *sql = schema_sql();
+		char *sql = schema_sql(s->pg);
 		int rc = exec(s, sql);
 		free(sql);
 		if (rc != 0)
@@ -230,7 +271,8 @@ static int ensure_schema(store *s, bool create)
 			goto failed;
 	char set[128];
 	snprintf(set, sizeof set,
-		 "INSERT OR REPLACE INTO meta VALUES('schema_version', '%d')",
+		 "INSERT INTO meta VALUES('schema_version', '%d') ON CONFLICT(key)"
+		 " DO UPDATE SET value = excluded.value",
 		 SCHEMA_VERSION);
 	if (exec(s, set) != 0 || exec(s, "COMMIT") != 0)
 		goto failed;
@@ -244,17 +286,23 @@ failed:
 
 static int prepare_table(store *s, struct table *t)
 {
-	char cols[1024] = "n, version", marks[256] = "?, ?", sql[2048];
+	char cols[1024] = "n, version", marks[256] = "?, ?",
+	     sets[2048] = "version = excluded.version", sql[4096];
 	const struct rec_entity *e = t->ent;
 	snprintf(t->name, sizeof t->name, "%ss", e->type);
 	for (int f = 0; f < e->nfields; f++)
 		if (is_column(&e->fields[f])) {
+			const char *name = e->fields[f].name;
 			strcat(cols, ", ");
-			strcat(cols, e->fields[f].name);
+			strcat(cols, name);
 			strcat(marks, ", ?");
+			snprintf(sets + strlen(sets), sizeof sets - strlen(sets),
+				 ", %s = excluded.%s", name, name);
 		}
-	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(%s) VALUES(%s)",
-		 t->name, cols, marks);
+	/* an upsert both dialects speak */
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO %s(%s) VALUES(%s) ON CONFLICT(n) DO UPDATE SET %s",
+		 t->name, cols, marks, sets);
 	if (!(t->save = prepare(s, sql)))
 		return -1;
 	snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE n = ?", cols, t->name);
@@ -296,34 +344,34 @@ static int prepare_table(store *s, struct table *t)
 
 static void finalize_table(struct table *t)
 {
-	sqlite3_finalize(t->save);
-	sqlite3_finalize(t->load);
-	sqlite3_finalize(t->remove);
-	sqlite3_finalize(t->by_source);
-	sqlite3_finalize(t->exists);
+	db_finalize(t->save);
+	db_finalize(t->load);
+	db_finalize(t->remove);
+	db_finalize(t->by_source);
+	db_finalize(t->exists);
 	for (int f = 0; f < REC_MAX_FIELDS; f++) {
-		sqlite3_finalize(t->side_clear[f]);
-		sqlite3_finalize(t->side_add[f]);
-		sqlite3_finalize(t->side_load[f]);
+		db_finalize(t->side_clear[f]);
+		db_finalize(t->side_add[f]);
+		db_finalize(t->side_load[f]);
 	}
 }
 
 store *store_open(const char *path, bool create)
 {
 	store *s = xcalloc(1, sizeof *s);
-	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		rp_warnx("%s: %s", path, s->db ? sqlite3_errmsg(s->db)
-					       : "cannot open");
-		store_close(s);
+	char name[1024], why[1024];
+	db_display_name(path, name, sizeof name);
+	if (!(s->db = db_open(path, create, why, sizeof why))) {
+		rp_warnx("%s: %s", name, why);
+		free(s);
 		return NULL;
 	}
-	sqlite3_busy_timeout(s->db, 60000);
-	/* a 64 MB page cache: a district's indexes stay in memory while a
-	 * plan of a million operations is applied */
-	if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		    " PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;"
-		    " PRAGMA temp_store=MEMORY;") != 0 ||
+	s->pg = db_kind(s->db) == DB_POSTGRES;
+	/* SQLite: a 64 MB page cache, so that a district's indexes stay in
+	 * memory while a plan of a million operations is applied */
+	if ((!s->pg && exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			       " PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;"
+			       " PRAGMA temp_store=MEMORY;") != 0) ||
 	    ensure_schema(s, create) != 0)
 		goto failed;
 	for (int i = 0; i < NENT; i++) {
@@ -332,7 +380,8 @@ store *store_open(const char *path, bool create)
 			goto failed;
 	}
 	if (!(s->meta_get = prepare(s, "SELECT value FROM meta WHERE key = ?")) ||
-	    !(s->meta_set = prepare(s, "INSERT OR REPLACE INTO meta VALUES(?, ?)")) ||
+	    !(s->meta_set = prepare(s, "INSERT INTO meta VALUES(?, ?) ON CONFLICT(key)"
+				       " DO UPDATE SET value = excluded.value")) ||
 	    !(s->user_by_id_type = prepare(s,
 			"SELECT n FROM user_ids WHERE value = ? AND key = ?"
 			" ORDER BY n LIMIT 1")) ||
@@ -342,7 +391,7 @@ store *store_open(const char *path, bool create)
 		goto failed;
 	return s;
 failed:
-	rp_warnx("%s: %s", path, s->err);
+	rp_warnx("%s: %s", name, s->err);
 	store_close(s);
 	return NULL;
 }
@@ -353,11 +402,11 @@ void store_close(store *s)
 		return;
 	for (int i = 0; i < NENT; i++)
 		finalize_table(&s->tables[i]);
-	sqlite3_finalize(s->meta_get);
-	sqlite3_finalize(s->meta_set);
-	sqlite3_finalize(s->user_by_id_type);
-	sqlite3_finalize(s->journal_op);
-	sqlite3_close(s->db);
+	db_finalize(s->meta_get);
+	db_finalize(s->meta_set);
+	db_finalize(s->user_by_id_type);
+	db_finalize(s->journal_op);
+	db_close(s->db);
 	free(s);
 }
 
@@ -367,7 +416,7 @@ static void forget_counters(store *s);
 int store_begin(store *s)
 {
 	forget_counters(s);
-	return exec(s, "BEGIN IMMEDIATE");
+	return begin_write(s);
 }
 
 int store_commit(store *s)
@@ -388,24 +437,24 @@ void store_rollback(store *s)
 char *store_meta_get(store *s, const char *key)
 {
 	char *v = NULL;
-	sqlite3_bind_text(s->meta_get, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(s->meta_get) == SQLITE_ROW &&
-	    sqlite3_column_text(s->meta_get, 0))
-		v = xstrdup((const char *)sqlite3_column_text(s->meta_get, 0));
-	sqlite3_reset(s->meta_get);
+	db_bind_text(s->meta_get, 1, key);
+	if (db_step(s->meta_get) == DB_ROW &&
+	    db_column_text(s->meta_get, 0))
+		v = xstrdup(db_column_text(s->meta_get, 0));
+	db_reset(s->meta_get);
 	return v;
 }
 
 int store_meta_set(store *s, const char *key, const char *value)
 {
-	sqlite3_bind_text(s->meta_set, 1, key, -1, SQLITE_STATIC);
+	db_bind_text(s->meta_set, 1, key);
 	if (value)
-		sqlite3_bind_text(s->meta_set, 2, value, -1, SQLITE_STATIC);
+		db_bind_text(s->meta_set, 2, value);
 	else
-		sqlite3_bind_null(s->meta_set, 2);
-	int rc = sqlite3_step(s->meta_set);
-	sqlite3_reset(s->meta_set);
-	return rc == SQLITE_DONE ? 0 : fail(s, "meta");
+		db_bind_null(s->meta_set, 2);
+	int rc = db_step(s->meta_set);
+	db_reset(s->meta_set);
+	return rc == DB_DONE ? 0 : fail(s, "meta");
 }
 
 static long long meta_int(store *s, const char *key)
@@ -469,10 +518,10 @@ static void forget_counters(store *s)
 int store_exists(store *s, const struct rec_entity *e, long long n)
 {
 	struct table *t = &s->tables[entity_index(e)];
-	sqlite3_bind_int64(t->exists, 1, n);
-	int rc = sqlite3_step(t->exists);
-	sqlite3_reset(t->exists);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(s, t->name);
+	db_bind_int(t->exists, 1, n);
+	int rc = db_step(t->exists);
+	db_reset(t->exists);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : fail(s, t->name);
 }
 
 /* ---- records ----------------------------------------------------------- */
@@ -488,10 +537,10 @@ static int clear_sides(store *s, struct table *t, long long n)
 	for (int f = 0; f < t->ent->nfields; f++) {
 		if (!is_side(&t->ent->fields[f]))
 			continue;
-		sqlite3_bind_int64(t->side_clear[f], 1, n);
-		int rc = sqlite3_step(t->side_clear[f]);
-		sqlite3_reset(t->side_clear[f]);
-		if (rc != SQLITE_DONE)
+		db_bind_int(t->side_clear[f], 1, n);
+		int rc = db_step(t->side_clear[f]);
+		db_reset(t->side_clear[f]);
+		if (rc != DB_DONE)
 			return fail(s, t->name);
 	}
 	return 0;
@@ -507,26 +556,26 @@ static int bool_default(const struct rec_field *f)
 int store_save(store *s, const rec *r, long long n, long long version)
 {
 	struct table *t = table_of(s, r->ent);
-	sqlite3_stmt *st = t->save;
+	db_stmt *st = t->save;
 	int col = 1;
-	sqlite3_bind_int64(st, col++, n);
-	sqlite3_bind_int64(st, col++, version);
+	db_bind_int(st, col++, n);
+	db_bind_int(st, col++, version);
 	for (int f = 0; f < r->ent->nfields; f++) {
 		const struct rec_field *fd = &r->ent->fields[f];
 		if (!is_column(fd))
 			continue;
 		if (fd->kind == K_BOOL)
-			sqlite3_bind_int(st, col++, r->v[f].b >= 0 ? r->v[f].b
+			db_bind_int(st, col++, r->v[f].b >= 0 ? r->v[f].b
 								   : bool_default(fd));
 		else if (r->v[f].s)
-			sqlite3_bind_text(st, col++, r->v[f].s, -1, SQLITE_STATIC);
+			db_bind_text(st, col++, r->v[f].s);
 		else
-			sqlite3_bind_null(st, col++);
+			db_bind_null(st, col++);
 	}
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE || clear_sides(s, t, n) != 0)
+	int rc = db_step(st);
+	db_reset(st);
+	db_clear_bindings(st);
+	if (rc != DB_DONE || clear_sides(s, t, n) != 0)
 		return fail(s, t->name);
 	for (int f = 0; f < r->ent->nfields; f++) {
 		if (!is_side(&r->ent->fields[f]))
@@ -534,19 +583,17 @@ int store_save(store *s, const rec *r, long long n, long long version)
 		const struct rec_val *v = &r->v[f];
 		bool map = r->ent->fields[f].kind == K_MAP;
 		for (size_t i = 0; i < v->n; i++) {
-			sqlite3_stmt *add = t->side_add[f];
-			sqlite3_bind_int64(add, 1, n);
-			sqlite3_bind_int64(add, 2, (long long)i);
+			db_stmt *add = t->side_add[f];
+			db_bind_int(add, 1, n);
+			db_bind_int(add, 2, (long long)i);
 			if (map)
-				sqlite3_bind_text(add, 3, v->items[2 * i], -1,
-						  SQLITE_STATIC);
+				db_bind_text(add, 3, v->items[2 * i]);
 			else
-				sqlite3_bind_null(add, 3);
-			sqlite3_bind_text(add, 4, v->items[map ? 2 * i + 1 : i],
-					  -1, SQLITE_STATIC);
-			rc = sqlite3_step(add);
-			sqlite3_reset(add);
-			if (rc != SQLITE_DONE)
+				db_bind_null(add, 3);
+			db_bind_text(add, 4, v->items[map ? 2 * i + 1 : i]);
+			rc = db_step(add);
+			db_reset(add);
+			if (rc != DB_DONE)
 				return fail(s, t->name);
 		}
 	}
@@ -554,7 +601,7 @@ int store_save(store *s, const rec *r, long long n, long long version)
 }
 
 /* Fills the fields of r from a row whose first columns are n, version. */
-static void columns_to_rec(sqlite3_stmt *st, rec *r, long long n)
+static void columns_to_rec(db_stmt *st, rec *r, long long n)
 {
 	char id[32];
 	snprintf(id, sizeof id, "%c%lld", store_id_letter(r->ent), n);
@@ -564,12 +611,12 @@ static void columns_to_rec(sqlite3_stmt *st, rec *r, long long n)
 		const struct rec_field *fd = &r->ent->fields[f];
 		if (!is_column(fd))
 			continue;
-		if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		if (db_column_null(st, col))
 			;
 		else if (fd->kind == K_BOOL)
-			rec_set_bool(r, f, sqlite3_column_int(st, col));
+			rec_set_bool(r, f, db_column_int(st, col));
 		else
-			rec_set_copy(r, f, (const char *)sqlite3_column_text(st, col));
+			rec_set_copy(r, f, db_column_text(st, col));
 		col++;
 	}
 }
@@ -579,34 +626,34 @@ int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
 {
 	struct table *t = table_of(s, e);
 	rec_init(r, e, r->arena);
-	sqlite3_bind_int64(t->load, 1, n);
-	int rc = sqlite3_step(t->load);
-	if (rc == SQLITE_ROW) {
+	db_bind_int(t->load, 1, n);
+	int rc = db_step(t->load);
+	if (rc == DB_ROW) {
 		columns_to_rec(t->load, r, n);
 		if (version)
-			*version = sqlite3_column_int64(t->load, 1);
+			*version = db_column_int(t->load, 1);
 	}
-	sqlite3_reset(t->load);
-	if (rc == SQLITE_DONE)
+	db_reset(t->load);
+	if (rc == DB_DONE)
 		return 0;
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return fail(s, t->name);
 	for (int f = 0; f < e->nfields; f++) {
 		if (!is_side(&e->fields[f]))
 			continue;
-		sqlite3_stmt *st = t->side_load[f];
+		db_stmt *st = t->side_load[f];
 		rec_list_add(r, f, NULL); /* present, maybe empty */
-		sqlite3_bind_int64(st, 1, n);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			const char *value = (const char *)sqlite3_column_text(st, 1);
+		db_bind_int(st, 1, n);
+		while ((rc = db_step(st)) == DB_ROW) {
+			const char *value = db_column_text(st, 1);
 			if (e->fields[f].kind == K_MAP)
-				rec_map_put(r, f, (const char *)sqlite3_column_text(st, 0),
+				rec_map_put(r, f, db_column_text(st, 0),
 					    value);
 			else
 				rec_list_add(r, f, value);
 		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
+		db_reset(st);
+		if (rc != DB_DONE)
 			return fail(s, t->name);
 	}
 	return 1;
@@ -615,19 +662,19 @@ int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
 int store_remove(store *s, const struct rec_entity *e, long long n)
 {
 	struct table *t = table_of(s, e);
-	sqlite3_bind_int64(t->remove, 1, n);
-	int rc = sqlite3_step(t->remove);
-	sqlite3_reset(t->remove);
-	if (rc != SQLITE_DONE)
+	db_bind_int(t->remove, 1, n);
+	int rc = db_step(t->remove);
+	db_reset(t->remove);
+	if (rc != DB_DONE)
 		return fail(s, t->name);
 	return clear_sides(s, t, n);
 }
 
-static long long first_n(sqlite3_stmt *st)
+static long long first_n(db_stmt *st)
 {
-	long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+	long long n = db_step(st) == DB_ROW ? db_column_int(st, 0)
 						     : 0;
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 
@@ -637,70 +684,70 @@ long long store_find_source(store *s, const struct rec_entity *e,
 	struct table *t = table_of(s, e);
 	if (!t->by_source)
 		return 0;
-	sqlite3_bind_text(t->by_source, 1, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(t->by_source, 2, source_id, -1, SQLITE_STATIC);
+	db_bind_text(t->by_source, 1, source);
+	db_bind_text(t->by_source, 2, source_id);
 	long long n = first_n(t->by_source);
 	if (n || e != &REC_USER)
 		return n;
 	/* a user linked to this source keeps its id among its identifiers */
-	sqlite3_bind_text(s->user_by_id_type, 1, source_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s->user_by_id_type, 2, source, -1, SQLITE_STATIC);
+	db_bind_text(s->user_by_id_type, 1, source_id);
+	db_bind_text(s->user_by_id_type, 2, source);
 	return first_n(s->user_by_id_type);
 }
 
 int store_enrollments_of(store *s, int field, const char *id, long long **ns,
 			 size_t *count)
 {
-	sqlite3_stmt *st;
+	db_stmt *st;
 	const char *sql = field == E_USER_ID
 				  ? "SELECT n FROM enrollments WHERE user_id = ? ORDER BY n"
 				  : "SELECT n FROM enrollments WHERE section_id = ? ORDER BY n";
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (!(st = db_prepare(s->db, sql)))
 		return fail(s, "enrollments");
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, id);
 	size_t cap = 0;
 	*ns = NULL;
 	*count = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (*count == cap) {
 			cap = cap ? cap * 2 : 16;
 			*ns = xrealloc(*ns, cap * sizeof **ns);
 		}
-		(*ns)[(*count)++] = sqlite3_column_int64(st, 0);
+		(*ns)[(*count)++] = db_column_int(st, 0);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : fail(s, "enrollments");
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : fail(s, "enrollments");
 }
 
 int store_count_users(store *s, const char *school, long long *active,
 		      long long *all)
 {
-	sqlite3_stmt *st;
+	db_stmt *st;
 	const char *sql =
 		school ? "SELECT count(*), count(*) FILTER (WHERE deleted_at IS NULL)"
 			 " FROM users WHERE n IN"
 			 " (SELECT n FROM user_school_ids WHERE value = ?)"
 		       : "SELECT count(*), count(*) FILTER (WHERE deleted_at IS NULL)"
 			 " FROM users WHERE n NOT IN (SELECT n FROM user_school_ids)";
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (!(st = db_prepare(s->db, sql)))
 		return fail(s, "users");
 	if (school)
-		sqlite3_bind_text(st, 1, school, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*all = sqlite3_column_int64(st, 0);
-		*active = sqlite3_column_int64(st, 1);
+		db_bind_text(st, 1, school);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		*all = db_column_int(st, 0);
+		*active = db_column_int(st, 1);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : fail(s, "users");
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : fail(s, "users");
 }
 
 /* ---- snapshot ---------------------------------------------------------- */
 
 /* The rows of one side table, walked in step with the main table. */
 struct side_cursor {
-	sqlite3_stmt *st;
+	db_stmt *st;
 	int field;
 	bool more;
 };
@@ -731,11 +778,11 @@ static int snapshot_entity(store *s, nd_writer *w, const struct rec_entity *e,
 	}
 	snprintf(sql, sizeof sql, "SELECT %s FROM %s%s ORDER BY n", cols,
 		 t->name, where);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+	db_stmt *st;
+	if (!(st = db_prepare(s->db, sql)))
 		return fail(s, t->name);
 	if (strstr(sql, "?1"))
-		sqlite3_bind_text(st, 1, school, -1, SQLITE_STATIC);
+		db_bind_text(st, 1, school);
 
 	struct side_cursor sides[4];
 	int nsides = 0;
@@ -748,46 +795,47 @@ static int snapshot_entity(store *s, nd_writer *w, const struct rec_entity *e,
 			 "SELECT n, key, value FROM %s ORDER BY n, pos", side);
 		struct side_cursor *c = &sides[nsides++];
 		c->field = f;
-		if (sqlite3_prepare_v2(s->db, sql, -1, &c->st, NULL) != SQLITE_OK)
+		if (!(c->st = db_prepare(s->db, sql)))
 			return fail(s, side);
-		c->more = sqlite3_step(c->st) == SQLITE_ROW;
+		c->more = db_step(c->st) == DB_ROW;
 	}
 
 	int rc;
 	rec r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long n = sqlite3_column_int64(st, 0);
+	while ((rc = db_step(st)) == DB_ROW) {
+		long long n = db_column_int(st, 0);
 		arena_reset(arena);
 		rec_init(&r, e, arena);
 		columns_to_rec(st, &r, n);
 		for (int i = 0; i < nsides; i++) {
 			struct side_cursor *c = &sides[i];
 			rec_list_add(&r, c->field, NULL);
-			while (c->more && sqlite3_column_int64(c->st, 0) < n)
-				c->more = sqlite3_step(c->st) == SQLITE_ROW;
-			while (c->more && sqlite3_column_int64(c->st, 0) == n) {
-				const char *v = (const char *)sqlite3_column_text(c->st, 2);
+			while (c->more && db_column_int(c->st, 0) < n)
+				c->more = db_step(c->st) == DB_ROW;
+			while (c->more && db_column_int(c->st, 0) == n) {
+				const char *v = db_column_text(c->st, 2);
 				if (e->fields[c->field].kind == K_MAP)
 					rec_map_put(&r, c->field,
-						    (const char *)sqlite3_column_text(c->st, 1), v);
+						    db_column_text(c->st, 1), v);
 				else
 					rec_list_add(&r, c->field, v);
-				c->more = sqlite3_step(c->st) == SQLITE_ROW;
+				c->more = db_step(c->st) == DB_ROW;
 			}
 		}
 		rec_write(w, &r);
 	}
 	for (int i = 0; i < nsides; i++)
-		sqlite3_finalize(sides[i].st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : fail(s, t->name);
+		db_finalize(sides[i].st);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : fail(s, t->name);
 }
 
 int store_snapshot(store *s, nd_writer *w, const char *entities_wanted,
 		   const char *school)
 {
 	/* one read transaction: every record from the same version */
-	if (exec(s, "BEGIN") != 0)
+	if (exec(s, s->pg ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+			  : "BEGIN") != 0)
 		return -1;
 	char now[21];
 	rp_now_utc(now);
@@ -820,13 +868,12 @@ int store_snapshot(store *s, nd_writer *w, const char *entities_wanted,
 
 bool store_plan_applied(store *s, const char *plan_id)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM journal WHERE plan_id = ?",
-			       -1, &st, NULL) != SQLITE_OK)
+	db_stmt *st;
+	if (!(st = db_prepare(s->db, "SELECT 1 FROM journal WHERE plan_id = ?")))
 		return false;
-	sqlite3_bind_text(st, 1, plan_id, -1, SQLITE_STATIC);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	db_bind_text(st, 1, plan_id);
+	bool found = db_step(st) == DB_ROW;
+	db_finalize(st);
 	return found;
 }
 
@@ -834,71 +881,67 @@ int store_journal_plan(store *s, const char *plan_id, const char *producer,
 		       long long base_version, long long version, bool forced,
 		       const char *undoes)
 {
-	sqlite3_stmt *st;
+	db_stmt *st;
 	char now[21];
 	rp_now_utc(now);
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO journal(plan_id, producer, applied_at,"
+	if (!(st = db_prepare(s->db, "INSERT INTO journal(plan_id, producer, applied_at,"
 			       " base_version, version, forced, undoes)"
-			       " VALUES(?, ?, ?, ?, ?, ?, ?)",
-			       -1, &st, NULL) != SQLITE_OK)
+			       " VALUES(?, ?, ?, ?, ?, ?, ?)")))
 		return fail(s, "journal");
-	sqlite3_bind_text(st, 1, plan_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, producer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, base_version);
-	sqlite3_bind_int64(st, 5, version);
-	sqlite3_bind_int(st, 6, forced);
+	db_bind_text(st, 1, plan_id);
+	db_bind_text(st, 2, producer);
+	db_bind_text(st, 3, now);
+	db_bind_int(st, 4, base_version);
+	db_bind_int(st, 5, version);
+	db_bind_int(st, 6, forced);
 	if (undoes)
-		sqlite3_bind_text(st, 7, undoes, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : fail(s, "journal");
+		db_bind_text(st, 7, undoes);
+	int rc = db_step(st);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : fail(s, "journal");
 }
 
 int store_journal_op(store *s, const char *plan_id, long n, const char *op,
 		     const char *entity, const char *record_id,
 		     const char *before)
 {
-	sqlite3_stmt *st = s->journal_op;
-	sqlite3_bind_text(st, 1, plan_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, n);
-	sqlite3_bind_text(st, 3, op, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, entity, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, record_id, -1, SQLITE_STATIC);
+	db_stmt *st = s->journal_op;
+	db_bind_text(st, 1, plan_id);
+	db_bind_int(st, 2, n);
+	db_bind_text(st, 3, op);
+	db_bind_text(st, 4, entity);
+	db_bind_text(st, 5, record_id);
 	if (before)
-		sqlite3_bind_text(st, 6, before, -1, SQLITE_STATIC);
+		db_bind_text(st, 6, before);
 	else
-		sqlite3_bind_null(st, 6);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : fail(s, "journal_ops");
+		db_bind_null(st, 6);
+	int rc = db_step(st);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : fail(s, "journal_ops");
 }
 
 int store_journal_find(store *s, const char *plan_id, char found[65],
 		       long long *seq, bool *undone)
 {
-	sqlite3_stmt *st;
+	db_stmt *st;
 	/* a unique prefix of at least 8 characters will do */
 	if (strlen(plan_id) < 8 || strlen(plan_id) > 64) {
 		snprintf(s->err, sizeof s->err, "not a plan id: %s", plan_id);
 		return 0;
 	}
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT plan_id, seq, undone_by IS NOT NULL FROM journal"
-			       " WHERE substr(plan_id, 1, length(?1)) = ?1 LIMIT 2",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (!(st = db_prepare(s->db, "SELECT plan_id, seq, undone_by IS NOT NULL FROM journal"
+			       " WHERE substr(plan_id, 1, length(CAST(?1 AS TEXT))) = CAST(?1 AS TEXT) LIMIT 2")))
 		return fail(s, "journal");
-	sqlite3_bind_text(st, 1, plan_id, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, plan_id);
 	int rows = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		if (rows++ == 0) {
-			snprintf(found, 65, "%s", sqlite3_column_text(st, 0));
-			*seq = sqlite3_column_int64(st, 1);
-			*undone = sqlite3_column_int(st, 2);
+			snprintf(found, 65, "%s", db_column_text(st, 0));
+			*seq = db_column_int(st, 1);
+			*undone = db_column_int(st, 2);
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (rows != 1)
 		snprintf(s->err, sizeof s->err, "%s: %s", plan_id,
 			 rows ? "more than one plan has this prefix"
@@ -909,27 +952,25 @@ int store_journal_find(store *s, const char *plan_id, char found[65],
 int store_journal_later(store *s, const char *plan_id, long long seq,
 			char later[65])
 {
-	sqlite3_stmt *st;
+	db_stmt *st;
 	/* A later plan that touched the same records and still stands; an
 	 * undo of a plan later than this one cancels out and does not count. */
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT j.plan_id FROM journal_ops a"
+	if (!(st = db_prepare(s->db, "SELECT j.plan_id FROM journal_ops a"
 			       " JOIN journal_ops b ON b.record_id = a.record_id"
 			       " JOIN journal j ON j.plan_id = b.plan_id"
 			       " WHERE a.plan_id = ?1 AND j.seq > ?2"
 			       " AND j.undone_by IS NULL"
 			       " AND NOT (j.undoes IS NOT NULL AND (SELECT seq FROM journal"
 			       "  WHERE plan_id = j.undoes) > ?2)"
-			       " ORDER BY j.seq LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
+			       " ORDER BY j.seq LIMIT 1")))
 		return fail(s, "journal");
-	sqlite3_bind_text(st, 1, plan_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, seq);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		snprintf(later, 65, "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(s, "journal");
+	db_bind_text(st, 1, plan_id);
+	db_bind_int(st, 2, seq);
+	int rc = db_step(st);
+	if (rc == DB_ROW)
+		snprintf(later, 65, "%s", db_column_text(st, 0));
+	db_finalize(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : fail(s, "journal");
 }
 
 int store_journal_each_reverse(store *s, const char *plan_id,
@@ -937,76 +978,48 @@ int store_journal_each_reverse(store *s, const char *plan_id,
 					 const char *before),
 			       void *ctx)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT record_id, before FROM journal_ops"
-			       " WHERE plan_id = ? ORDER BY rowid DESC",
-			       -1, &st, NULL) != SQLITE_OK)
+	db_stmt *st;
+	/* newest first: SQLite's row order, PostgreSQL's sequence */
+	if (!(st = db_prepare(s->db, s->pg ? "SELECT record_id, before FROM journal_ops"
+					      " WHERE plan_id = ? ORDER BY seq DESC"
+					    : "SELECT record_id, before FROM journal_ops"
+					      " WHERE plan_id = ? ORDER BY rowid DESC")))
 		return fail(s, "journal_ops");
-	sqlite3_bind_text(st, 1, plan_id, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, plan_id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char *id = xstrdup((const char *)sqlite3_column_text(st, 0));
-		const unsigned char *before = sqlite3_column_text(st, 1);
+	while ((rc = db_step(st)) == DB_ROW) {
+		char *id = xstrdup(db_column_text(st, 0));
+		const char *before = db_column_text(st, 1);
 		char *copy = before ? xstrdup((const char *)before) : NULL;
 		int bad = fn(ctx, id, copy);
 		free(id);
 		free(copy);
 		if (bad) {
-			sqlite3_finalize(st);
+			db_finalize(st);
 			return -1;
 		}
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : fail(s, "journal_ops");
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : fail(s, "journal_ops");
 }
 
 int store_journal_mark_undone(store *s, const char *plan_id,
 			      const char *undo_id)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "UPDATE journal SET undone_by = ?2 WHERE plan_id = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	db_stmt *st;
+	if (!(st = db_prepare(s->db, "UPDATE journal SET undone_by = ?2 WHERE plan_id = ?1")))
 		return fail(s, "journal");
-	sqlite3_bind_text(st, 1, plan_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, undo_id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : fail(s, "journal");
+	db_bind_text(st, 1, plan_id);
+	db_bind_text(st, 2, undo_id);
+	int rc = db_step(st);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : fail(s, "journal");
 }
 
 int store_backup(store *s, const char *path)
 {
-	sqlite3 *copy = NULL;
-	int rc = sqlite3_open_v2(path, &copy,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	if (rc == SQLITE_OK) {
-		/* the online backup: a consistent copy while others may write */
-		sqlite3_backup *b = sqlite3_backup_init(copy, "main", s->db, "main");
-		if (b) {
-			while ((rc = sqlite3_backup_step(b, 1024)) == SQLITE_OK ||
-			       rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-				sqlite3_sleep(10);
-			sqlite3_backup_finish(b);
-		}
-		rc = sqlite3_errcode(copy);
-	}
-	if (rc == SQLITE_OK) {
-		sqlite3_stmt *st;
-		rc = sqlite3_prepare_v2(copy, "PRAGMA integrity_check", -1, &st, NULL);
-		if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
-		    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
-			snprintf(s->err, sizeof s->err,
-				 "%s: the copy fails its integrity check: %s", path,
-				 sqlite3_column_text(st, 0));
-			rc = SQLITE_CORRUPT;
-		}
-		sqlite3_finalize(st);
-	} else {
-		snprintf(s->err, sizeof s->err, "%s: %s", path,
-			 copy ? sqlite3_errmsg(copy) : "cannot open");
-	}
-	sqlite3_close(copy);
-	return rc == SQLITE_OK ? 0 : -1;
+	if (db_backup(s->db, path) == 0)
+		return 0;
+	snprintf(s->err, sizeof s->err, "%s", db_errmsg(s->db));
+	return -1;
 }
