@@ -111,7 +111,12 @@ int main(int argc, char **argv)
 
 	/* a dry run must not create the store: it runs on an empty one */
 	bool missing = !db_is_postgres(db) && access(db, F_OK) != 0;
-	store *s = store_open(o.dry_run && missing ? ":memory:" : db, true);
+	bool in_memory = o.dry_run && missing;
+	store *s = store_open(in_memory ? ":memory:" : db, !o.dry_run || in_memory);
+	if (s && store_is_empty(s)) {
+		store_close(s);
+		s = store_open(":memory:", true);
+	}
 	if (!s)
 		return RP_EXIT_IO;
 	int rc = RP_EXIT_OK;

@@ -662,6 +662,7 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 			.arena = arena_new(), .mem = nd_writer_mem(),
 			.created = idset_new(), .resolved = idset_new()};
 	int rc = RP_EXIT_OK;
+	bool locked = false; /* inside the store's write transaction */
 	if (p->header && p->id_given[0] && strcmp(p->id_given, plan_id) != 0) {
 		rp_warnx("%s: plan %.12s: plan_id does not match its operations "
 			 "(edited after it was made?); nothing changed",
@@ -672,6 +673,16 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	if (p->nops == 0) {
 		rp_warnx("plan %.12s has no operations; nothing to do", plan_id);
 		goto done;
+	}
+	/* The writer lock first: what is checked is what is changed, even
+	 * when another apply on the same store was waiting for it too. */
+	if (!o->dry_run) {
+		if (store_begin(s) != 0) {
+			rp_warnx("%s", store_errmsg(s));
+			rc = RP_EXIT_IO;
+			goto done;
+		}
+		locked = true;
 	}
 	if (store_plan_applied(s, plan_id)) {
 		rp_warnx("plan %.12s was applied already; skipped", plan_id);
@@ -702,7 +713,7 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 		summary(&r, plan_id, "dry run, nothing changed");
 		goto done;
 	}
-	if (store_begin(s) != 0 || (r.version = store_bump_version(s)) < 0) {
+	if ((r.version = store_bump_version(s)) < 0) {
 		rp_warnx("%s", store_errmsg(s));
 		rc = RP_EXIT_IO;
 		goto done;
@@ -711,15 +722,19 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	    store_journal_plan(s, plan_id, p->producer[0] ? p->producer : "hand",
 			       p->base, r.version, o->force, NULL) != 0 ||
 	    store_commit(s) != 0) {
+		locked = false;
 		store_rollback(s);
 		rp_warnx("plan %.12s not applied: %s", plan_id, store_errmsg(s));
 		rc = r.verdict ? r.verdict : RP_EXIT_IO;
 		goto done;
 	}
+	locked = false;
 	char what[64];
 	snprintf(what, sizeof what, "applied as store version %lld", r.version);
 	summary(&r, plan_id, what);
 done:
+	if (locked)
+		store_rollback(s); /* refused: let go of the lock, nothing written */
 	arena_free(r.arena);
 	nd_writer_close(r.mem);
 	idset_free(r.created);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "xalloc.h"
 
 /* Rows fetched from a scan's cursor at a time. */
@@ -31,7 +32,10 @@ db *pg_open(const char *uri, char *err, size_t errsize)
 {
 	db *d = xcalloc(1, sizeof *d);
 	d->kind = DB_POSTGRES;
-	d->pg = PQconnectdb(uri);
+	/* the program's name shows in pg_stat_activity unless the URI names one */
+	const char *keys[] = {"dbname", "fallback_application_name", NULL};
+	const char *values[] = {uri, rp_prog ? rp_prog : "rosterpipe", NULL};
+	d->pg = PQconnectdbParams(keys, values, 1);
 	if (PQstatus(d->pg) != CONNECTION_OK) {
 		set_err(d, PQerrorMessage(d->pg));
 		snprintf(err, errsize, "%s", d->err);

@@ -31,6 +31,7 @@ struct table {
 struct store {
 	db *db;
 	bool pg; /* PostgreSQL, else SQLite */
+	bool empty; /* a PostgreSQL database without the store's tables, read */
 	struct table tables[NENT];
 	db_stmt *meta_get, *meta_set, *user_by_id_type, *journal_op;
 	long long next[NENT]; /* id counters of the transaction */
@@ -239,6 +240,10 @@ static int begin_write(store *s)
 static int ensure_schema(store *s, bool create)
 {
 	int v = schema_version(s);
+	if (v == 0 && !create && s->pg) {
+		s->empty = true; /* reads as a store at version 0 */
+		return 0;
+	}
 	if (v == 0 && !create) {
 		snprintf(s->err, sizeof s->err, "not a rosterpipe store");
 		return -1;
@@ -376,9 +381,11 @@ store *store_open(const char *path, bool create)
 		goto failed;
 	for (int i = 0; i < NENT; i++) {
 		s->tables[i].ent = entities[i];
-		if (prepare_table(s, &s->tables[i]) != 0)
+		if (!s->empty && prepare_table(s, &s->tables[i]) != 0)
 			goto failed;
 	}
+	if (s->empty)
+		return s;
 	if (!(s->meta_get = prepare(s, "SELECT value FROM meta WHERE key = ?")) ||
 	    !(s->meta_set = prepare(s, "INSERT INTO meta VALUES(?, ?) ON CONFLICT(key)"
 				       " DO UPDATE SET value = excluded.value")) ||
@@ -395,6 +402,8 @@ failed:
 	store_close(s);
 	return NULL;
 }
+
+bool store_is_empty(const store *s) { return s->empty; }
 
 void store_close(store *s)
 {
@@ -472,7 +481,7 @@ static int meta_set_int(store *s, const char *key, long long n)
 	return store_meta_set(s, key, v);
 }
 
-long long store_version(store *s) { return meta_int(s, "version"); }
+long long store_version(store *s) { return s->empty ? 0 : meta_int(s, "version"); }
 
 long long store_bump_version(store *s)
 {
@@ -848,7 +857,7 @@ int store_snapshot(store *s, nd_writer *w, const char *entities_wanted,
 	nd_end(w);
 	rp_arena *arena = arena_new();
 	int rc = 0;
-	for (int i = 0; i < NENT && rc == 0; i++) {
+	for (int i = 0; i < NENT && rc == 0 && !s->empty; i++) {
 		if (entities_wanted) {
 			/* a comma-separated list of entity names */
 			const char *p = strstr(entities_wanted, entities[i]->type);

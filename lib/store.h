@@ -24,6 +24,9 @@ typedef struct store store;
  * new) and migrates the schema forward. NULL with a message on failure. */
 store *store_open(const char *path, bool create);
 void store_close(store *s);
+/* A PostgreSQL database without the store's tables, opened without
+ * create: it reads as an empty store at version 0. */
+bool store_is_empty(const store *s);
 
 long long store_version(store *s);
 const char *store_errmsg(store *s);

@@ -8,6 +8,7 @@ setup() {
 	export ROSTERPIPE_RETRY_DELAY=0
 	CL="$TD/clever/y1"
 	REST="$TD/oneroster-rest/y1"
+	CDB=$(new_store c) RDB=$(new_store r) CSVDB=$(new_store csv)
 }
 
 teardown() { httpd_stop; }
@@ -112,7 +113,7 @@ records() { snapshot --db "$1" | tail -n +2; }
 
 @test "clever-sync over loopback, 5 records a page: the store holds the district; a second run changes nothing" {
 	httpd_start clever "$CL"
-	db="$BATS_TEST_TMPDIR/c.db"
+	db=$CDB
 	run --separate-stderr clever-sync --quiet --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5
 	assert_success
 	assert_equal "$(grep -c 'GET /v3.0/users' "$HTTPD_LOG")" 5
@@ -128,11 +129,11 @@ records() { snapshot --db "$1" | tail -n +2; }
 
 @test "classlink-sync over loopback: the store equals the CSV form's; a second run changes nothing" {
 	httpd_start oneroster "$REST"
-	db="$BATS_TEST_TMPDIR/r.db"
+	db=$RDB
 	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --quiet --db "$db" --base-url "$HTTPD_URL" --limit 7
 	assert_success
-	oneroster-sync --quiet --db "$BATS_TEST_TMPDIR/csv.db" "$TD/district/y1-v1p1" 2>/dev/null
-	assert_equal "$(records "$db" | sed 's/,"modified":"[^"]*"//')" "$(records "$BATS_TEST_TMPDIR/csv.db")"
+	oneroster-sync --quiet --db "$CSVDB" "$TD/district/y1-v1p1" 2>/dev/null
+	assert_equal "$(records "$db" | sed 's/,"modified":"[^"]*"//')" "$(records "$CSVDB")"
 	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --quiet --db "$db" --base-url "$HTTPD_URL" --limit 7
 	assert_success
 	assert_stderr_partial "has no operations; nothing to do"
@@ -140,7 +141,7 @@ records() { snapshot --db "$1" | tail -n +2; }
 
 @test "clever-sync: a 429 with Retry-After is retried, and the run succeeds" {
 	httpd_start clever "$CL" --fault 429:/v3.0/users:2:1
-	db="$BATS_TEST_TMPDIR/c.db"
+	db=$CDB
 	run --separate-stderr clever-sync --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
 	assert_success
 	assert_stderr_line "clever-sync: GET /v3.0/users?limit=1000: 429; retrying in 1s (attempt 2 of 5)"
@@ -149,64 +150,64 @@ records() { snapshot --db "$1" | tail -n +2; }
 
 @test "classlink-sync: a 500 then success" {
 	httpd_start oneroster "$REST" --fault 500:/ims/oneroster/v1p1/users:1
-	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --db "$BATS_TEST_TMPDIR/r.db" --base-url "$HTTPD_URL"
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --db "$RDB" --base-url "$HTTPD_URL"
 	assert_success
 	assert_stderr_line "classlink-sync: GET /ims/oneroster/v1p1/users?limit=1000&offset=0: 500; retrying in 0s (attempt 2 of 5)"
 }
 
 @test "clever-sync: retries run out: exit 4, nothing applied" {
 	httpd_start clever "$CL" --fault 500:/v3.0/terms:9
-	db="$BATS_TEST_TMPDIR/c.db"
+	db=$CDB
 	run -4 --separate-stderr clever-sync --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --retries 3
 	assert_equal "${stderr_lines[-1]}" "clever-sync: GET /v3.0/terms?limit=1000: giving up after 3 attempts (500)"
-	[ ! -e "$db" ]
+	store_is_new "$db"
 }
 
 @test "clever-sync: a 401 stops with a clear message (exit 4) and an untouched store" {
-	oneroster-sync --quiet --db "$BATS_TEST_TMPDIR/c.db" "$TD/district/y1-v1p1" 2>/dev/null
-	before=$(records "$BATS_TEST_TMPDIR/c.db")
+	oneroster-sync --quiet --db "$CDB" "$TD/district/y1-v1p1" 2>/dev/null
+	before=$(records "$CDB")
 	httpd_start clever "$CL" --fault 401:/v3.0/schools
-	run -4 --separate-stderr clever-sync --db "$BATS_TEST_TMPDIR/c.db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
+	run -4 --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
 	assert_equal "${stderr_lines[-1]}" "clever-sync: GET /v3.0/schools?limit=1000: HTTP 401: the token was refused; check --token-file or \$CLEVER_TOKEN"
-	assert_equal "$(records "$BATS_TEST_TMPDIR/c.db")" "$before"
+	assert_equal "$(records "$CDB")" "$before"
 }
 
 @test "classlink-sync: a wrong token is a 401 (exit 4)" {
 	httpd_start oneroster "$REST"
-	ONEROSTER_TOKEN=not-the-token run -4 --separate-stderr classlink-sync --db "$BATS_TEST_TMPDIR/r.db" --base-url "$HTTPD_URL"
+	ONEROSTER_TOKEN=not-the-token run -4 --separate-stderr classlink-sync --db "$RDB" --base-url "$HTTPD_URL"
 	assert_equal "${stderr_lines[-1]}" "classlink-sync: GET /ims/oneroster/v1p1/orgs?limit=1000&offset=0: HTTP 401: the token was refused; check --token-file or \$ONEROSTER_TOKEN"
-	[ ! -e "$BATS_TEST_TMPDIR/r.db" ]
+	store_is_new "$RDB"
 }
 
 @test "clever-sync: a truncated page stops the run before anything is applied (exit 1)" {
 	httpd_start clever "$CL" --fault truncate:/v3.0/users:1
-	db="$BATS_TEST_TMPDIR/c.db"
+	db=$CDB
 	run -1 --separate-stderr clever-sync --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
 	assert_equal "${stderr_lines[-1]}" "clever-sync: stage fetch: page 1 of users does not read as JSON; nothing applied"
-	[ ! -e "$db" ]
+	store_is_new "$db"
 }
 
 @test "classlink-sync: a truncated page stops the run before anything is applied (exit 1)" {
 	httpd_start oneroster "$REST" --fault truncate:/ims/oneroster/v1p1/classes:1
-	run -1 --separate-stderr env ONEROSTER_TOKEN="$HTTPD_TOKEN" classlink-sync --db "$BATS_TEST_TMPDIR/r.db" --base-url "$HTTPD_URL"
+	run -1 --separate-stderr env ONEROSTER_TOKEN="$HTTPD_TOKEN" classlink-sync --db "$RDB" --base-url "$HTTPD_URL"
 	assert_equal "${stderr_lines[-1]}" "classlink-sync: stage fetch: page 1 of classes does not read; nothing applied"
-	[ ! -e "$BATS_TEST_TMPDIR/r.db" ]
+	store_is_new "$RDB"
 }
 
 @test "classlink-sync: a server without demographics (404) is taken as having none" {
 	root=$(fixture_copy "$REST" rest)
 	rm "$root/demographics.json"
 	httpd_start oneroster "$root"
-	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --db "$BATS_TEST_TMPDIR/r.db" --base-url "$HTTPD_URL"
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --db "$RDB" --base-url "$HTTPD_URL"
 	assert_success
 	assert_stderr_line "classlink-sync: demographics: not served (404); taken as none"
-	run snapshot --db "$BATS_TEST_TMPDIR/r.db" --entity user
+	run snapshot --db "$RDB" --entity user
 	refute_output --partial birth_date
 }
 
 @test "the token is never in argv, logs, messages or the --keep folder" {
 	httpd_start clever "$CL" --fault 429:/v3.0/users:1:0
-	run --separate-stderr clever-sync --db "$BATS_TEST_TMPDIR/c.db" --keep "$BATS_TEST_TMPDIR/keep" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
+	run --separate-stderr clever-sync --db "$CDB" --keep "$BATS_TEST_TMPDIR/keep" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
 	assert_success
 	[[ "$stderr" != *"$HTTPD_TOKEN"* ]]
 	run grep -rl "$HTTPD_TOKEN" "$BATS_TEST_TMPDIR/keep" "$HTTPD_LOG"
@@ -218,17 +219,17 @@ records() { snapshot --db "$1" | tail -n +2; }
 }
 
 @test "no token at all is a usage error (exit 2)" {
-	run -2 --separate-stderr env -u CLEVER_TOKEN clever-sync --db "$BATS_TEST_TMPDIR/c.db"
+	run -2 --separate-stderr env -u CLEVER_TOKEN clever-sync --db "$CDB"
 	assert_equal "$stderr" "clever-sync: no token: give --token-file FILE or set \$CLEVER_TOKEN"
 }
 
 @test "--require-year: a feed without the new year exits 3 and applies nothing; with it, the sync goes on" {
 	httpd_start clever "$CL"
-	db="$BATS_TEST_TMPDIR/c.db"
+	db=$CDB
 	run -3 --separate-stderr clever-sync --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --require-year 2026-2027
 	assert_stderr_line "normalize: 0 of 2 schools hold 2026-2027"
 	assert_equal "${stderr_lines[-1]}" "clever-sync: stage normalize failed (exit 3); nothing applied"
-	[ ! -e "$db" ]
+	store_is_new "$db"
 	httpd_stop
 	httpd_start clever "$TD/clever/y2"
 	run --separate-stderr clever-sync --quiet --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --require-year 2026-2027
@@ -237,9 +238,9 @@ records() { snapshot --db "$1" | tail -n +2; }
 
 @test "classlink-sync --require-year reads the terms' school year" {
 	httpd_start oneroster "$REST"
-	ONEROSTER_TOKEN=$HTTPD_TOKEN run -3 --separate-stderr classlink-sync --db "$BATS_TEST_TMPDIR/r.db" --base-url "$HTTPD_URL" --require-year 2026-2027
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run -3 --separate-stderr classlink-sync --db "$RDB" --base-url "$HTTPD_URL" --require-year 2026-2027
 	assert_stderr_line "normalize: school sch-100: no section in a term of 2026-2027: the feed does not hold the new year yet"
-	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --quiet --db "$BATS_TEST_TMPDIR/r.db" --base-url "$HTTPD_URL" --require-year 2025-2026
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --quiet --db "$RDB" --base-url "$HTTPD_URL" --require-year 2025-2026
 	assert_success
 }
 
@@ -250,7 +251,7 @@ records() { snapshot --db "$1" | tail -n +2; }
 
 @test "clever-sync --district refuses another district's token (exit 3)" {
 	httpd_start clever "$CL"
-	run -3 --separate-stderr clever-sync --db "$BATS_TEST_TMPDIR/c.db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --district 000000000000000000000000
+	run -3 --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --district 000000000000000000000000
 	assert_equal "${stderr_lines[-1]}" "clever-sync: the token's district is not 000000000000000000000000; nothing applied"
-	[ ! -e "$BATS_TEST_TMPDIR/c.db" ]
+	store_is_new "$CDB"
 }

@@ -5,7 +5,7 @@
 
 setup() {
 	load test_helper/common
-	DB="$BATS_TEST_TMPDIR/s.db"
+	DB=$(new_store s)
 	oneroster-sync --quiet --db "$DB" "$TD/district/y1-v1p1" 2>/dev/null
 }
 
@@ -18,14 +18,14 @@ records() { snapshot --db "$1" | tail -n +2; }
 	for point in 1 2 3 100 1000 4999 5000 9999 12345 17000 19999 20000; do
 		run env RP_CRASH_AFTER_OPS=$point apply --db "$DB" --quiet "$BATS_TEST_TMPDIR/plan"
 		assert_equal "$status" 137
-		assert_equal "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+		assert_equal "$(store_integrity "$DB")" ok
 		assert_equal "$(records "$DB")" "$before"
 	done
 	apply --db "$DB" --quiet "$BATS_TEST_TMPDIR/plan"
 	after=$(records "$DB")
-	assert_equal "$(sqlite3 "$DB" 'SELECT count(*) FROM users')" 20024
+	assert_equal "$(sql "$DB" 'SELECT count(*) FROM users')" 20024
 	# killed while undoing: as after the plan, or as before it
-	plan=$(sqlite3 "$DB" "SELECT plan_id FROM journal ORDER BY seq DESC LIMIT 1")
+	plan=$(sql "$DB" "SELECT plan_id FROM journal ORDER BY seq DESC LIMIT 1")
 	for point in 1 10000 19999; do
 		run env RP_CRASH_AFTER_OPS=$point apply --db "$DB" --quiet --undo "$plan"
 		assert_equal "$(records "$DB")" "$after"

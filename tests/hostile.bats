@@ -46,7 +46,7 @@ refute_crash() { [ "$status" -lt 128 ] || fail "crashed with status $status: ${o
 	printf '{"data":%s\n' "$deep" > "$BATS_TEST_TMPDIR/deep.json"
 	run -1 --separate-stderr extract-clever "$BATS_TEST_TMPDIR/deep.json"
 	refute_crash
-	run -1 --separate-stderr apply --db "$BATS_TEST_TMPDIR/s.db" "$BATS_TEST_TMPDIR/deep.ndjson"
+	run -1 --separate-stderr apply --db "$(new_store s)" "$BATS_TEST_TMPDIR/deep.ndjson"
 	refute_crash
 }
 
@@ -62,20 +62,20 @@ refute_crash() { [ "$status" -lt 128 ] || fail "crashed with status $status: ${o
 @test "SQL metacharacters in every field are stored verbatim, nothing injected" {
 	pkg=$(variant header-only)
 	cp "$TD/hostile/sql-meta.users.csv" "$pkg/users.csv"
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	run --separate-stderr oneroster-sync --quiet --db "$db" "$pkg"
 	assert_success
 	run snapshot --db "$db" --entity user
 	assert_line --partial "\"username\":\"x'; DROP TABLE users;--\""
 	assert_line --partial "\"given_name\":\"Robert'); DROP TABLE users;--\",\"middle_name\":\"%_\\\\\",\"family_name\":\"\\\"; DELETE FROM users; --\""
 	assert_line --partial "\"sis_id\":\"1' OR '1'='1\""
-	assert_equal "$(sqlite3 "$db" 'SELECT count(*) FROM users')" 2
+	assert_equal "$(sql "$db" 'SELECT count(*) FROM users')" 2
 }
 
 @test "formula prefixes are escaped in every CSV the toolkit writes for people" {
 	pkg=$(variant header-only)
 	cp "$TD/hostile/sql-meta.users.csv" "$pkg/users.csv"
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	oneroster-sync --quiet --db "$db" "$pkg" 2>/dev/null
 	run migrate-plan --db "$db" --quiet "$pkg"
 	assert_line "u2,oneroster,u-2,source_id,unique,\"'=HYPERLINK(\"\"x\"\") +SUM(A1)\",\"'=HYPERLINK(\"\"x\"\") +SUM(A1)\""
@@ -83,7 +83,7 @@ refute_crash() { [ "$status" -lt 128 ] || fail "crashed with status $status: ${o
 
 @test "--quiet runs print no personal data, even on bad input" {
 	pkg=$(variant bad-values)
-	run --separate-stderr oneroster-sync --quiet --db "$BATS_TEST_TMPDIR/s.db" "$pkg"
+	run --separate-stderr oneroster-sync --quiet --db "$(new_store s)" "$pkg"
 	assert_equal "$status" 1
 	for personal in Ann Lee Bo Roe Cy Zed Doe Di Poe ann@; do
 		[[ "$stderr" != *"$personal"* ]] || fail "stderr shows \"$personal\": $stderr"

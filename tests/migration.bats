@@ -4,7 +4,7 @@
 
 setup() {
 	load test_helper/common
-	DB="$BATS_TEST_TMPDIR/s.db"
+	DB=$(new_store s)
 	NEW="$TD/migration/new-source"
 	c="$TD/clever/y1"
 	# the store as the old source (Clever) left it
@@ -100,6 +100,7 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	assert_equal "$(records "$DB")" "$after"
 }
 
+# bats test_tags=sqlite-only
 @test "a backup taken before a migration reads back to the snapshot the store had" {
 	before=$(snapshot --db "$DB")
 	migrate-plan --db "$DB" --quiet "$NEW" > "$BATS_TEST_TMPDIR/map.csv"
@@ -111,6 +112,7 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	assert_equal "$(sqlite3 "$copy" 'PRAGMA integrity_check')" ok
 }
 
+# bats test_tags=sqlite-only
 @test "backup: a new file each time, never over another" {
 	run backup --db "$DB" --out "$BATS_TEST_TMPDIR/b"
 	assert_success
@@ -121,6 +123,7 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	assert_equal "$stderr" "snapshot: $BATS_TEST_TMPDIR/b/s-20260801T120000Z.db: File exists"
 }
 
+# bats test_tags=sqlite-only
 @test "summer-purge takes a backup before it changes anything" {
 	run --separate-stderr summer-purge --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --quiet
 	assert_success

@@ -4,7 +4,7 @@
 
 setup() {
 	load test_helper/common
-	DB="$BATS_TEST_TMPDIR/s.db"
+	DB=$(new_store s)
 	oneroster-sync --quiet --db "$DB" "$TD/district/y1-v1p1" 2>/dev/null
 	apply --db "$DB" --quiet "$TD/summer/appointments.plan.ndjson" 2>/dev/null
 }
@@ -184,7 +184,7 @@ s2.ndjson.gz"
 	assert_success
 	refute [ -z "$(uid stu-1013)" ]
 	assert_equal "$(uid stu-1012)" ""
-	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM user_ids WHERE value = 'stu-1012'")" 0
+	assert_equal "$(sql "$DB" "SELECT count(*) FROM user_ids WHERE value = 'stu-1012'")" 0
 	assert_equal "$(snapshot --db "$DB" --entity enrollment | grep -c '"user_id":"u12"')" 0
 	plan=$(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/purge")
 	apply --db "$DB" --quiet --undo "$plan" 2>/dev/null
@@ -198,7 +198,7 @@ s2.ndjson.gz"
 	run snapshot --db "$DB" --entity school
 	assert_line --partial '"id":"s1","source":"oneroster","source_id":"sch-100","name":"Birchwood Elementary","school_number":"0100","import_enabled":false,"automation_enabled":false}'
 	assert_equal "$(year_appointments 2025-2026)" ""
-	run sqlite3 "$DB" "SELECT producer FROM journal ORDER BY seq"
+	run sql "$DB" "SELECT producer FROM journal ORDER BY seq"
 	assert_output "diff-roster
 hand
 hand

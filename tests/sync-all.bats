@@ -38,7 +38,7 @@ report() { cut -f 1-3,5- "${1:-r}/report.tsv"; }
 
 @test "four districts on three jobs: each store synced, a report per district, exit 0" {
 	for d in north south east west; do
-		printf '%s\toneroster-sync --db %s/%s.db %s\n' "$d" "$PWD" "$d" "$Y1"
+		printf '%s\toneroster-sync --db %s %s\n' "$d" "$(new_store $d)" "$Y1"
 	done > list
 	run -0 --separate-stderr sync-all --jobs 3 --report r list
 	assert_equal "$(cut -f 1-3,5 r/report.tsv)" "$(printf 'name\tstatus\texit\thost
@@ -48,7 +48,7 @@ east\tok\t0\tlocal
 west\tok\t0\tlocal')"
 	assert_output "$(cat r/report.tsv)"
 	for d in north south east west; do
-		snapshot --db "$d.db" > "$d.snap"
+		snapshot --db "$(sed -n "s/^$d\toneroster-sync --db \([^ ]*\) .*/\1/p" list)" > "$d.snap"
 		assert_equal "$(cat "$d.snap")" "$(cat "$TD/sync/y1.snapshot.ndjson")"
 		grep -q '^apply: plan ef5bf588dead: applied as store version 1' "r/jobs/$d/stderr"
 	done
@@ -59,16 +59,17 @@ west\tok\t0\tlocal')"
 
 @test "one failing district: the others are synced, the report names it, the exit is its status" {
 	mkdir bad && printf 'sourcedId,orgSourcedIds\n' > bad/users.csv
-	printf 'good\toneroster-sync --db %s/good.db %s\n' "$PWD" "$Y1" > list
-	printf 'broken\toneroster-sync --db %s/broken.db %s/bad\n' "$PWD" "$PWD" >> list
-	printf 'also\toneroster-sync --db %s/also.db %s\n' "$PWD" "$Y1" >> list
+	good=$(new_store good) broken=$(new_store broken) also=$(new_store also)
+	printf 'good\toneroster-sync --db %s %s\n' "$good" "$Y1" > list
+	printf 'broken\toneroster-sync --db %s %s/bad\n' "$broken" "$PWD" >> list
+	printf 'also\toneroster-sync --db %s %s\n' "$also" "$Y1" >> list
 	run -1 --separate-stderr sync-all --jobs 2 --report r list
 	assert_equal "$(report | cut -f 1-3)" "$(printf 'name\tstatus\texit
 good\tok\t0
 broken\tfailed\t1
 also\tok\t0')"
 	assert_equal "$(grep '^broken' r/report.tsv | cut -f 6)" "oneroster-sync: stage extract failed (exit 1); nothing applied"
-	[ -s good.db ] && [ -s also.db ] && [ ! -e broken.db ]
+	! store_is_new "$good" && ! store_is_new "$also" && store_is_new "$broken"
 }
 
 @test "the highest exit status wins: a guard refusal (3) over bad data (1)" {

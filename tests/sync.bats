@@ -32,6 +32,7 @@ canonical() { extract-oneroster "$1" | normalize; }
 	assert_equal "${stderr_lines[0]}" "diff-roster: --match: \"shoe_size\" is not a user field or ids.TYPE"
 }
 
+# bats test_tags=sqlite-only
 @test "snapshot of a store that does not exist is an I/O error (exit 4)" {
 	run -4 --separate-stderr snapshot --db "$BATS_TEST_TMPDIR/none.db"
 	assert_equal "$stderr" "snapshot: $BATS_TEST_TMPDIR/none.db: no such store"
@@ -45,7 +46,7 @@ canonical() { extract-oneroster "$1" | normalize; }
 }
 
 @test "golden: year 1 into an empty store, the snapshot" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	run sync --db "$db" "$Y1"
 	assert_success
 	run snapshot --db "$db"
@@ -54,7 +55,7 @@ canonical() { extract-oneroster "$1" | normalize; }
 }
 
 @test "syncing the same feed twice: the second plan has no operations" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
 	run bash -c 'extract-oneroster "$1" | normalize | diff-roster --state "$2"' _ "$Y1" "$BATS_TEST_TMPDIR/state"
@@ -70,7 +71,7 @@ canonical() { extract-oneroster "$1" | normalize; }
 }
 
 @test "golden: the year-2 plan: updates, creates, the renumbered student linked by sis_id, soft-deletes" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
 	run bash -c 'extract-oneroster "$1" | normalize | diff-roster --state "$2"' _ "$Y2" "$BATS_TEST_TMPDIR/state"
@@ -81,7 +82,7 @@ canonical() { extract-oneroster "$1" | normalize; }
 }
 
 @test "year 2 is refused by the delete guard (exit 3, nothing changed), then applied with a higher ratio" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	before=$(records "$db")
 	run -3 --separate-stderr sync --db "$db" "$Y2"
@@ -95,7 +96,7 @@ canonical() { extract-oneroster "$1" | normalize; }
 }
 
 @test "an empty feed (users.csv with a header only) is refused by the guard" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	before=$(records "$db")
 	pkg=$(fixture_copy "$Y1")
@@ -108,7 +109,7 @@ canonical() { extract-oneroster "$1" | normalize; }
 }
 
 @test "a feed missing one school is refused by the guard" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
 	before=$(records "$db")
@@ -120,24 +121,24 @@ canonical() { extract-oneroster "$1" | normalize; }
 }
 
 @test "--max-delete-count refuses past N deletes in a school" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	run -3 --separate-stderr sync --db "$db" --max-delete-ratio 1 --max-delete-count 4 "$Y2"
 	assert_stderr_line "apply: school s2: plan would soft-delete 5 of 12 active users (41.7%; limit 100.0%, --max-delete-count)"
 }
 
 @test "--force passes the guard and is recorded in the journal" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	run sync --db "$db" --force "$Y2"
 	assert_success
-	run sqlite3 "$db" "SELECT producer, forced FROM journal ORDER BY seq"
+	run sql "$db" "SELECT producer, forced FROM journal ORDER BY seq"
 	assert_output "diff-roster|0
 diff-roster|1"
 }
 
 @test "--dry-run reports and changes nothing" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	before=$(snapshot --db "$db")
 	run --separate-stderr sync --db "$db" --dry-run --max-delete-ratio 0.5 "$Y2"
@@ -158,13 +159,14 @@ diff-roster|1"
 
 @test "apply reports conflict lines and skips them" {
 	diff-roster --state "$TD/sync/two-same-email.state.ndjson" "$TD/sync/two-same-email.in.ndjson" > "$BATS_TEST_TMPDIR/plan"
-	run --separate-stderr apply --db "$BATS_TEST_TMPDIR/s.db" --dry-run "$BATS_TEST_TMPDIR/plan"
-	[ ! -e "$BATS_TEST_TMPDIR/s.db" ]
+	db=$(new_store s)
+	run --separate-stderr apply --db "$db" --dry-run "$BATS_TEST_TMPDIR/plan"
+	store_is_new "$db"
 	assert_stderr_partial "conflict: incoming user new-1 fits several stored records on email; skipped"
 }
 
 @test "users marked ignore_on_import or manual are never touched by an import" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	apply --db "$db" "$TD/sync/hands-off.plan.ndjson" 2>/dev/null
 	pkg=$(fixture_copy "$Y1")
@@ -179,7 +181,7 @@ diff-roster|1"
 }
 
 @test "a soft-deleted user who reappears is restored, with data refreshed" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	echo '{"type":"op","op":"soft_delete","entity":"user","id":"u1","reason":"by hand"}' | apply --db "$db" 2>/dev/null
 	run bash -c 'snapshot --db "$1" --entity user | grep "\"id\":\"u1\""' _ "$db"
@@ -198,7 +200,7 @@ diff-roster|1"
 }
 
 @test "a paused school gets no operations, and diff-roster says so once" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	echo '{"type":"op","op":"set","entity":"school","id":"s2","set":{"import_enabled":false}}' | apply --db "$db" 2>/dev/null
 	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
@@ -212,7 +214,7 @@ diff-roster|1"
 }
 
 @test "a plan made from stale state is refused (exit 3), nothing changed" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
 	canonical "$Y2" | diff-roster --state "$BATS_TEST_TMPDIR/state" > "$BATS_TEST_TMPDIR/plan"
@@ -224,7 +226,7 @@ diff-roster|1"
 }
 
 @test "a plan already applied is skipped with a message (exit 0)" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	canonical "$Y1" | diff-roster --state /dev/null > "$BATS_TEST_TMPDIR/plan"
 	apply --db "$db" "$BATS_TEST_TMPDIR/plan" 2>/dev/null
 	run --separate-stderr apply --db "$db" "$BATS_TEST_TMPDIR/plan"
@@ -234,23 +236,23 @@ diff-roster|1"
 
 @test "a plan edited after it was made is refused (exit 1)" {
 	canonical "$Y1" | diff-roster --state /dev/null | sed 's/Birchwood Elementary/Birchwood Academy/' > "$BATS_TEST_TMPDIR/plan"
-	run -1 --separate-stderr apply --db "$BATS_TEST_TMPDIR/s.db" "$BATS_TEST_TMPDIR/plan"
+	run -1 --separate-stderr apply --db "$(new_store s$RANDOM)" "$BATS_TEST_TMPDIR/plan"
 	assert_stderr_partial "plan_id does not match its operations (edited after it was made?); nothing changed"
 }
 
 @test "bad plan lines are located errors (exit 1)" {
 	printf '%s\n' '{"type":"op","op":"explode","entity":"user","id":"u1"}' '{"type":"op","op":"update","entity":"user","id":"s1","set":{}}' > "$BATS_TEST_TMPDIR/plan"
-	run -1 --separate-stderr apply --db "$BATS_TEST_TMPDIR/s.db" "$BATS_TEST_TMPDIR/plan"
+	run -1 --separate-stderr apply --db "$(new_store s$RANDOM)" "$BATS_TEST_TMPDIR/plan"
 	assert_stderr_line "apply: $BATS_TEST_TMPDIR/plan:1: op: unknown operation \"explode\""
 	assert_stderr_line "apply: $BATS_TEST_TMPDIR/plan:2: id: not a user id: \"s1\""
 }
 
 @test "undo restores the store exactly (snapshot records byte for byte)" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	before=$(records "$db")
 	sync --db "$db" --force "$Y2"
-	plan=$(sqlite3 "$db" "SELECT plan_id FROM journal ORDER BY seq DESC LIMIT 1")
+	plan=$(sql "$db" "SELECT plan_id FROM journal ORDER BY seq DESC LIMIT 1")
 	run --separate-stderr apply --db "$db" --undo "${plan:0:12}"
 	assert_success
 	[[ "$stderr" =~ ^apply:\ plan\ ${plan:0:12}\ undone:\ [0-9]+\ records\ put\ back,\ store\ version\ 3$ ]]
@@ -261,34 +263,37 @@ diff-roster|1"
 }
 
 @test "undo is refused when a later plan changed the same records" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
-	first=$(sqlite3 "$db" "SELECT plan_id FROM journal")
+	first=$(sql "$db" "SELECT plan_id FROM journal")
 	echo '{"type":"op","op":"update","entity":"user","id":"u1","set":{"middle_name":"Q"}}' | apply --db "$db" 2>/dev/null
-	later=$(sqlite3 "$db" "SELECT plan_id FROM journal ORDER BY seq DESC LIMIT 1")
+	later=$(sql "$db" "SELECT plan_id FROM journal ORDER BY seq DESC LIMIT 1")
 	run -3 --separate-stderr apply --db "$db" --undo "$first"
 	assert_equal "$stderr" "apply: undo of plan ${first:0:12} refused: later plan ${later:0:12} changed the same records (undo that one first); nothing changed"
 }
 
 @test "kill -9 in the middle of a 100k-operation plan leaves the store as before" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	before=$(records "$db")
-	awk 'BEGIN { for (i = 1; i <= 100000; i++)
+	# PostgreSQL: a tenth, one round trip a statement is slower than SQLite
+	ops=100000
+	! on_postgres || ops=10000
+	awk -v ops=$ops 'BEGIN { for (i = 1; i <= ops; i++)
 		printf "{\"type\":\"op\",\"op\":\"create\",\"entity\":\"user\",\"data\":{\"source\":\"bulk\",\"source_id\":\"b%d\",\"role\":\"student\",\"school_ids\":[\"s1\"],\"given_name\":\"G\",\"family_name\":\"F%d\",\"ids\":{\"bulk\":\"b%d\"}}}\n", i, i, i }' > "$BATS_TEST_TMPDIR/plan"
-	for point in 1 50000 99999; do
+	for point in 1 $((ops / 2)) $((ops - 1)); do
 		run env RP_CRASH_AFTER_OPS=$point apply --db "$db" --quiet "$BATS_TEST_TMPDIR/plan"
 		assert_equal "$status" 137
 		assert_equal "$(records "$db")" "$before"
-		assert_equal "$(sqlite3 "$db" 'PRAGMA integrity_check')" "ok"
+		assert_equal "$(store_integrity "$db")" "ok"
 	done
 	run apply --db "$db" --quiet "$BATS_TEST_TMPDIR/plan"
 	assert_success
-	assert_equal "$(sqlite3 "$db" 'SELECT count(*) FROM users')" 100024
+	assert_equal "$(sql "$db" 'SELECT count(*) FROM users')" $((ops + 24))
 }
 
 @test "snapshot --entity and --school select records" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	run snapshot --db "$db" --entity school
 	assert_equal "${#lines[@]}" 3
@@ -301,18 +306,18 @@ diff-roster|1"
 }
 
 @test "oneroster-sync names the stage that failed and applies nothing" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	pkg=$(variant missing-column)
 	run -1 --separate-stderr sync --db "$db" "$pkg"
 	assert_equal "${stderr_lines[-1]}" "oneroster-sync: stage extract failed (exit 1); nothing applied"
-	[ ! -e "$db" ]
+	store_is_new "$db"
 	pkg=$(variant bad-values)
 	run -1 --separate-stderr sync --db "$db" "$pkg"
 	assert_equal "${stderr_lines[-1]}" "oneroster-sync: stage normalize failed (exit 1); nothing applied"
 }
 
 @test "oneroster-sync --keep keeps the intermediate files in a 0700 folder" {
-	db="$BATS_TEST_TMPDIR/s.db"
+	db=$(new_store s)
 	run sync --db "$db" --keep "$BATS_TEST_TMPDIR/work" "$Y1"
 	assert_success
 	run ls "$BATS_TEST_TMPDIR/work"

@@ -82,8 +82,16 @@ fetch() {
 }
 
 # The end of every sync: snapshot, diff-roster, apply.
+# A store that is not there: a SQLite file that does not exist. A PostgreSQL
+# database is made by its administrator; when it holds no store yet, it
+# reads as an empty one (snapshot prints version 0, apply makes the tables).
+store_missing() {
+	case $1 in postgresql://* | postgres://*) return 1 ;; esac
+	[ ! -e "$1" ]
+}
+
 sync_tail() { # CANONICAL
-	if [ -e "$db" ]; then
+	if ! store_missing "$db"; then
 		stage snapshot "$work/state.ndjson" snapshot --db "$db"
 	else
 		say "snapshot: $db does not exist yet; starting from an empty store"

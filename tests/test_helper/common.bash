@@ -41,3 +41,49 @@ assert_stderr_partial() {
 	[[ "$stderr" == *"$1"* ]] || fail "stderr does not contain: $1
 stderr: $stderr"
 }
+
+# The store suites run twice: on SQLite files, and with RP_STORE=postgres on
+# the throwaway PostgreSQL server tests/run-tests starts (RP_PG_BASE).
+# Tests about SQLite files only carry `# bats test_tags=sqlite-only`.
+on_postgres() { [ "${RP_STORE:-sqlite}" = postgres ]; }
+
+# A new, empty store for this test: a file path, or a fresh database's URL.
+new_store() {
+	local name=${1:-s}
+	if on_postgres; then
+		[ -n "${RP_PG_BASE:-}" ] || { echo "RP_PG_BASE is not set: no PostgreSQL test server" >&2; return 1; }
+		local dbname="t${BATS_ROOT_PID}_${BATS_SUITE_TEST_NUMBER}_${name}"
+		psql -qX "$RP_PG_BASE/postgres" -c "CREATE DATABASE $dbname" >&2 || return 1
+		printf '%s/%s\n' "$RP_PG_BASE" "$dbname"
+	else
+		printf '%s/%s.db\n' "$BATS_TEST_TMPDIR" "$name"
+	fi
+}
+
+# True while nothing has made the store's tables: the file is not there,
+# or the database holds no store.
+store_is_new() {
+	if on_postgres; then
+		[ -z "$(psql -qXAt "$1" -c "SELECT to_regclass('meta')")" ]
+	else
+		[ ! -e "$1" ]
+	fi
+}
+
+# sql DB QUERY: the rows of one query, columns joined by '|'.
+sql() {
+	if on_postgres; then
+		psql -qXAt "$1" -c "$2"
+	else
+		sqlite3 "$1" "$2"
+	fi
+}
+
+# SQLite's own check of the file; PostgreSQL keeps its files itself.
+store_integrity() {
+	if on_postgres; then
+		sql "$1" "SELECT 'ok' FROM meta WHERE key = 'version'"
+	else
+		sqlite3 "$1" 'PRAGMA integrity_check'
+	fi
+}
