@@ -23,7 +23,7 @@ static const char letters[NENT] = {'s', 't', 'c', 'e', 'u', 'a'};
 struct table {
 	const struct rec_entity *ent;
 	char name[32];
-	sqlite3_stmt *save, *load, *remove, *by_source, *exists;
+	sqlite3_stmt *save, *insert, *load, *remove, *by_source, *exists, *any;
 	sqlite3_stmt *side_clear[REC_MAX_FIELDS], *side_add[REC_MAX_FIELDS],
 		*side_load[REC_MAX_FIELDS];
 };
@@ -257,6 +257,13 @@ static int prepare_table(store *s, struct table *t)
 		 t->name, cols, marks);
 	if (!(t->save = prepare(s, sql)))
 		return -1;
+	snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES(%s)", t->name, cols,
+		 marks);
+	if (!(t->insert = prepare(s, sql)))
+		return -1;
+	snprintf(sql, sizeof sql, "SELECT 1 FROM %s LIMIT 1", t->name);
+	if (!(t->any = prepare(s, sql)))
+		return -1;
 	snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE n = ?", cols, t->name);
 	if (!(t->load = prepare(s, sql)))
 		return -1;
@@ -297,6 +304,8 @@ static int prepare_table(store *s, struct table *t)
 static void finalize_table(struct table *t)
 {
 	sqlite3_finalize(t->save);
+	sqlite3_finalize(t->insert);
+	sqlite3_finalize(t->any);
 	sqlite3_finalize(t->load);
 	sqlite3_finalize(t->remove);
 	sqlite3_finalize(t->by_source);
@@ -504,10 +513,32 @@ static int bool_default(const struct rec_field *f)
 	       strcmp(f->name, "automation_enabled") == 0;
 }
 
+int store_is_empty(store *s, const struct rec_entity *e)
+{
+	struct table *t = table_of(s, e);
+	int rc = sqlite3_step(t->any);
+	sqlite3_reset(t->any);
+	return rc == SQLITE_DONE ? 1 : rc == SQLITE_ROW ? 0 : fail(s, t->name);
+}
+
+static int save(store *s, const rec *r, long long n, long long version,
+		bool fresh);
+
 int store_save(store *s, const rec *r, long long n, long long version)
 {
+	return save(s, r, n, version, false);
+}
+
+int store_insert(store *s, const rec *r, long long n, long long version)
+{
+	return save(s, r, n, version, true);
+}
+
+static int save(store *s, const rec *r, long long n, long long version,
+		bool fresh)
+{
 	struct table *t = table_of(s, r->ent);
-	sqlite3_stmt *st = t->save;
+	sqlite3_stmt *st = fresh ? t->insert : t->save;
 	int col = 1;
 	sqlite3_bind_int64(st, col++, n);
 	sqlite3_bind_int64(st, col++, version);
@@ -526,7 +557,7 @@ int store_save(store *s, const rec *r, long long n, long long version)
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE || clear_sides(s, t, n) != 0)
+	if (rc != SQLITE_DONE || (!fresh && clear_sides(s, t, n) != 0))
 		return fail(s, t->name);
 	for (int f = 0; f < r->ent->nfields; f++) {
 		if (!is_side(&r->ent->fields[f]))

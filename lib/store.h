@@ -43,6 +43,11 @@ int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
 	       long long *version);
 /* Writes r as record n (insert or replace), stamped with version. */
 int store_save(store *s, const rec *r, long long n, long long version);
+/* The same for a record n that has never existed (a fresh store_next_n):
+ * a plain insert, with no side rows to clear first. */
+int store_insert(store *s, const rec *r, long long n, long long version);
+/* 1 when entity e has no records, 0 when it has, -1 on error. */
+int store_is_empty(store *s, const struct rec_entity *e);
 int store_remove(store *s, const struct rec_entity *e, long long n);
 /* 1 when record n of e exists, 0 when not, -1 on error. */
 int store_exists(store *s, const struct rec_entity *e, long long n);
