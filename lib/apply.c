@@ -58,10 +58,11 @@ struct run {
 	} *archives;
 	size_t narchives;
 	struct school_count {
-		char id[32];
+		char *id;
 		long soft, hard, ops;
 	} *schools;
 	size_t nschools, schools_cap;
+	idset *school_index; /* hash of a school id -> its index in schools */
 };
 
 static void bad(struct run *r, int status, const char *fmt, ...)
@@ -263,7 +264,14 @@ static bool resolve_refs(struct run *x, rec *rr, bool execute)
 
 static struct school_count *school_count(struct run *r, const char *id)
 {
-	for (size_t i = 0; i < r->nschools; i++)
+	uint64_t key = id_hash_str(id);
+	uint32_t at;
+	if (!r->school_index)
+		r->school_index = idset_new();
+	if (idset_get(r->school_index, key, &at) &&
+	    strcmp(r->schools[at].id, id) == 0)
+		return &r->schools[at];
+	for (size_t i = 0; i < r->nschools; i++) /* a hash collision */
 		if (strcmp(r->schools[i].id, id) == 0)
 			return &r->schools[i];
 	if (r->nschools == r->schools_cap) {
@@ -273,7 +281,8 @@ static struct school_count *school_count(struct run *r, const char *id)
 	}
 	struct school_count *c = &r->schools[r->nschools++];
 	memset(c, 0, sizeof *c);
-	snprintf(c->id, sizeof c->id, "%s", id);
+	c->id = xstrdup(id);
+	idset_put(r->school_index, key, (uint32_t)(r->nschools - 1), NULL);
 	return c;
 }
 
@@ -846,7 +855,10 @@ done:
 	nd_writer_close(r.mem);
 	idset_free(r.created);
 	idset_free(r.resolved);
+	for (size_t i = 0; i < r.nschools; i++)
+		free(r.schools[i].id);
 	free(r.schools);
+	idset_free(r.school_index);
 	for (size_t i = 0; i < r.narchives; i++) {
 		free(r.archives[i].path);
 		idset_free(r.archives[i].ids);
