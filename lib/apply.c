@@ -195,11 +195,18 @@ static int resolve(struct run *r, const struct rec_entity *target,
 	const char *colon = strchr(ref, ':');
 	uint32_t known;
 	*pending = false;
-	/* a plan names the same schools and sections again and again */
+	/* a plan names the same schools and sections again and again; 0
+	 * stands for a record this plan creates, in the checking pass */
 	uint64_t key = (id_hash_str(ref) ^ (uint64_t)(uintptr_t)target) | 1;
 	if (idset_get(r->resolved, key, &known)) {
-		snprintf(out, 32, "%c%u", store_id_letter(target), known);
-		return 1;
+		if (known) {
+			snprintf(out, 32, "%c%u", store_id_letter(target), known);
+			return 1;
+		}
+		if (!r->executing) {
+			*pending = true;
+			return 0;
+		}
 	}
 	if (!colon) {
 		if (store_entity_of_id(ref, &n) != target)
@@ -208,7 +215,7 @@ static int resolve(struct run *r, const struct rec_entity *target,
 			return 0;
 		snprintf(out, 32, "%s", ref);
 		if (n <= UINT32_MAX)
-			idset_put(r->resolved, key, (uint32_t)n, NULL);
+			idset_set(r->resolved, key, (uint32_t)n);
 		return 1;
 	}
 	char source[64];
@@ -218,13 +225,14 @@ static int resolve(struct run *r, const struct rec_entity *target,
 	if (!r->executing &&
 	    idset_get(r->created, source_key(target, source, colon + 1), NULL)) {
 		*pending = true;
+		idset_put(r->resolved, key, 0, NULL);
 		return 0;
 	}
 	n = store_find_source(r->s, target, source, colon + 1);
 	if (n) {
 		snprintf(out, 32, "%c%lld", store_id_letter(target), n);
 		if (n <= UINT32_MAX)
-			idset_put(r->resolved, key, (uint32_t)n, NULL);
+			idset_set(r->resolved, key, (uint32_t)n);
 		return 1;
 	}
 	*pending = idset_get(r->created, source_key(target, source, colon + 1),
@@ -571,7 +579,7 @@ static void remember_created(struct run *r, const rec *cur, long long n)
 	    strlen(source) >= 64 || strchr(source, ':'))
 		return;
 	uint64_t key = (id_hash_str(ref) ^ (uint64_t)(uintptr_t)cur->ent) | 1;
-	idset_put(r->resolved, key, (uint32_t)n, NULL);
+	idset_set(r->resolved, key, (uint32_t)n);
 }
 
 static int execute_op(struct run *r, const char *plan_id, long n,
@@ -671,8 +679,11 @@ static int execute_fn(struct run *r, const struct op *op, long n,
  * The spool holds each operation once, as a record: a tag byte, a 32-bit
  * length and the payload. 'C' is a well-formed create, already parsed: the
  * entity's slot and the record packed (recbin.h), so neither pass parses
- * JSON again. 'J' is any other operation: its JSON text and a NUL, parsed
- * in each pass (and reported there when bad, as before).
+ * JSON again. 'S' is a well-formed operation that is only a verb and an
+ * id (delete, soft_delete, restore, hard_delete with no was, ids or
+ * archive): the verb, the entity's slot and the id with a NUL. 'J' is any
+ * other operation: its JSON text and a NUL, parsed in each pass (and
+ * reported there when bad, as before).
  */
 static const struct rec_entity *const slot_entity[6] = {
 	&REC_SCHOOL, &REC_TERM, &REC_SECTION, &REC_ENROLLMENT, &REC_USER,
@@ -697,6 +708,24 @@ static void spool_op(struct plan *p, const cJSON *o, const char *text,
 			rb_pack(&p->buf, &p->len, &p->bufcap, &r);
 			goto write;
 		}
+	}
+	int k = name ? op_kind_of(name) : -1;
+	const char *id = nd_get_str(o, "id");
+	long long n;
+	if ((k == OP_DELETE || k == OP_SOFT_DELETE || k == OP_RESTORE ||
+	     k == OP_HARD_DELETE) && e && allowed((enum op_kind)k, e) && id &&
+	    strlen(id) < 32 && store_entity_of_id(id, &n) == e &&
+	    !cJSON_GetObjectItemCaseSensitive(o, "set") &&
+	    !cJSON_GetObjectItemCaseSensitive(o, "was") &&
+	    !cJSON_GetObjectItemCaseSensitive(o, "ids") &&
+	    !cJSON_GetObjectItemCaseSensitive(o, "archive") &&
+	    !cJSON_GetObjectItemCaseSensitive(o, "archive_sha256")) {
+		p->buf[0] = 'S';
+		p->buf[p->len++] = (char)k;
+		p->buf[p->len++] = (char)entity_slot(e);
+		memcpy(p->buf + p->len, id, strlen(id) + 1);
+		p->len += strlen(id) + 1;
+		goto write;
 	}
 	p->buf[0] = 'J';
 	while (p->len + textlen + 1 > p->bufcap) {
@@ -749,6 +778,17 @@ static int each_op(struct run *r, struct plan *p, op_fn fn, const char *plan_id)
 			rc = fn(r, &op, n, plan_id);
 			continue;
 		}
+		if (head[0] == 'S') {
+			memset(&op, 0, sizeof op);
+			op.kind = (enum op_kind)buf[0];
+			op.ent = slot_entity[(unsigned char)buf[1] % 6];
+			op.id = buf + 2;
+			if (len < 3 || buf[len - 1] != '\0' ||
+			    store_entity_of_id(op.id, &op.n) != op.ent)
+				rp_die(RP_EXIT_IO, "temporary file: a bad record");
+			rc = fn(r, &op, n, plan_id);
+			continue;
+		}
 		cJSON *o = cJSON_ParseWithLength(buf, len - 1);
 		if (o && parse_op(r, o, &op))
 			rc = fn(r, &op, n, plan_id);
@@ -781,6 +821,31 @@ static void summary(struct run *r, const char *plan_id, const char *what)
 			 c->ops == 1 ? "" : "s",
 			 c->soft || c->hard ? " (deletes included)" : "");
 	}
+}
+
+/*
+ * A plan of creates only that fills an empty table with many records (a
+ * district's first import) builds that table's indexes after the inserts,
+ * in the same transaction, rather than inserting into them row by row:
+ * store_defer_indexes. Nothing looks a created record up through those
+ * indexes meanwhile (references to them are cached as they are created).
+ */
+#define DEFER_INDEXES_AT 10000
+
+static int defer_indexes(struct run *r)
+{
+	for (int k = 0; k < OP_COUNT; k++)
+		for (int e = 0; k != OP_CREATE && e < 6; e++)
+			if (r->counts[k][e])
+				return 0;
+	for (int e = 0; e < 6; e++) {
+		if (r->counts[OP_CREATE][e] < DEFER_INDEXES_AT)
+			continue;
+		int empty = store_is_empty(r->s, slot_entity[e]);
+		if (empty < 0 || (empty && store_defer_indexes(r->s, slot_entity[e]) != 0))
+			return bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s)), -1;
+	}
+	return 0;
 }
 
 static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
@@ -838,7 +903,7 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 		rc = RP_EXIT_IO;
 		goto done;
 	}
-	if (each_op(&r, p, execute_fn, plan_id) != 0 ||
+	if (defer_indexes(&r) != 0 || each_op(&r, p, execute_fn, plan_id) != 0 ||
 	    store_journal_plan(s, plan_id, p->producer[0] ? p->producer : "hand",
 			       p->base, r.version, o->force, NULL) != 0 ||
 	    store_commit(s) != 0) {

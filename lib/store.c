@@ -32,6 +32,8 @@ struct store {
 	sqlite3 *db;
 	struct table tables[NENT];
 	sqlite3_stmt *meta_get, *meta_set, *user_by_id_type, *journal_op;
+	char **deferred; /* CREATE INDEX statements of indexes dropped for now */
+	size_t ndeferred;
 	long long next[NENT]; /* id counters of the transaction */
 	bool next_loaded[NENT], next_dirty[NENT];
 	char err[4096];
@@ -90,6 +92,8 @@ static sqlite3_stmt *prepare(store *s, const char *sql)
 	}
 	return st;
 }
+
+static void forget_deferred(store *s);
 
 static bool is_column(const struct rec_field *f)
 {
@@ -371,12 +375,15 @@ void store_close(store *s)
 	sqlite3_finalize(s->meta_set);
 	sqlite3_finalize(s->user_by_id_type);
 	sqlite3_finalize(s->journal_op);
+	forget_deferred(s);
 	sqlite3_close(s->db);
 	free(s);
 }
 
+static struct table *table_of(store *s, const struct rec_entity *e);
 static int flush_counters(store *s);
 static void forget_counters(store *s);
+static int restore_indexes(store *s);
 
 int store_begin(store *s)
 {
@@ -386,7 +393,7 @@ int store_begin(store *s)
 
 int store_commit(store *s)
 {
-	if (flush_counters(s) != 0)
+	if (restore_indexes(s) != 0 || flush_counters(s) != 0)
 		return -1;
 	return exec(s, "COMMIT");
 }
@@ -394,7 +401,77 @@ int store_commit(store *s)
 void store_rollback(store *s)
 {
 	forget_counters(s);
+	forget_deferred(s); /* the rollback puts the dropped indexes back */
 	exec(s, "ROLLBACK");
+}
+
+/* ---- deferred indexes -------------------------------------------------- */
+
+static int drop_indexes_of(store *s, const char *table)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+			       " AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "sqlite_master");
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	char drop[16][128];
+	size_t ndrop = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && ndrop < 16) {
+		s->deferred = xrealloc(s->deferred,
+				       (s->ndeferred + 1) * sizeof *s->deferred);
+		s->deferred[s->ndeferred++] =
+			xstrdup((const char *)sqlite3_column_text(st, 1));
+		/* index names come from the schema (schema_sql), not from data */
+		snprintf(drop[ndrop++], sizeof drop[0], "DROP INDEX \"%s\"",
+			 sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(s, "sqlite_master");
+	/* dropped once the statement reading the schema is done */
+	for (size_t i = 0; i < ndrop; i++)
+		if (exec(s, drop[i]) != 0)
+			return -1;
+	return 0;
+}
+
+int store_defer_indexes(store *s, const struct rec_entity *e)
+{
+	struct table *t = table_of(s, e);
+	if (drop_indexes_of(s, t->name) != 0)
+		return -1;
+	for (int f = 0; f < e->nfields; f++) {
+		char side[64];
+		if (!is_side(&e->fields[f]))
+			continue;
+		side_name(t, &e->fields[f], side, sizeof side);
+		if (drop_indexes_of(s, side) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void forget_deferred(store *s)
+{
+	for (size_t i = 0; i < s->ndeferred; i++)
+		free(s->deferred[i]);
+	free(s->deferred);
+	s->deferred = NULL;
+	s->ndeferred = 0;
+}
+
+/* Builds the dropped indexes again (each one sort of its table, instead of
+ * one random insert per row), in the transaction that dropped them. */
+static int restore_indexes(store *s)
+{
+	for (size_t i = 0; i < s->ndeferred; i++)
+		if (exec(s, s->deferred[i]) != 0)
+			return -1;
+	forget_deferred(s);
+	return 0;
 }
 
 /* ---- meta -------------------------------------------------------------- */

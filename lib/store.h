@@ -33,6 +33,12 @@ int store_begin(store *s);
 int store_commit(store *s);
 void store_rollback(store *s);
 
+/* Drops the indexes of e's table and side tables until store_commit, which
+ * builds them again before it commits (a rollback keeps them as they
+ * were). For a transaction filling an empty table with many records: a
+ * look-up through one of those indexes meanwhile scans the table. */
+int store_defer_indexes(store *s, const struct rec_entity *e);
+
 /* The letter of an entity's ids and the entity of an id ("u17" -> user). */
 char store_id_letter(const struct rec_entity *e);
 const struct rec_entity *store_entity_of_id(const char *id, long long *n);
