@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	bool missing = !db_is_postgres(db) && access(db, F_OK) != 0;
 	bool in_memory = o.dry_run && missing;
 	store *s = store_open(in_memory ? ":memory:" : db, !o.dry_run || in_memory);
-	if (s && store_is_empty(s)) {
+	if (s && store_has_no_tables(s)) {
 		store_close(s);
 		s = store_open(":memory:", true);
 	}

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "idset.h"
 #include "plan.h"
+#include "recbin.h"
 #include "xalloc.h"
 
 /* ---- one operation ----------------------------------------------------- */
@@ -31,6 +32,7 @@ struct op {
 	long long n;
 	const cJSON *data, *set, *was, *ids;
 	const char *archive, *archive_sha; /* a deleted appointment's backup */
+	const rec *rec; /* a create's data, read from the spool (or NULL) */
 };
 
 /* Everything about the plan being applied. */
@@ -46,6 +48,8 @@ struct run {
 	nd_writer *mem;	     /* before-images */
 	idset *created;	     /* entity, source, source_id of this plan's creates */
 	idset *resolved;     /* references already resolved: hash -> n */
+	bool executing;	     /* in the applying pass */
+	signed char empty[6]; /* entity table empty at the check: 0 unknown, 1, 2 no */
 	long counts[OP_COUNT][6];
 	struct archive_seen {
 		char *path;
@@ -54,10 +58,11 @@ struct run {
 	} *archives;
 	size_t narchives;
 	struct school_count {
-		char id[32];
+		char *id;
 		long soft, hard, ops;
 	} *schools;
 	size_t nschools, schools_cap;
+	idset *school_index; /* hash of a school id -> its index in schools */
 };
 
 static void bad(struct run *r, int status, const char *fmt, ...)
@@ -190,11 +195,18 @@ static int resolve(struct run *r, const struct rec_entity *target,
 	const char *colon = strchr(ref, ':');
 	uint32_t known;
 	*pending = false;
-	/* a plan names the same schools and sections again and again */
+	/* a plan names the same schools and sections again and again; 0
+	 * stands for a record this plan creates, in the checking pass */
 	uint64_t key = (id_hash_str(ref) ^ (uint64_t)(uintptr_t)target) | 1;
 	if (idset_get(r->resolved, key, &known)) {
-		snprintf(out, 32, "%c%u", store_id_letter(target), known);
-		return 1;
+		if (known) {
+			snprintf(out, 32, "%c%u", store_id_letter(target), known);
+			return 1;
+		}
+		if (!r->executing) {
+			*pending = true;
+			return 0;
+		}
 	}
 	if (!colon) {
 		if (store_entity_of_id(ref, &n) != target)
@@ -203,16 +215,24 @@ static int resolve(struct run *r, const struct rec_entity *target,
 			return 0;
 		snprintf(out, 32, "%s", ref);
 		if (n <= UINT32_MAX)
-			idset_put(r->resolved, key, (uint32_t)n, NULL);
+			idset_set(r->resolved, key, (uint32_t)n);
 		return 1;
 	}
 	char source[64];
 	snprintf(source, sizeof source, "%.*s", (int)(colon - ref), ref);
+	/* a record this plan creates: its create was checked against the
+	 * store already, so no look-up (the applying pass finds it cached) */
+	if (!r->executing &&
+	    idset_get(r->created, source_key(target, source, colon + 1), NULL)) {
+		*pending = true;
+		idset_put(r->resolved, key, 0, NULL);
+		return 0;
+	}
 	n = store_find_source(r->s, target, source, colon + 1);
 	if (n) {
 		snprintf(out, 32, "%c%lld", store_id_letter(target), n);
 		if (n <= UINT32_MAX)
-			idset_put(r->resolved, key, (uint32_t)n, NULL);
+			idset_set(r->resolved, key, (uint32_t)n);
 		return 1;
 	}
 	*pending = idset_get(r->created, source_key(target, source, colon + 1),
@@ -252,7 +272,14 @@ static bool resolve_refs(struct run *x, rec *rr, bool execute)
 
 static struct school_count *school_count(struct run *r, const char *id)
 {
-	for (size_t i = 0; i < r->nschools; i++)
+	uint64_t key = id_hash_str(id);
+	uint32_t at;
+	if (!r->school_index)
+		r->school_index = idset_new();
+	if (idset_get(r->school_index, key, &at) &&
+	    strcmp(r->schools[at].id, id) == 0)
+		return &r->schools[at];
+	for (size_t i = 0; i < r->nschools; i++) /* a hash collision */
 		if (strcmp(r->schools[i].id, id) == 0)
 			return &r->schools[i];
 	if (r->nschools == r->schools_cap) {
@@ -262,7 +289,8 @@ static struct school_count *school_count(struct run *r, const char *id)
 	}
 	struct school_count *c = &r->schools[r->nschools++];
 	memset(c, 0, sizeof *c);
-	snprintf(c->id, sizeof c->id, "%s", id);
+	c->id = xstrdup(id);
+	idset_put(r->school_index, key, (uint32_t)(r->nschools - 1), NULL);
 	return c;
 }
 
@@ -360,12 +388,28 @@ static void check_archive(struct run *r, const struct op *op)
 		    op->archive);
 }
 
+/* Whether the entity's table was empty when first asked in this run: a
+ * plan creating a whole district then needs no look-up per record. */
+static bool table_empty(struct run *r, const struct rec_entity *e)
+{
+	signed char *known = &r->empty[entity_slot(e)];
+	if (*known == 0) {
+		int got = store_is_empty(r->s, e);
+		if (got < 0)
+			bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s));
+		*known = got == 1 ? 1 : 2;
+	}
+	return *known == 1;
+}
+
 static void check_op(struct run *r, const struct op *op)
 {
 	rec cur = {.arena = r->arena}, next = {.arena = r->arena};
 	if (op->kind == OP_CREATE) {
 		rec_init(&next, op->ent, r->arena);
-		const char *why = rec_from_json(&next, op->data);
+		const char *why = op->rec ? NULL : rec_from_json(&next, op->data);
+		if (op->rec)
+			next = *op->rec;
 		if (why) {
 			bad(r, RP_EXIT_DATA, "data: %s", why);
 			return;
@@ -375,7 +419,10 @@ static void check_op(struct run *r, const struct op *op)
 		if (f_sid >= 0)
 			sid = rec_str(&next, f_sid);
 		if (source && sid && op->ent != &REC_APPOINTMENT) {
-			long long n = store_find_source(r->s, op->ent, source, sid);
+			long long n = table_empty(r, op->ent)
+					      ? 0
+					      : store_find_source(r->s, op->ent,
+								  source, sid);
 			if (n)
 				bad(r, RP_EXIT_GUARD,
 				    "%s %s:%s is already in the store as %c%lld",
@@ -519,6 +566,22 @@ static int remove_with_enrollments(struct run *r, const char *plan_id, long n,
 	return 0;
 }
 
+/* Caches the reference SOURCE:SOURCE_ID of a record just created, so the
+ * plan's later references to it (a user's enrollments) need no look-up. */
+static void remember_created(struct run *r, const rec *cur, long long n)
+{
+	int f_sid = rec_field_index(cur->ent, "source_id");
+	const char *source = rec_str(cur, 1);
+	const char *sid = f_sid >= 0 ? rec_str(cur, f_sid) : NULL;
+	char ref[512];
+	if (!source || !sid || cur->ent == &REC_APPOINTMENT || n > UINT32_MAX ||
+	    (size_t)snprintf(ref, sizeof ref, "%s:%s", source, sid) >= sizeof ref ||
+	    strlen(source) >= 64 || strchr(source, ':'))
+		return;
+	uint64_t key = (id_hash_str(ref) ^ (uint64_t)(uintptr_t)cur->ent) | 1;
+	idset_set(r->resolved, key, (uint32_t)n);
+}
+
 static int execute_op(struct run *r, const char *plan_id, long n,
 		      const struct op *op)
 {
@@ -526,14 +589,18 @@ static int execute_op(struct run *r, const char *plan_id, long n,
 	char id[32], now[21];
 	if (op->kind == OP_CREATE) {
 		rec_init(&cur, op->ent, r->arena);
-		rec_from_json(&cur, op->data);
+		if (op->rec)
+			cur = *op->rec;
+		else
+			rec_from_json(&cur, op->data);
 		if (!resolve_refs(r, &cur, true))
 			return -1;
 		long long fresh = store_next_n(r->s, op->ent);
 		snprintf(id, sizeof id, "%c%lld", store_id_letter(op->ent), fresh);
 		rec_set_copy(&cur, 0, id);
-		if (store_save(r->s, &cur, fresh, r->version) != 0)
+		if (store_insert(r->s, &cur, fresh, r->version) != 0)
 			return bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s)), -1;
+		remember_created(r, &cur, fresh);
 		return journal(r, plan_id, n, op, id, NULL);
 	}
 	if (store_load(r->s, op->ent, op->n, &cur, NULL) != 1)
@@ -577,8 +644,11 @@ struct plan {
 	char id_given[65];
 	char producer[64];
 	long long base;
-	FILE *spool; /* the operation lines */
+	FILE *spool; /* the operations, as spool records (below) */
 	long *lines; /* their input line numbers */
+	rp_arena *arena; /* for packing a create */
+	char *buf;	 /* a spool record being written */
+	size_t len, bufcap;
 	long nops, cap;
 	plan_hash hash;
 	long conflicts;
@@ -605,26 +675,126 @@ static int execute_fn(struct run *r, const struct op *op, long n,
 	return rc;
 }
 
+/*
+ * The spool holds each operation once, as a record: a tag byte, a 32-bit
+ * length and the payload. 'C' is a well-formed create, already parsed: the
+ * entity's slot and the record packed (recbin.h), so neither pass parses
+ * JSON again. 'S' is a well-formed operation that is only a verb and an
+ * id (delete, soft_delete, restore, hard_delete with no was, ids or
+ * archive): the verb, the entity's slot and the id with a NUL. 'J' is any
+ * other operation: its JSON text and a NUL, parsed in each pass (and
+ * reported there when bad, as before).
+ */
+static const struct rec_entity *const slot_entity[6] = {
+	&REC_SCHOOL, &REC_TERM, &REC_SECTION, &REC_ENROLLMENT, &REC_USER,
+	&REC_APPOINTMENT,
+};
+
+static void spool_op(struct plan *p, const cJSON *o, const char *text,
+		     size_t textlen)
+{
+	const char *name = nd_get_str(o, "op"), *entity = nd_get_str(o, "entity");
+	const cJSON *data = nd_get_obj(o, "data");
+	const struct rec_entity *e = entity ? rec_entity_of(entity) : NULL;
+	uint32_t len;
+	p->len = 1 + sizeof len;
+	if (name && strcmp(name, "create") == 0 && e && data) {
+		rec r;
+		arena_reset(p->arena);
+		rec_init(&r, e, p->arena);
+		if (!rec_from_json(&r, data)) {
+			p->buf[0] = 'C';
+			p->buf[p->len++] = (char)entity_slot(e);
+			rb_pack(&p->buf, &p->len, &p->bufcap, &r);
+			goto write;
+		}
+	}
+	int k = name ? op_kind_of(name) : -1;
+	const char *id = nd_get_str(o, "id");
+	long long n;
+	if ((k == OP_DELETE || k == OP_SOFT_DELETE || k == OP_RESTORE ||
+	     k == OP_HARD_DELETE) && e && allowed((enum op_kind)k, e) && id &&
+	    strlen(id) < 32 && store_entity_of_id(id, &n) == e &&
+	    !cJSON_GetObjectItemCaseSensitive(o, "set") &&
+	    !cJSON_GetObjectItemCaseSensitive(o, "was") &&
+	    !cJSON_GetObjectItemCaseSensitive(o, "ids") &&
+	    !cJSON_GetObjectItemCaseSensitive(o, "archive") &&
+	    !cJSON_GetObjectItemCaseSensitive(o, "archive_sha256")) {
+		p->buf[0] = 'S';
+		p->buf[p->len++] = (char)k;
+		p->buf[p->len++] = (char)entity_slot(e);
+		memcpy(p->buf + p->len, id, strlen(id) + 1);
+		p->len += strlen(id) + 1;
+		goto write;
+	}
+	p->buf[0] = 'J';
+	while (p->len + textlen + 1 > p->bufcap) {
+		p->bufcap *= 2;
+		p->buf = xrealloc(p->buf, p->bufcap);
+	}
+	memcpy(p->buf + p->len, text, textlen);
+	p->len += textlen;
+	p->buf[p->len++] = '\0';
+write:
+	if (p->len - 1 - sizeof len > UINT32_MAX)
+		rp_die(RP_EXIT_DATA, "an operation of more than 4 GB");
+	len = (uint32_t)(p->len - 1 - sizeof len);
+	memcpy(p->buf + 1, &len, sizeof len);
+	if (fwrite(p->buf, 1, p->len, p->spool) != p->len)
+		rp_die(RP_EXIT_IO, "temporary file: %s", strerror(errno));
+}
+
 /* Reads the spooled operations back, calling fn on each. */
 static int each_op(struct run *r, struct plan *p, op_fn fn, const char *plan_id)
 {
-	rewind(p->spool);
-	char *line = NULL;
+	if (fflush(p->spool) != 0 || fseek(p->spool, 0, SEEK_SET) != 0)
+		rp_die(RP_EXIT_IO, "temporary file: %s", strerror(errno));
+	char head[1 + sizeof(uint32_t)], *buf = NULL;
 	size_t cap = 0;
-	ssize_t len;
-	long n = 0;
+	uint32_t len;
 	int rc = 0;
-	while (rc == 0 && (len = getline(&line, &cap, p->spool)) > 0) {
+	for (long n = 0; rc == 0 && n < p->nops; n++) {
+		if (fread(head, 1, sizeof head, p->spool) != sizeof head)
+			rp_die(RP_EXIT_IO, "temporary file: short read");
+		memcpy(&len, head + 1, sizeof len);
+		if (len + (size_t)1 > cap) {
+			cap = len + (size_t)1;
+			buf = xrealloc(buf, cap);
+		}
+		if (fread(buf, 1, len, p->spool) != len)
+			rp_die(RP_EXIT_IO, "temporary file: short read");
 		arena_reset(r->arena);
 		r->line = p->lines[n];
-		cJSON *o = cJSON_ParseWithLength(line, (size_t)len);
 		struct op op;
+		if (head[0] == 'C') {
+			rec packed;
+			memset(&op, 0, sizeof op);
+			op.kind = OP_CREATE;
+			op.ent = slot_entity[(unsigned char)buf[0] % 6];
+			rec_init(&packed, op.ent, r->arena);
+			if (rb_unpack(&packed, buf + 1, len - 1) != len - 1)
+				rp_die(RP_EXIT_IO, "temporary file: a bad record");
+			op.rec = &packed;
+			rc = fn(r, &op, n, plan_id);
+			continue;
+		}
+		if (head[0] == 'S') {
+			memset(&op, 0, sizeof op);
+			op.kind = (enum op_kind)buf[0];
+			op.ent = slot_entity[(unsigned char)buf[1] % 6];
+			op.id = buf + 2;
+			if (len < 3 || buf[len - 1] != '\0' ||
+			    store_entity_of_id(op.id, &op.n) != op.ent)
+				rp_die(RP_EXIT_IO, "temporary file: a bad record");
+			rc = fn(r, &op, n, plan_id);
+			continue;
+		}
+		cJSON *o = cJSON_ParseWithLength(buf, len - 1);
 		if (o && parse_op(r, o, &op))
 			rc = fn(r, &op, n, plan_id);
 		cJSON_Delete(o);
-		n++;
 	}
-	free(line);
+	free(buf);
 	return rc;
 }
 
@@ -651,6 +821,31 @@ static void summary(struct run *r, const char *plan_id, const char *what)
 			 c->ops == 1 ? "" : "s",
 			 c->soft || c->hard ? " (deletes included)" : "");
 	}
+}
+
+/*
+ * A plan of creates only that fills an empty table with many records (a
+ * district's first import) builds that table's indexes after the inserts,
+ * in the same transaction, rather than inserting into them row by row:
+ * store_defer_indexes. Nothing looks a created record up through those
+ * indexes meanwhile (references to them are cached as they are created).
+ */
+#define DEFER_INDEXES_AT 10000
+
+static int defer_indexes(struct run *r)
+{
+	for (int k = 0; k < OP_COUNT; k++)
+		for (int e = 0; k != OP_CREATE && e < 6; e++)
+			if (r->counts[k][e])
+				return 0;
+	for (int e = 0; e < 6; e++) {
+		if (r->counts[OP_CREATE][e] < DEFER_INDEXES_AT)
+			continue;
+		int empty = store_is_empty(r->s, slot_entity[e]);
+		if (empty < 0 || (empty && store_defer_indexes(r->s, slot_entity[e]) != 0))
+			return bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s)), -1;
+	}
+	return 0;
 }
 
 static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
@@ -713,12 +908,13 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 		summary(&r, plan_id, "dry run, nothing changed");
 		goto done;
 	}
+	r.executing = true;
 	if ((r.version = store_bump_version(s)) < 0) {
 		rp_warnx("%s", store_errmsg(s));
 		rc = RP_EXIT_IO;
 		goto done;
 	}
-	if (each_op(&r, p, execute_fn, plan_id) != 0 ||
+	if (defer_indexes(&r) != 0 || each_op(&r, p, execute_fn, plan_id) != 0 ||
 	    store_journal_plan(s, plan_id, p->producer[0] ? p->producer : "hand",
 			       p->base, r.version, o->force, NULL) != 0 ||
 	    store_commit(s) != 0) {
@@ -739,7 +935,10 @@ done:
 	nd_writer_close(r.mem);
 	idset_free(r.created);
 	idset_free(r.resolved);
+	for (size_t i = 0; i < r.nschools; i++)
+		free(r.schools[i].id);
 	free(r.schools);
+	idset_free(r.school_index);
 	for (size_t i = 0; i < r.narchives; i++) {
 		free(r.archives[i].path);
 		idset_free(r.archives[i].ids);
@@ -753,6 +952,8 @@ static void plan_reset(struct plan *p)
 	if (p->spool)
 		fclose(p->spool);
 	free(p->lines);
+	arena_free(p->arena);
+	free(p->buf);
 	memset(p, 0, sizeof *p);
 }
 
@@ -764,6 +965,9 @@ static void plan_start(store *s, struct plan *p, const cJSON *header)
 		       strerror(errno));
 	p->header = header != NULL;
 	p->base = store_version(s);
+	p->arena = arena_new();
+	p->bufcap = 4096;
+	p->buf = xmalloc(p->bufcap);
 	if (header) {
 		const char *id = nd_get_str(header, "plan_id");
 		const char *producer = nd_get_str(header, "producer");
@@ -801,9 +1005,7 @@ int apply_stream(store *s, nd_reader *in, const struct apply_opts *o)
 			size_t len;
 			const char *text = nd_text(in, &len);
 			plan_hash_op(&p.hash, text, len);
-			if (fwrite(text, 1, len, p.spool) != len ||
-			    fputc('\n', p.spool) == EOF)
-				rp_die(RP_EXIT_IO, "temporary file: %s", strerror(errno));
+			spool_op(&p, obj, text, len);
 			if (p.nops == p.cap) {
 				p.cap = p.cap ? p.cap * 2 : 1024;
 				p.lines = xrealloc(p.lines, (size_t)p.cap * sizeof *p.lines);

@@ -23,7 +23,7 @@ static const char letters[NENT] = {'s', 't', 'c', 'e', 'u', 'a'};
 struct table {
 	const struct rec_entity *ent;
 	char name[32];
-	db_stmt *save, *load, *remove, *by_source, *exists;
+	db_stmt *save, *insert, *load, *remove, *by_source, *exists, *any;
 	db_stmt *side_clear[REC_MAX_FIELDS], *side_add[REC_MAX_FIELDS],
 		*side_load[REC_MAX_FIELDS];
 };
@@ -34,6 +34,8 @@ struct store {
 	bool empty; /* a PostgreSQL database without the store's tables, read */
 	struct table tables[NENT];
 	db_stmt *meta_get, *meta_set, *user_by_id_type, *journal_op;
+	char **deferred; /* CREATE INDEX statements of indexes dropped for now */
+	size_t ndeferred;
 	long long next[NENT]; /* id counters of the transaction */
 	bool next_loaded[NENT], next_dirty[NENT];
 	char err[4096];
@@ -87,6 +89,8 @@ static db_stmt *prepare(store *s, const char *sql)
 		snprintf(s->err, sizeof s->err, "%s", db_errmsg(s->db));
 	return st;
 }
+
+static void forget_deferred(store *s);
 
 static bool is_column(const struct rec_field *f)
 {
@@ -310,6 +314,13 @@ static int prepare_table(store *s, struct table *t)
 		 t->name, cols, marks, sets);
 	if (!(t->save = prepare(s, sql)))
 		return -1;
+	snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES(%s)", t->name, cols,
+		 marks);
+	if (!(t->insert = prepare(s, sql)))
+		return -1;
+	snprintf(sql, sizeof sql, "SELECT 1 FROM %s LIMIT 1", t->name);
+	if (!(t->any = prepare(s, sql)))
+		return -1;
 	snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE n = ?", cols, t->name);
 	if (!(t->load = prepare(s, sql)))
 		return -1;
@@ -350,6 +361,8 @@ static int prepare_table(store *s, struct table *t)
 static void finalize_table(struct table *t)
 {
 	db_finalize(t->save);
+	db_finalize(t->insert);
+	db_finalize(t->any);
 	db_finalize(t->load);
 	db_finalize(t->remove);
 	db_finalize(t->by_source);
@@ -403,7 +416,7 @@ failed:
 	return NULL;
 }
 
-bool store_is_empty(const store *s) { return s->empty; }
+bool store_has_no_tables(const store *s) { return s->empty; }
 
 void store_close(store *s)
 {
@@ -415,12 +428,15 @@ void store_close(store *s)
 	db_finalize(s->meta_set);
 	db_finalize(s->user_by_id_type);
 	db_finalize(s->journal_op);
+	forget_deferred(s);
 	db_close(s->db);
 	free(s);
 }
 
+static struct table *table_of(store *s, const struct rec_entity *e);
 static int flush_counters(store *s);
 static void forget_counters(store *s);
+static int restore_indexes(store *s);
 
 int store_begin(store *s)
 {
@@ -430,7 +446,7 @@ int store_begin(store *s)
 
 int store_commit(store *s)
 {
-	if (flush_counters(s) != 0)
+	if (restore_indexes(s) != 0 || flush_counters(s) != 0)
 		return -1;
 	return exec(s, "COMMIT");
 }
@@ -438,7 +454,76 @@ int store_commit(store *s)
 void store_rollback(store *s)
 {
 	forget_counters(s);
+	forget_deferred(s); /* the rollback puts the dropped indexes back */
 	exec(s, "ROLLBACK");
+}
+
+/* ---- deferred indexes -------------------------------------------------- */
+
+static int drop_indexes_of(store *s, const char *table)
+{
+	db_stmt *st;
+	if (!(st = prepare(s, "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+			      " AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid")))
+		return -1;
+	db_bind_text(st, 1, table);
+	char drop[16][128];
+	size_t ndrop = 0;
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW && ndrop < 16) {
+		s->deferred = xrealloc(s->deferred,
+				       (s->ndeferred + 1) * sizeof *s->deferred);
+		s->deferred[s->ndeferred++] = xstrdup(db_column_text(st, 1));
+		/* index names come from the schema (schema_sql), not from data */
+		snprintf(drop[ndrop++], sizeof drop[0], "DROP INDEX \"%s\"",
+			 db_column_text(st, 0));
+	}
+	db_finalize(st);
+	if (rc == DB_ERROR)
+		return fail(s, "sqlite_master");
+	/* dropped once the statement reading the schema is done */
+	for (size_t i = 0; i < ndrop; i++)
+		if (exec(s, drop[i]) != 0)
+			return -1;
+	return 0;
+}
+
+int store_defer_indexes(store *s, const struct rec_entity *e)
+{
+	if (s->pg)
+		return 0; /* PostgreSQL builds its indexes as it goes; not measured */
+	struct table *t = table_of(s, e);
+	if (drop_indexes_of(s, t->name) != 0)
+		return -1;
+	for (int f = 0; f < e->nfields; f++) {
+		char side[64];
+		if (!is_side(&e->fields[f]))
+			continue;
+		side_name(t, &e->fields[f], side, sizeof side);
+		if (drop_indexes_of(s, side) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void forget_deferred(store *s)
+{
+	for (size_t i = 0; i < s->ndeferred; i++)
+		free(s->deferred[i]);
+	free(s->deferred);
+	s->deferred = NULL;
+	s->ndeferred = 0;
+}
+
+/* Builds the dropped indexes again (each one sort of its table, instead of
+ * one random insert per row), in the transaction that dropped them. */
+static int restore_indexes(store *s)
+{
+	for (size_t i = 0; i < s->ndeferred; i++)
+		if (exec(s, s->deferred[i]) != 0)
+			return -1;
+	forget_deferred(s);
+	return 0;
 }
 
 /* ---- meta -------------------------------------------------------------- */
@@ -562,10 +647,32 @@ static int bool_default(const struct rec_field *f)
 	       strcmp(f->name, "automation_enabled") == 0;
 }
 
+int store_is_empty(store *s, const struct rec_entity *e)
+{
+	struct table *t = table_of(s, e);
+	int rc = db_step(t->any);
+	db_reset(t->any);
+	return rc == DB_DONE ? 1 : rc == DB_ROW ? 0 : fail(s, t->name);
+}
+
+static int save(store *s, const rec *r, long long n, long long version,
+		bool fresh);
+
 int store_save(store *s, const rec *r, long long n, long long version)
 {
+	return save(s, r, n, version, false);
+}
+
+int store_insert(store *s, const rec *r, long long n, long long version)
+{
+	return save(s, r, n, version, true);
+}
+
+static int save(store *s, const rec *r, long long n, long long version,
+		bool fresh)
+{
 	struct table *t = table_of(s, r->ent);
-	db_stmt *st = t->save;
+	db_stmt *st = fresh ? t->insert : t->save;
 	int col = 1;
 	db_bind_int(st, col++, n);
 	db_bind_int(st, col++, version);
@@ -584,7 +691,7 @@ int store_save(store *s, const rec *r, long long n, long long version)
 	int rc = db_step(st);
 	db_reset(st);
 	db_clear_bindings(st);
-	if (rc != DB_DONE || clear_sides(s, t, n) != 0)
+	if (rc != DB_DONE || (!fresh && clear_sides(s, t, n) != 0))
 		return fail(s, t->name);
 	for (int f = 0; f < r->ent->nfields; f++) {
 		if (!is_side(&r->ent->fields[f]))

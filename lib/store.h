@@ -26,7 +26,7 @@ store *store_open(const char *path, bool create);
 void store_close(store *s);
 /* A PostgreSQL database without the store's tables, opened without
  * create: it reads as an empty store at version 0. */
-bool store_is_empty(const store *s);
+bool store_has_no_tables(const store *s);
 
 long long store_version(store *s);
 const char *store_errmsg(store *s);
@@ -35,6 +35,12 @@ const char *store_errmsg(store *s);
 int store_begin(store *s);
 int store_commit(store *s);
 void store_rollback(store *s);
+
+/* Drops the indexes of e's table and side tables until store_commit, which
+ * builds them again before it commits (a rollback keeps them as they
+ * were). For a transaction filling an empty table with many records: a
+ * look-up through one of those indexes meanwhile scans the table. */
+int store_defer_indexes(store *s, const struct rec_entity *e);
 
 /* The letter of an entity's ids and the entity of an id ("u17" -> user). */
 char store_id_letter(const struct rec_entity *e);
@@ -46,6 +52,11 @@ int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
 	       long long *version);
 /* Writes r as record n (insert or replace), stamped with version. */
 int store_save(store *s, const rec *r, long long n, long long version);
+/* The same for a record n that has never existed (a fresh store_next_n):
+ * a plain insert, with no side rows to clear first. */
+int store_insert(store *s, const rec *r, long long n, long long version);
+/* 1 when entity e has no records, 0 when it has, -1 on error. */
+int store_is_empty(store *s, const struct rec_entity *e);
 int store_remove(store *s, const struct rec_entity *e, long long n);
 /* 1 when record n of e exists, 0 when not, -1 on error. */
 int store_exists(store *s, const struct rec_entity *e, long long n);
