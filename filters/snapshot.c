@@ -19,12 +19,16 @@ static const char usage[] =
 	"key); users also carry deleted_at, ignore_on_import and manual, schools\n"
 	"import_enabled and automation_enabled. References are store ids.\n"
 	"\n"
-	"  --db DB          the SQLite store (must exist)\n"
+	"  --db DB          the store: a SQLite file (must exist), or a PostgreSQL\n"
+	"                   database, postgresql://USER@HOST/DB (one without the\n"
+	"                   store's tables reads as an empty store, version 0)\n"
 	"  --entity LIST    only these entities, e.g. user,school\n"
 	"  --school ID      only what belongs to school ID (e.g. s1)\n"
 	"  --backup FILE    instead: a consistent copy of the store in FILE, a new\n"
 	"                   file (SQLite's online backup), checked with PRAGMA\n"
 	"                   integrity_check; snapshot --db FILE reads it back\n"
+	"                   (SQLite only: PostgreSQL stores are dumped with\n"
+	"                   pg_dump, see the backup pipeline)\n"
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
