@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "jsonarena.h"
 #include "jsonesc.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -16,7 +17,7 @@
 
 struct nd_reader {
 	rp_input *in;
-	cJSON *obj;
+	ja_parser *json; /* owns the tree nd_next hands out */
 	const char *text;
 	size_t text_len;
 	bool io_failed;
@@ -26,6 +27,7 @@ nd_reader *nd_reader_new(rp_input *in)
 {
 	nd_reader *r = xcalloc(1, sizeof *r);
 	r->in = in;
+	r->json = ja_new();
 	return r;
 }
 
@@ -39,7 +41,7 @@ void nd_reader_free(nd_reader *r)
 {
 	if (!r)
 		return;
-	cJSON_Delete(r->obj);
+	ja_free(r->json);
 	rp_input_close(r->in);
 	free(r);
 }
@@ -55,8 +57,6 @@ static int bad_line(nd_reader *r, const char *code, const char *msg)
 
 int nd_next(nd_reader *r, cJSON **obj)
 {
-	cJSON_Delete(r->obj);
-	r->obj = NULL;
 	for (;;) {
 		const char *line;
 		ssize_t n = rp_input_getline(r->in, &line);
@@ -94,27 +94,22 @@ int nd_next(nd_reader *r, cJSON **obj)
 						? "NUL byte in line"
 						: "invalid UTF-8");
 		const char *end = NULL;
-		cJSON *o = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+		/* parsed as cJSON_ParseWithLengthOpts(line, len, &end, 0)
+		 * would, into the reader's arena (see jsonarena.h) */
+		cJSON *o = ja_parse(r->json, line, len, &end);
 		if (!o)
 			return bad_line(r, "bad_json", "not valid JSON");
 		while (end < line + len && (*end == ' ' || *end == '\t'))
 			end++;
-		if (end != line + len) {
-			cJSON_Delete(o);
+		if (end != line + len)
 			return bad_line(r, "bad_json",
 					"more than one JSON value on the line");
-		}
-		if (!cJSON_IsObject(o)) {
-			cJSON_Delete(o);
+		if (!cJSON_IsObject(o))
 			return bad_line(r, "not_object",
 					"not a JSON object");
-		}
-		if (!nd_get_str(o, "type")) {
-			cJSON_Delete(o);
+		if (!nd_get_str(o, "type"))
 			return bad_line(r, "no_type",
 					"record has no \"type\" string");
-		}
-		r->obj = o;
 		*obj = o;
 		return 1;
 	}

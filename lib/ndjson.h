@@ -19,7 +19,9 @@ nd_reader *nd_reader_new(rp_input *in);
 void nd_reader_free(nd_reader *r);
 
 /*
- * The next record, parsed; *obj is owned by the reader until the next call.
+ * The next record, parsed; *obj is owned by the reader until the next call
+ * (it lives in the reader's arena, see jsonarena.h: read it, never
+ * cJSON_Delete it or add, detach or replace its items).
  * Returns 1, 0 at the end, -1 for a bad line that was reported through
  * rp_error (invalid UTF-8, NUL byte, not JSON, not an object, no "type"):
  * the caller carries on with the next line; -2 when the input cannot be
