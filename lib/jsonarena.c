@@ -13,10 +13,11 @@
  *    or more;
  *  - strings may hold raw control characters; bytes are copied as they are
  *    (the NDJSON reader checks UTF-8 before parsing);
- *  - a number is the longest run (at most 63 bytes) of "0123456789+-.eE",
- *    read with strtod, which takes what it can: "01" is 1, "1." is 1,
- *    "-.5" is -0.5, and "1e" stops after the 1 (leaving "e" unread);
- *    valueint is valuedouble saturated to int;
+ *  - a number is the longest run of "0123456789+-.eE" (of any length:
+ *    Debian's cJSON 1.7.15 has the fix for CVE-2023-26819, which dropped
+ *    the old limit of 63 bytes), read with strtod, which takes what it can:
+ *    "01" is 1, "1." is 1, "-.5" is -0.5, and "1e" stops after the 1
+ *    (leaving "e" unread); valueint is valuedouble saturated to int;
  *  - arrays and objects nest at most CJSON_NESTING_LIMIT (1000) deep;
  *  - duplicate keys are all kept, in order; an array's or object's first
  *    child has prev pointing to the last one.
@@ -31,14 +32,21 @@
 #include <limits.h>
 #include <locale.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "xalloc.h"
 
+/* Nodes and strings are cut from blocks of this size taken from the
+ * arena (or bigger, for a long string): the common allocation is a pointer
+ * bump here, not a call. */
+#define BLOCK (16 * 1024)
+
 struct ja_parser {
 	rp_arena *arena;
+	unsigned char *next, *limit; /* what is left of the current block */
 	const unsigned char *cur, *end;
 	int depth;
 };
@@ -58,9 +66,24 @@ void ja_free(ja_parser *p)
 	free(p);
 }
 
+/* n bytes, aligned for a cJSON node (strings too, so that nodes after
+ * them stay aligned). */
+static void *take(ja_parser *p, size_t n)
+{
+	n = (n + _Alignof(cJSON) - 1) & ~(size_t)(_Alignof(cJSON) - 1);
+	if ((size_t)(p->limit - p->next) < n) {
+		size_t size = n > BLOCK ? n : BLOCK;
+		p->next = arena_alloc(p->arena, size);
+		p->limit = p->next + size;
+	}
+	void *r = p->next;
+	p->next += n;
+	return r;
+}
+
 static cJSON *new_node(ja_parser *p)
 {
-	cJSON *n = arena_alloc(p->arena, sizeof *n);
+	cJSON *n = take(p, sizeof *n);
 	*n = (cJSON){0};
 	return n;
 }
@@ -139,6 +162,34 @@ static int utf16_escape(const unsigned char *in, const unsigned char *limit,
 	return taken;
 }
 
+/* The first '"' or '\\' in [s, end), or end: eight bytes at a time, as
+ * utf8_check does, since most of a record's bytes are inside strings. */
+static const unsigned char *quote_or_backslash(const unsigned char *s,
+					       const unsigned char *end)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = ones << 7;
+	while (end - s >= 8) {
+		uint64_t w, q, b;
+		memcpy(&w, s, 8);
+		q = w ^ ones * '"';
+		b = w ^ ones * '\\';
+		/* the high bit of each zero byte of q or b (and maybe of bytes
+		 * after one: the lowest bit set is the first match) */
+		uint64_t hit = ((q - ones) & ~q & highs) | ((b - ones) & ~b & highs);
+		if (hit) {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return s + (__builtin_ctzll(hit) >> 3);
+#else
+			break;
+#endif
+		}
+		s += 8;
+	}
+	while (s < end && *s != '"' && *s != '\\')
+		s++;
+	return s;
+}
+
 /* The string at p->cur (a '"'), into the arena. */
 static char *parse_string(ja_parser *p)
 {
@@ -146,8 +197,7 @@ static char *parse_string(ja_parser *p)
 	bool escaped = false;
 	/* the closing quote; as in cJSON, a backslash hides the byte after it */
 	for (;;) {
-		while (q < p->end && *q != '"' && *q != '\\')
-			q++;
+		q = quote_or_backslash(q, p->end);
 		if (q >= p->end)
 			return NULL;
 		if (*q == '"')
@@ -159,11 +209,13 @@ static char *parse_string(ja_parser *p)
 	}
 	size_t n = (size_t)(q - start);
 	p->cur = q + 1;
-	if (!escaped)
-		return arena_strndup(p->arena, (const char *)start, n);
-
+	unsigned char *out = take(p, n + 1), *o = out;
+	if (!escaped) {
+		memcpy(out, start, n);
+		out[n] = '\0';
+		return (char *)out;
+	}
 	/* escapes only shorten: n + 1 bytes are enough */
-	unsigned char *out = arena_alloc(p->arena, n + 1), *o = out;
 	const unsigned char *in = start;
 	while (in < q) {
 		if (*in != '\\') {
@@ -205,8 +257,7 @@ static bool parse_number(ja_parser *p, cJSON *item)
 {
 	const unsigned char *s = p->cur;
 	size_t avail = (size_t)(p->end - s), n = 0;
-	/* cJSON copies at most 63 such bytes for strtod */
-	while (n < 63 && n < avail && is_number_char(s[n]))
+	while (n < avail && is_number_char(s[n]))
 		n++;
 
 	double d;
@@ -221,7 +272,9 @@ static bool parse_number(ja_parser *p, cJSON *item)
 		d = neg ? -(double)v : (double)v;
 		p->cur += n;
 	} else {
-		char buf[64], *after;
+		/* strtod needs the run NUL-terminated, as cJSON copies it */
+		char small[64], *after;
+		char *buf = n < sizeof small ? small : take(p, n + 1);
 		memcpy(buf, s, n);
 		buf[n] = '\0';
 		/* strtod reads the locale's decimal point, as cJSON arranges */
@@ -337,6 +390,7 @@ static bool parse_value(ja_parser *p, cJSON *item)
 cJSON *ja_parse(ja_parser *p, const char *json, size_t len, const char **end)
 {
 	arena_reset(p->arena);
+	p->next = p->limit = NULL;
 	p->cur = (const unsigned char *)json;
 	p->end = p->cur + len;
 	p->depth = 0;

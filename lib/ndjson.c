@@ -127,15 +127,27 @@ long nd_line(const nd_reader *r) { return rp_input_lineno(r->in); }
 
 const char *nd_name(const nd_reader *r) { return rp_input_name(r->in); }
 
+const cJSON *nd_member(const cJSON *obj, const char *key)
+{
+	if (!obj || !key)
+		return NULL;
+	/* the first bytes differ for most members: strcmp only when they
+	 * agree; like cJSON, stop at a member without a name */
+	for (const cJSON *m = obj->child; m && m->string; m = m->next)
+		if (m->string[0] == key[0] && strcmp(m->string, key) == 0)
+			return m;
+	return NULL;
+}
+
 const char *nd_get_str(const cJSON *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *v = nd_member(obj, key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 long long nd_get_int(const cJSON *obj, const char *key, long long dflt)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *v = nd_member(obj, key);
 	/* a whole number a long long holds; anything else (1e999, -0.5,
 	 * NaN) is not one, and converting it would be undefined */
 	if (!cJSON_IsNumber(v) || !(v->valuedouble >= -9e15 && v->valuedouble <= 9e15) ||
@@ -146,13 +158,13 @@ long long nd_get_int(const cJSON *obj, const char *key, long long dflt)
 
 const cJSON *nd_get_obj(const cJSON *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *v = nd_member(obj, key);
 	return cJSON_IsObject(v) ? v : NULL;
 }
 
 const cJSON *nd_get_arr(const cJSON *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *v = nd_member(obj, key);
 	return cJSON_IsArray(v) ? v : NULL;
 }
 

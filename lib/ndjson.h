@@ -37,6 +37,11 @@ long nd_line(const nd_reader *r);
 bool nd_io_failed(const nd_reader *r);
 const char *nd_name(const nd_reader *r);
 
+/* The first member named key, as cJSON_GetObjectItemCaseSensitive gives
+ * it (NULL when obj or key is NULL or there is none), but faster: normalize
+ * looks up about ten keys a record. */
+const cJSON *nd_member(const cJSON *obj, const char *key);
+
 /* Helpers over cJSON objects: NULL when missing or not of that type. */
 const char *nd_get_str(const cJSON *obj, const char *key);
 const cJSON *nd_get_obj(const cJSON *obj, const char *key);
