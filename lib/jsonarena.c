@@ -190,6 +190,43 @@ static const unsigned char *quote_or_backslash(const unsigned char *s,
 	return s;
 }
 
+/* The n bytes at in, which hold escapes and end at limit (the closing
+ * quote), decoded into out; NULL when an escape is not valid. Apart from
+ * parse_string, so that its common path (no escape) stays small. */
+static char *unescape(unsigned char *out, const unsigned char *in,
+		      const unsigned char *limit)
+{
+	unsigned char *o = out;
+	while (in < limit) {
+		if (*in != '\\') {
+			*o++ = *in++;
+			continue;
+		}
+		switch (in[1]) {
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case '"':
+		case '\\':
+		case '/': *o++ = in[1]; break;
+		case 'u': {
+			int taken = utf16_escape(in, limit, &o);
+			if (!taken)
+				return NULL;
+			in += taken;
+			continue;
+		}
+		default:
+			return NULL;
+		}
+		in += 2;
+	}
+	*o = '\0';
+	return (char *)out;
+}
+
 /* The string at p->cur (a '"'), into the arena. */
 static char *parse_string(ja_parser *p)
 {
@@ -209,41 +246,12 @@ static char *parse_string(ja_parser *p)
 	}
 	size_t n = (size_t)(q - start);
 	p->cur = q + 1;
-	unsigned char *out = take(p, n + 1), *o = out;
-	if (!escaped) {
-		memcpy(out, start, n);
-		out[n] = '\0';
-		return (char *)out;
-	}
 	/* escapes only shorten: n + 1 bytes are enough */
-	const unsigned char *in = start;
-	while (in < q) {
-		if (*in != '\\') {
-			*o++ = *in++;
-			continue;
-		}
-		switch (in[1]) {
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
-		case 't': *o++ = '\t'; break;
-		case '"':
-		case '\\':
-		case '/': *o++ = in[1]; break;
-		case 'u': {
-			int taken = utf16_escape(in, q, &o);
-			if (!taken)
-				return NULL;
-			in += taken;
-			continue;
-		}
-		default:
-			return NULL;
-		}
-		in += 2;
-	}
-	*o = '\0';
+	unsigned char *out = take(p, n + 1);
+	if (escaped)
+		return unescape(out, start, q);
+	memcpy(out, start, n);
+	out[n] = '\0';
 	return (char *)out;
 }
 

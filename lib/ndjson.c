@@ -131,11 +131,15 @@ const cJSON *nd_member(const cJSON *obj, const char *key)
 {
 	if (!obj || !key)
 		return NULL;
-	/* the first bytes differ for most members: strcmp only when they
-	 * agree; like cJSON, stop at a member without a name */
-	for (const cJSON *m = obj->child; m && m->string; m = m->next)
-		if (m->string[0] == key[0] && strcmp(m->string, key) == 0)
+	/* most members differ from the key in their first two bytes: strcmp
+	 * only when those agree (s[1] is there when s[0] equals a key[0] that
+	 * is not NUL); like cJSON, stop at a member without a name */
+	for (const cJSON *m = obj->child; m && m->string; m = m->next) {
+		const char *s = m->string;
+		if (s[0] == key[0] && (!key[0] || s[1] == key[1]) &&
+		    strcmp(s, key) == 0)
 			return m;
+	}
 	return NULL;
 }
 
@@ -215,12 +219,6 @@ static void put_c(nd_writer *w, char c)
 	w->buf[w->len++] = c;
 }
 
-static void put_string(nd_writer *w, const char *s, size_t n)
-{
-	reserve(w, JSONESC_MAX(n));
-	w->len = (size_t)(jsonesc(w->buf + w->len, s, n) - w->buf);
-}
-
 nd_writer *nd_writer_mem(void) { return nd_writer_new(-1); }
 
 void nd_mem_reset(nd_writer *w)
@@ -262,16 +260,26 @@ int nd_writer_close(nd_writer *w)
 	return rc;
 }
 
-/* The separator and key before a member (key NULL inside arrays). */
-static void member(nd_writer *w, const char *key)
+/* The separator and key before a member (key NULL inside arrays), with
+ * room for `more` bytes after them: one reserve for the whole member. */
+static void member_room(nd_writer *w, const char *key, size_t more)
 {
+	size_t klen = key ? strlen(key) : 0;
+	reserve(w, 1 + (key ? JSONESC_MAX(klen) + 1 : 0) + more);
+	char *d = w->buf + w->len;
 	if (w->need_comma[w->depth])
-		put_c(w, ',');
+		*d++ = ',';
 	w->need_comma[w->depth] = 1;
 	if (key) {
-		put_string(w, key, strlen(key));
-		put_c(w, ':');
+		d = jsonesc(d, key, klen);
+		*d++ = ':';
 	}
+	w->len = (size_t)(d - w->buf);
+}
+
+static void member(nd_writer *w, const char *key)
+{
+	member_room(w, key, 0);
 }
 
 static void open_nested(nd_writer *w, char c)
@@ -304,8 +312,8 @@ void nd_strn(nd_writer *w, const char *key, const char *val, size_t n)
 {
 	if (!val)
 		return;
-	member(w, key);
-	put_string(w, val, n);
+	member_room(w, key, JSONESC_MAX(n));
+	w->len = (size_t)(jsonesc(w->buf + w->len, val, n) - w->buf);
 }
 
 void nd_str(nd_writer *w, const char *key, const char *val)
