@@ -1,5 +1,6 @@
 #include "jsonesc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +21,24 @@ char *jsonesc(char *dst, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	const uint64_t ones = 0x0101010101010101ull, highs = ones << 7;
 	*dst++ = '"';
 	while (p < end) {
+		/* eight bytes at a time while none of them needs escaping (a
+		 * control character, '"' or '\\'), as utf8_check scans; dst has
+		 * room, since each of them is written as one byte */
+		while (end - p >= 8) {
+			uint64_t w, q, b;
+			memcpy(&w, p, 8);
+			q = w ^ ones * '"';
+			b = w ^ ones * '\\';
+			if (((w - ones * 0x20) & ~w & highs) |
+			    ((q - ones) & ~q & highs) | ((b - ones) & ~b & highs))
+				break;
+			memcpy(dst, &w, 8);
+			dst += 8;
+			p += 8;
+		}
 		const unsigned char *run = p;
 		while (p < end && !escape_of[*p])
 			p++;

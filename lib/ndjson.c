@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "jsonarena.h"
 #include "jsonesc.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -16,7 +17,7 @@
 
 struct nd_reader {
 	rp_input *in;
-	cJSON *obj;
+	ja_parser *json; /* owns the tree nd_next hands out */
 	const char *text;
 	size_t text_len;
 	bool io_failed;
@@ -26,6 +27,7 @@ nd_reader *nd_reader_new(rp_input *in)
 {
 	nd_reader *r = xcalloc(1, sizeof *r);
 	r->in = in;
+	r->json = ja_new();
 	return r;
 }
 
@@ -39,7 +41,7 @@ void nd_reader_free(nd_reader *r)
 {
 	if (!r)
 		return;
-	cJSON_Delete(r->obj);
+	ja_free(r->json);
 	rp_input_close(r->in);
 	free(r);
 }
@@ -55,8 +57,6 @@ static int bad_line(nd_reader *r, const char *code, const char *msg)
 
 int nd_next(nd_reader *r, cJSON **obj)
 {
-	cJSON_Delete(r->obj);
-	r->obj = NULL;
 	for (;;) {
 		const char *line;
 		ssize_t n = rp_input_getline(r->in, &line);
@@ -94,27 +94,22 @@ int nd_next(nd_reader *r, cJSON **obj)
 						? "NUL byte in line"
 						: "invalid UTF-8");
 		const char *end = NULL;
-		cJSON *o = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+		/* parsed as cJSON_ParseWithLengthOpts(line, len, &end, 0)
+		 * would, into the reader's arena (see jsonarena.h) */
+		cJSON *o = ja_parse(r->json, line, len, &end);
 		if (!o)
 			return bad_line(r, "bad_json", "not valid JSON");
 		while (end < line + len && (*end == ' ' || *end == '\t'))
 			end++;
-		if (end != line + len) {
-			cJSON_Delete(o);
+		if (end != line + len)
 			return bad_line(r, "bad_json",
 					"more than one JSON value on the line");
-		}
-		if (!cJSON_IsObject(o)) {
-			cJSON_Delete(o);
+		if (!cJSON_IsObject(o))
 			return bad_line(r, "not_object",
 					"not a JSON object");
-		}
-		if (!nd_get_str(o, "type")) {
-			cJSON_Delete(o);
+		if (!nd_get_str(o, "type"))
 			return bad_line(r, "no_type",
 					"record has no \"type\" string");
-		}
-		r->obj = o;
 		*obj = o;
 		return 1;
 	}
@@ -132,15 +127,31 @@ long nd_line(const nd_reader *r) { return rp_input_lineno(r->in); }
 
 const char *nd_name(const nd_reader *r) { return rp_input_name(r->in); }
 
+const cJSON *nd_member(const cJSON *obj, const char *key)
+{
+	if (!obj || !key)
+		return NULL;
+	/* most members differ from the key in their first two bytes: strcmp
+	 * only when those agree (s[1] is there when s[0] equals a key[0] that
+	 * is not NUL); like cJSON, stop at a member without a name */
+	for (const cJSON *m = obj->child; m && m->string; m = m->next) {
+		const char *s = m->string;
+		if (s[0] == key[0] && (!key[0] || s[1] == key[1]) &&
+		    strcmp(s, key) == 0)
+			return m;
+	}
+	return NULL;
+}
+
 const char *nd_get_str(const cJSON *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *v = nd_member(obj, key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 long long nd_get_int(const cJSON *obj, const char *key, long long dflt)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *v = nd_member(obj, key);
 	/* a whole number a long long holds; anything else (1e999, -0.5,
 	 * NaN) is not one, and converting it would be undefined */
 	if (!cJSON_IsNumber(v) || !(v->valuedouble >= -9e15 && v->valuedouble <= 9e15) ||
@@ -151,13 +162,13 @@ long long nd_get_int(const cJSON *obj, const char *key, long long dflt)
 
 const cJSON *nd_get_obj(const cJSON *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *v = nd_member(obj, key);
 	return cJSON_IsObject(v) ? v : NULL;
 }
 
 const cJSON *nd_get_arr(const cJSON *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *v = nd_member(obj, key);
 	return cJSON_IsArray(v) ? v : NULL;
 }
 
@@ -208,12 +219,6 @@ static void put_c(nd_writer *w, char c)
 	w->buf[w->len++] = c;
 }
 
-static void put_string(nd_writer *w, const char *s, size_t n)
-{
-	reserve(w, JSONESC_MAX(n));
-	w->len = (size_t)(jsonesc(w->buf + w->len, s, n) - w->buf);
-}
-
 nd_writer *nd_writer_mem(void) { return nd_writer_new(-1); }
 
 void nd_mem_reset(nd_writer *w)
@@ -255,16 +260,26 @@ int nd_writer_close(nd_writer *w)
 	return rc;
 }
 
-/* The separator and key before a member (key NULL inside arrays). */
-static void member(nd_writer *w, const char *key)
+/* The separator and key before a member (key NULL inside arrays), with
+ * room for `more` bytes after them: one reserve for the whole member. */
+static void member_room(nd_writer *w, const char *key, size_t more)
 {
+	size_t klen = key ? strlen(key) : 0;
+	reserve(w, 1 + (key ? JSONESC_MAX(klen) + 1 : 0) + more);
+	char *d = w->buf + w->len;
 	if (w->need_comma[w->depth])
-		put_c(w, ',');
+		*d++ = ',';
 	w->need_comma[w->depth] = 1;
 	if (key) {
-		put_string(w, key, strlen(key));
-		put_c(w, ':');
+		d = jsonesc(d, key, klen);
+		*d++ = ':';
 	}
+	w->len = (size_t)(d - w->buf);
+}
+
+static void member(nd_writer *w, const char *key)
+{
+	member_room(w, key, 0);
 }
 
 static void open_nested(nd_writer *w, char c)
@@ -297,8 +312,8 @@ void nd_strn(nd_writer *w, const char *key, const char *val, size_t n)
 {
 	if (!val)
 		return;
-	member(w, key);
-	put_string(w, val, n);
+	member_room(w, key, JSONESC_MAX(n));
+	w->len = (size_t)(jsonesc(w->buf + w->len, val, n) - w->buf);
 }
 
 void nd_str(nd_writer *w, const char *key, const char *val)

@@ -19,7 +19,9 @@ nd_reader *nd_reader_new(rp_input *in);
 void nd_reader_free(nd_reader *r);
 
 /*
- * The next record, parsed; *obj is owned by the reader until the next call.
+ * The next record, parsed; *obj is owned by the reader until the next call
+ * (it lives in the reader's arena, see jsonarena.h: read it, never
+ * cJSON_Delete it or add, detach or replace its items).
  * Returns 1, 0 at the end, -1 for a bad line that was reported through
  * rp_error (invalid UTF-8, NUL byte, not JSON, not an object, no "type"):
  * the caller carries on with the next line; -2 when the input cannot be
@@ -34,6 +36,11 @@ const char *nd_text(const nd_reader *r, size_t *len);
 long nd_line(const nd_reader *r);
 bool nd_io_failed(const nd_reader *r);
 const char *nd_name(const nd_reader *r);
+
+/* The first member named key, as cJSON_GetObjectItemCaseSensitive gives
+ * it (NULL when obj or key is NULL or there is none), but faster: normalize
+ * looks up about ten keys a record. */
+const cJSON *nd_member(const cJSON *obj, const char *key);
 
 /* Helpers over cJSON objects: NULL when missing or not of that type. */
 const char *nd_get_str(const cJSON *obj, const char *key);

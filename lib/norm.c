@@ -103,7 +103,7 @@ void norm_bad(norm *n, const char *field, const char *code, const char *fmt,
 
 const char *norm_get(norm *n, const cJSON *data, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(data, key);
+	const cJSON *v = nd_member(data, key);
 	if (!cJSON_IsString(v))
 		return NULL;
 	const char *s = v->valuestring;

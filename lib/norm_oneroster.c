@@ -405,7 +405,7 @@ static void map_user(norm *n, const cJSON *d)
 		return;
 	rec_set(&n->r, U_SOURCE, "oneroster");
 	rec_set(&n->r, U_SOURCE_ID, id);
-	if (cJSON_GetObjectItemCaseSensitive(d, "role")) { /* 1.1 */
+	if (nd_member(d, "role")) { /* 1.1 */
 		const char *role = required(n, d, "role");
 		const char *canon = role ? role_code(role) : NULL;
 		if (role && !canon)

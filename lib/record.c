@@ -338,8 +338,7 @@ const char *rec_field_from_json(rec *r, int f, const cJSON *j)
 const char *rec_from_json(rec *r, const cJSON *o)
 {
 	for (int f = 0; f < r->ent->nfields; f++) {
-		const cJSON *j = cJSON_GetObjectItemCaseSensitive(
-			o, r->ent->fields[f].name);
+		const cJSON *j = nd_member(o, r->ent->fields[f].name);
 		const char *why = j ? rec_field_from_json(r, f, j) : NULL;
 		if (why)
 			return why;

@@ -113,6 +113,31 @@ static void test_jsonesc(void)
 	CHECK(end - worst == JSONESC_MAX(4),
 	      "jsonesc: worst case fills JSONESC_MAX exactly");
 
+	/* the eight-bytes-at-a-time path: long runs, and each escaped byte at
+	 * every position of a word */
+	CHECK_STR(ESC("abcdefghijklmnopqrstuvwxyz0123456789"),
+		  "\"abcdefghijklmnopqrstuvwxyz0123456789\"",
+		  "jsonesc: a long plain run");
+	int ok = 1;
+	for (int pos = 0; pos < 20; pos++) {
+		for (const char *c = "\"\\\n\x1f"; *c; c++) {
+			char in[21], want[64], got[JSONESC_MAX(20) + 1];
+			memset(in, 'x', 20);
+			in[20] = '\0';
+			in[pos] = *c;
+			const char *e = *c == '"' ? "\\\"" : *c == '\\' ? "\\\\"
+				      : *c == '\n' ? "\\n" : "\\u001f";
+			snprintf(want, sizeof want, "\"%.*s%s%s\"", pos, in, e,
+				 in + pos + 1);
+			*jsonesc(got, in, 20) = '\0';
+			ok &= strcmp(got, want) == 0;
+		}
+	}
+	CHECK(ok, "jsonesc: an escaped byte at each of 20 positions");
+	CHECK_STR(ESC("Jos\xc3\xa9 Jos\xc3\xa9 Jos\xc3\xa9 \xf0\x9f\x98\x80!"),
+		  "\"Jos\xc3\xa9 Jos\xc3\xa9 Jos\xc3\xa9 \xf0\x9f\x98\x80!\"",
+		  "jsonesc: long UTF-8 passes through");
+
 	capture_start();
 	jsonesc_fputs("x\"\n", stderr);
 	CHECK_STR(capture_end(), "\"x\\\"\\n\"", "jsonesc_fputs: escaped");
@@ -422,6 +447,42 @@ static void test_reader(void)
 	free(data);
 }
 
+static void test_member(void)
+{
+	cJSON *o = cJSON_Parse("{\"ab\":1,\"a\":2,\"a\":3,\"\":4,\"abc\":5}");
+	CHECK(nd_member(o, "a")->valuedouble == 2,
+	      "nd_member: the first of duplicate keys, as cJSON");
+	CHECK(nd_member(o, "abc")->valuedouble == 5, "nd_member: a longer key");
+	CHECK(nd_member(o, "")->valuedouble == 4, "nd_member: the empty key");
+	CHECK(!nd_member(o, "b") && !nd_member(o, "abcd") && !nd_member(o, "A"),
+	      "nd_member: missing keys, case-sensitive");
+	CHECK(!nd_member(NULL, "a") && !nd_member(o, NULL),
+	      "nd_member: NULL object or key");
+	cJSON *a = cJSON_Parse("[1,2]");
+	CHECK(!nd_member(a, "a"), "nd_member: an array has no members");
+	cJSON_Delete(a);
+	cJSON_Delete(o);
+}
+
+/* The one difference from cJSON (docs/reliability.md): a \u escape that is
+ * not four hex digits makes the line invalid, where cJSON read U+0000. */
+static void test_reader_bad_escape(void)
+{
+	static const char data[] = "{\"type\":\"a\",\"s\":\"\\uZZZZ\"}\n"
+				   "{\"type\":\"b\",\"s\":\"\\u00e9\"}\n";
+	nd_reader *r = open_mem(data, sizeof data - 1, 7, 0);
+	cJSON *o;
+	capture_start();
+	int r1 = nd_next(r, &o), r2 = nd_next(r, &o);
+	const char *err = capture_end();
+	CHECK(r1 == -1 && r2 == 1 &&
+		      strcmp(nd_get_str(o, "s"), "\xc3\xa9") == 0,
+	      "reader: \\uZZZZ is -1, \\u00e9 is read");
+	CHECK_STR(err, "nd-test: mem.ndjson:1: not valid JSON\n",
+		  "reader: \\uZZZZ is \"not valid JSON\"");
+	nd_reader_free(r);
+}
+
 static void test_reader_json_errors(void)
 {
 	static const char data[] = "{\"type\":\"a\"}\n\"str\"\n";
@@ -625,6 +686,8 @@ int main(void)
 	test_writer_large();
 	test_writer_fail();
 	test_reader();
+	test_member();
+	test_reader_bad_escape();
 	test_reader_json_errors();
 	test_reader_read_error();
 	test_reader_file();
