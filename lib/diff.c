@@ -103,6 +103,7 @@ struct diff {
 	struct index by_key[MAX_MATCH]; /* state users by --match value */
 	struct index in_sections;	/* incoming section key -> item */
 	strtab *vals;			/* enrollment sources and roles */
+	uint32_t last_source, last_role;  /* in vals: see intern_again */
 	strtab *sec_refs, *user_refs;	/* enrollment references */
 	struct {
 		uint32_t *slots; /* state enrollment + 1, 0 = empty */
@@ -224,6 +225,7 @@ diff *diff_new(const struct diff_opts *o)
 	d->vals = strtab_new();
 	d->sec_refs = strtab_new();
 	d->user_refs = strtab_new();
+	d->last_source = d->last_role = NONE;
 	char *list = arena_strdup(d->keep, o->match ? o->match : "sis_id,email");
 	for (char *save, *f = strtok_r(list, ",", &save); f;
 	     f = strtok_r(NULL, ",", &save)) {
@@ -304,7 +306,7 @@ static size_t in_count(const diff *d, int e)
 static int entity_slot(const char *type)
 {
 	for (int e = 0; e < EN; e++)
-		if (strcmp(ents[e]->type, type) == 0)
+		if (ents[e]->type[0] == type[0] && strcmp(ents[e]->type, type) == 0)
 			return e;
 	return -1;
 }
@@ -462,17 +464,36 @@ static int cmp_strp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static uint64_t fingerprint(const rec *r, bool ids)
+/* Which fields a fingerprint covers, per entity: with ids, the identifiers
+ * map; without, the other compared fields that are not references. */
+static uint32_t fp_fields(const struct rec_entity *ent, bool ids)
+{
+	static uint32_t mask[EN][2];
+	static bool known[EN][2];
+	int e = entity_slot(ent->type);
+	if (!known[e][ids]) {
+		for (int f = 0; f < ent->nfields; f++) {
+			const struct rec_field *fd = &ent->fields[f];
+			if (!(fd->flags & (RF_STATE | RF_NODIFF | RF_ID)) &&
+			    !rec_ref_target(ent, f) && (fd->kind == K_MAP) == ids)
+				mask[e][ids] |= 1u << f;
+		}
+		known[e][ids] = true;
+	}
+	return mask[e][ids];
+}
+
+static uint64_t fingerprint(const rec *r, int e, bool ids)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
+	uint32_t fields = fp_fields(ents[e], ids);
 	const char *small[16];
 	for (int f = 0; f < r->ent->nfields; f++) {
-		const struct rec_field *fd = &r->ent->fields[f];
-		if ((fd->flags & (RF_STATE | RF_NODIFF | RF_ID)) ||
-		    rec_ref_target(r->ent, f) || (fd->kind == K_MAP) != ids)
+		if (!(fields & (1u << f)))
 			continue;
+		const struct rec_field *fd = &r->ent->fields[f];
 		const struct rec_val *v = &r->v[f];
-		h = fnv(h, fd->name);
+		h = (h ^ (uint64_t)(f + 1)) * 0x100000001b3ull;
 		if (fd->kind == K_STR) {
 			h = fnv(h, v->s ? v->s : "\x01");
 		} else if (fd->kind == K_BOOL) {
@@ -517,8 +538,8 @@ static void keep_record(diff *d, bool state, int e, const rec *r,
 	it->rec = pack(d, r);
 	unpack(d, it->rec, ents[e], &k);
 	it->line = line;
-	it->fp = fingerprint(r, false);
-	it->fp_ids = fingerprint(r, true);
+	it->fp = fingerprint(r, e, false);
+	it->fp_ids = fingerprint(r, e, true);
 	it->source = rec_str(&k, 1);
 	it->source_id = rec_str(&k, 2); /* source and source_id come first */
 	const char *status = rec_str(r, 3);
@@ -577,6 +598,17 @@ static uint32_t intern(strtab *t, const char *s)
 	return s ? strtab_intern(t, s, strlen(s)) : NONE;
 }
 
+/* A value of few distinct ones (a source, a role): most often the one
+ * before. */
+static uint32_t intern_again(diff *d, const char *s, uint32_t *last)
+{
+	if (!s)
+		return NONE;
+	if (*last != NONE && strcmp(strtab_str(d->vals, *last), s) == 0)
+		return *last;
+	return *last = intern(d->vals, s);
+}
+
 static void enr_index_put(diff *d, uint32_t j);
 
 /* Keeps one enrollment, as a compact entry. */
@@ -597,14 +629,49 @@ static void keep_enrollment(diff *d, bool state, const rec *r,
 	}
 	struct enr *en = add_enr(state ? &d->est : &d->ein);
 	en->id = state ? keep_str(d, id) : NULL;
-	en->source = intern(d->vals, source);
-	en->role = intern(d->vals, rec_str(r, E_ROLE));
+	en->source = intern_again(d, source, &d->last_source);
+	en->role = intern_again(d, rec_str(r, E_ROLE), &d->last_role);
 	en->section = intern(d->sec_refs, section);
 	en->user = intern(d->user_refs, user);
 	const char *status = rec_str(r, E_STATUS);
 	en->tobedeleted = !state && status && strcmp(status, "tobedeleted") == 0;
 	if (state && en->section != NONE && en->user != NONE)
 		enr_index_put(d, (uint32_t)(d->est.n - 1));
+}
+
+/* rec_from_json, walking the object once: members come in schema order as
+ * a rule, so each is looked for first at the field after the last one.
+ * The first member of a name counts, and errors come in field order, as
+ * there. */
+static const char *fill_rec(rec *r, const cJSON *o)
+{
+	const cJSON *at[REC_MAX_FIELDS] = {0};
+	const struct rec_entity *ent = r->ent;
+	int next = 0;
+	for (const cJSON *c = o->child; c; c = c->next) {
+		int f = -1;
+		if (!c->string)
+			continue;
+		if (c->string[0] == 't' && strcmp(c->string, "type") == 0)
+			continue;
+		for (int k = 0; k < ent->nfields && f < 0; k++) {
+			int i = (next + k) % ent->nfields; /* onwards, then around */
+			if (ent->fields[i].name[0] == c->string[0] &&
+			    strcmp(ent->fields[i].name, c->string) == 0)
+				f = i;
+		}
+		if (f < 0)
+			continue;
+		next = f + 1;
+		if (!at[f])
+			at[f] = c;
+	}
+	for (int f = 0; f < ent->nfields; f++) {
+		const char *why = at[f] ? rec_field_from_json(r, f, at[f]) : NULL;
+		if (why)
+			return why;
+	}
+	return NULL;
 }
 
 static int read_stream(diff *d, nd_reader *r, bool state)
@@ -622,7 +689,7 @@ static int read_stream(diff *d, nd_reader *r, bool state)
 			rec rr;
 			arena_reset(d->scratch);
 			rec_init(&rr, ents[e], d->scratch);
-			const char *why = rec_from_json(&rr, o);
+			const char *why = fill_rec(&rr, o);
 			if (why)
 				read_error(nd_name(r), nd_line(r), why);
 			else if (e == EE)

@@ -12,6 +12,7 @@ struct strtab {
 	rp_arena *text;
 	const char **strs; /* by number */
 	uint32_t *hash;    /* by number: the low half of its hash */
+	uint32_t *len;     /* by number */
 	size_t n, cap;
 	uint32_t *slots; /* open addressing: number + 1, 0 = empty */
 	size_t nslots;   /* a power of two, at most half full */
@@ -33,6 +34,7 @@ void strtab_free(strtab *t)
 	arena_free(t->text);
 	free(t->strs);
 	free(t->hash);
+	free(t->len);
 	free(t->slots);
 	free(t);
 }
@@ -43,8 +45,8 @@ static size_t probe(const strtab *t, uint32_t h, const char *s, size_t n,
 	size_t mask = t->nslots - 1, i = h & mask;
 	for (; t->slots[i]; i = (i + 1) & mask) {
 		uint32_t id = t->slots[i] - 1;
-		if (t->hash[id] == h && strncmp(t->strs[id], s, n) == 0 &&
-		    t->strs[id][n] == '\0') {
+		if (t->hash[id] == h && t->len[id] == n &&
+		    memcmp(t->strs[id], s, n) == 0) {
 			*found = id;
 			return i;
 		}
@@ -80,16 +82,18 @@ uint32_t strtab_intern(strtab *t, const char *s, size_t n)
 	size_t i = probe(t, h, s, n, &id);
 	if (id != STRTAB_NONE)
 		return id;
-	if (t->n >= UINT32_MAX - 1)
+	if (t->n >= UINT32_MAX - 1 || n >= UINT32_MAX)
 		rp_die(RP_EXIT_DATA, "more than 4 billion distinct values");
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 256;
 		t->strs = xrealloc(t->strs, t->cap * sizeof *t->strs);
 		t->hash = xrealloc(t->hash, t->cap * sizeof *t->hash);
+		t->len = xrealloc(t->len, t->cap * sizeof *t->len);
 	}
 	id = (uint32_t)t->n++;
 	t->strs[id] = arena_strndup_bytes(t->text, s, n);
 	t->hash[id] = h;
+	t->len[id] = (uint32_t)n;
 	t->slots[i] = id + 1;
 	if (t->n * 2 > t->nslots)
 		grow(t);
