@@ -567,30 +567,74 @@ static void keep_record(diff *d, bool state, int e, const rec *r,
 		it->school = rec_str(&k, S_SCHOOL_NUMBER);
 	if (e == EU) {
 		it->refs = keep_refs(d, &k.v[U_SCHOOL_IDS], &it->nrefs);
-		if (state) {
+		if (state) { /* indexed by index_state_users */
 			it->deleted = rec_str(&k, U_DELETED_AT) != NULL;
 			it->hands_off = k.v[U_IGNORE_ON_IMPORT].b == 1 ||
 					k.v[U_MANUAL].b == 1;
-			/* a user can be found by every identifier it holds */
-			const struct rec_val *ids = &k.v[U_IDS];
-			for (size_t i = 0; i < ids->n; i++)
-				index_add(&d->by_source[0][e], ids->items[2 * i],
-					  ids->items[2 * i + 1], idx);
+			return;
 		}
 	}
 	if (e == ES && state) {
 		it->paused = k.v[S_IMPORT_ENABLED].b == 0;
 		d->any_paused |= it->paused;
 	}
-	if (it->source && it->source_id) {
-		struct index *ix = &d->by_source[state ? 0 : 1][e];
-		bool again = false;
-		if (e == EU && state)
-			INDEX_EACH(ix, it->source, it->source_id, n)
-				again |= ix->nodes[n].item == idx;
-		if (!again)
-			index_add(ix, it->source, it->source_id, idx);
+	if (it->source && it->source_id)
+		index_add(&d->by_source[state ? 0 : 1][e], it->source,
+			  it->source_id, idx);
+}
+
+/* Whether s is one of the n strings of v. */
+static bool one_of(const char *s, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The stored users by source and source id: a user can be found by every
+ * identifier it holds (a link adds those of the new source). Only the
+ * identifiers of the incoming sources are ever asked for (an incoming
+ * user's own, an enrollment's user), so only those are indexed: one entry
+ * a user instead of one per identifier.
+ */
+static void index_state_users(diff *d)
+{
+	const char **src = NULL;
+	size_t nsrc = 0;
+	for (size_t i = 0; i < d->in[EU].n + d->ein.n; i++) {
+		const char *s = i < d->in[EU].n ? d->in[EU].v[i].source
+			: d->ein.v[i - d->in[EU].n].source != NONE
+				? strtab_str(d->vals, d->ein.v[i - d->in[EU].n].source)
+				: NULL;
+		if (s && !one_of(s, src, nsrc)) {
+			src = xrealloc(src, (nsrc + 1) * sizeof *src);
+			src[nsrc++] = s;
+		}
 	}
+	struct index *ix = &d->by_source[0][EU];
+	for (uint32_t j = 0; j < d->state[EU].n && nsrc; j++) {
+		const struct item *it = &d->state[EU].v[j];
+		arena_reset(d->scratch);
+		rec k;
+		unpack(d, it->rec, &REC_USER, &k);
+		const struct rec_val *ids = &k.v[U_IDS];
+		bool again = false;
+		for (size_t i = 0; i < ids->n; i++) {
+			const char *type = ids->items[2 * i], *v = ids->items[2 * i + 1];
+			if (!one_of(type, src, nsrc))
+				continue;
+			index_add(ix, type, v, j);
+			again |= it->source && it->source_id &&
+				 strcmp(type, it->source) == 0 &&
+				 strcmp(v, it->source_id) == 0;
+		}
+		if (it->source && it->source_id && !again &&
+		    one_of(it->source, src, nsrc))
+			index_add(ix, it->source, it->source_id, j);
+	}
+	free(src);
 }
 
 static uint32_t intern(strtab *t, const char *s)
@@ -1606,6 +1650,7 @@ static void match_all(diff *d)
 		if (e != EU && e != EE)
 			match_by_source(d, e);
 	match_schools_by_number(d);
+	index_state_users(d);
 	match_users(d);
 	assign_keys(d, ES);
 	assign_keys(d, ET);
