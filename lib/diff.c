@@ -319,13 +319,13 @@ static const char *keep_str(diff *d, const char *s)
 /* ---- packed records ---------------------------------------------------- */
 
 /*
- * A record packed: a 32-bit mask of the fields present, a 32-bit mask of
+ * A record packed (k gets it unpacked, see unpack): a 32-bit mask of the fields present, a 32-bit mask of
  * the booleans that are true, then each present field in schema order: a
  * string NUL-ended; a list or map as a 32-bit count and its strings (keys
  * and values alternating), NUL-ended. About half the size of the JSON line,
  * and unpacking is a walk: unpacked strings point into the packed bytes.
  */
-static const char *pack(diff *d, const rec *r)
+static const char *pack(diff *d, const rec *r, rec *k)
 {
 	const struct rec_entity *ent = r->ent;
 	size_t size = 8;
@@ -358,13 +358,16 @@ static const char *pack(diff *d, const rec *r)
 	char *p = arena_bytes(d->keep, size), *q = p + 8;
 	memcpy(p, &present, 4);
 	memcpy(p + 4, &bools, 4);
+	rec_init(k, ent, d->scratch);
 	for (int f = 0; f < ent->nfields; f++) {
 		const struct rec_val *v = &r->v[f];
+		k->v[f].b = v->b;
 		if (!(present & (1u << f)) || ent->fields[f].kind == K_BOOL)
 			continue;
 		if (ent->fields[f].kind == K_STR) {
 			size_t n = strlen(v->s) + 1;
 			memcpy(q, v->s, n);
+			k->v[f].s = q;
 			q += n;
 			continue;
 		}
@@ -372,9 +375,15 @@ static const char *pack(diff *d, const rec *r)
 		uint32_t count = (uint32_t)v->n;
 		memcpy(q, &count, 4);
 		q += 4;
+		struct rec_val *kv = &k->v[f];
+		kv->set = true;
+		kv->n = v->n;
+		kv->cap = 2 * v->n + 8;
+		kv->items = arena_alloc(d->scratch, kv->cap * sizeof *kv->items);
 		for (size_t i = 0; i < v->n * width; i++) {
 			size_t n = strlen(v->items[i]) + 1;
 			memcpy(q, v->items[i], n);
+			kv->items[i] = q;
 			q += n;
 		}
 	}
@@ -464,6 +473,12 @@ static int cmp_strp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int cmp_itemp(const void *a, const void *b)
+{
+	return strcmp(**(const char *const *const *)a,
+		      **(const char *const *const *)b);
+}
+
 /* Which fields a fingerprint covers, per entity: with ids, the identifiers
  * map; without, the other compared fields that are not references. */
 static uint32_t fp_fields(const struct rec_entity *ent, bool ids)
@@ -487,7 +502,6 @@ static uint64_t fingerprint(const rec *r, int e, bool ids)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 	uint32_t fields = fp_fields(ents[e], ids);
-	const char *small[16];
 	for (int f = 0; f < r->ent->nfields; f++) {
 		if (!(fields & (1u << f)))
 			continue;
@@ -499,20 +513,28 @@ static uint64_t fingerprint(const rec *r, int e, bool ids)
 		} else if (fd->kind == K_BOOL) {
 			h = fnv(h, v->b < 0 ? "\x01" : v->b ? "1" : "0");
 		} else {
+			/* items (map keys) in sorted order: insertion sort, as
+			 * lists here hold a few; qsort past 16 */
 			size_t width = fd->kind == K_MAP ? 2 : 1;
-			const char **sorted = v->n < 16 ? small
-					      : xmalloc(v->n * sizeof *sorted);
-			for (size_t i = 0; i < v->n; i++)
-				sorted[i] = v->items[i * width];
-			if (v->n > 1)
-				qsort(sorted, v->n, sizeof *sorted, cmp_strp);
+			const char *const *small[16];
+			const char *const **at = v->n <= 16 ? small
+					      : xmalloc(v->n * sizeof *at);
 			for (size_t i = 0; i < v->n; i++) {
-				h = fnv(h, sorted[i]);
-				if (width == 2)
-					h = fnv(h, rec_map_get(r, f, sorted[i]));
+				size_t j = i;
+				const char *const *item = &v->items[i * width];
+				for (; v->n <= 16 && j > 0 && strcmp(*at[j - 1], *item) > 0; j--)
+					at[j] = at[j - 1];
+				at[j] = item;
 			}
-			if (sorted != small)
-				free(sorted);
+			if (v->n > 16)
+				qsort(at, v->n, sizeof *at, cmp_itemp);
+			for (size_t i = 0; i < v->n; i++) {
+				h = fnv(h, at[i][0]);
+				if (width == 2)
+					h = fnv(h, at[i][1]);
+			}
+			if (at != small)
+				free(at);
 		}
 	}
 	return h;
@@ -535,8 +557,7 @@ static void keep_record(diff *d, bool state, int e, const rec *r,
 	struct item *it = add_item(s);
 	uint32_t idx = (uint32_t)(s->n - 1);
 	rec k; /* r again, its strings in the packed record */
-	it->rec = pack(d, r);
-	unpack(d, it->rec, ents[e], &k);
+	it->rec = pack(d, r, &k);
 	it->line = line;
 	it->fp = fingerprint(r, e, false);
 	it->fp_ids = fingerprint(r, e, true);
@@ -683,6 +704,47 @@ static void keep_enrollment(diff *d, bool state, const rec *r,
 		enr_index_put(d, (uint32_t)(d->est.n - 1));
 }
 
+/* rec_field_from_json without copying: strings, list items and map members
+ * stay in the parsed object (which lives until pack copies them). The same
+ * checks and messages; a map member named twice keeps its place with the
+ * later value, as rec_map_put does. */
+static const char *field_from_json(rec *r, int f, const cJSON *j)
+{
+	const struct rec_field *fd = &r->ent->fields[f];
+	if (fd->kind != K_LIST && fd->kind != K_MAP)
+		return rec_field_from_json(r, f, j);
+	bool map = fd->kind == K_MAP;
+	if (cJSON_IsNull(j))
+		return rec_field_from_json(r, f, j);
+	if (map ? !cJSON_IsObject(j) : !cJSON_IsArray(j))
+		return rec_field_from_json(r, f, j); /* the message */
+	size_t n = 0;
+	for (const cJSON *c = j->child; c; c = c->next)
+		if (!cJSON_IsString(c))
+			return rec_field_from_json(r, f, j);
+		else
+			n++;
+	struct rec_val *v = &r->v[f];
+	rec_clear(r, f);
+	v->set = true;
+	v->cap = 2 * n + 8;
+	v->items = arena_alloc(r->arena, v->cap * sizeof *v->items);
+	for (const cJSON *c = j->child; c; c = c->next) {
+		if (!map) {
+			v->items[v->n++] = c->valuestring;
+			continue;
+		}
+		size_t i = 0;
+		while (i < v->n && strcmp(v->items[2 * i], c->string) != 0)
+			i++;
+		v->items[2 * i] = c->string;
+		v->items[2 * i + 1] = c->valuestring;
+		if (i == v->n)
+			v->n++;
+	}
+	return NULL;
+}
+
 /* rec_from_json, walking the object once: members come in schema order as
  * a rule, so each is looked for first at the field after the last one.
  * The first member of a name counts, and errors come in field order, as
@@ -711,7 +773,7 @@ static const char *fill_rec(rec *r, const cJSON *o)
 			at[f] = c;
 	}
 	for (int f = 0; f < ent->nfields; f++) {
-		const char *why = at[f] ? rec_field_from_json(r, f, at[f]) : NULL;
+		const char *why = at[f] ? field_from_json(r, f, at[f]) : NULL;
 		if (why)
 			return why;
 	}
