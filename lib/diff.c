@@ -711,6 +711,10 @@ static void keep_enrollment(diff *d, bool state, const rec *r,
 static const char *field_from_json(rec *r, int f, const cJSON *j)
 {
 	const struct rec_field *fd = &r->ent->fields[f];
+	if (fd->kind == K_STR && cJSON_IsString(j)) {
+		rec_set(r, f, j->valuestring); /* r is fresh: nothing to clear */
+		return NULL;
+	}
 	if (fd->kind != K_LIST && fd->kind != K_MAP)
 		return rec_field_from_json(r, f, j);
 	bool map = fd->kind == K_MAP;
@@ -1545,6 +1549,9 @@ static void emit_enrollment_changes(struct out *o)
 		const struct enr *st = it->match != NONE ? &d->est.v[it->match] : NULL;
 		if (it->tobedeleted || !enr_in_scope(d, it, st))
 			continue;
+		/* matched on section and user, so the rest is these two */
+		if (st && it->source == st->source && it->role == st->role)
+			continue;
 		arena_reset(d->scratch);
 		rec irec, srec;
 		enr_rec(d, it, &irec);
@@ -1552,9 +1559,6 @@ static void emit_enrollment_changes(struct out *o)
 			write_create(o, EE, &irec, NULL);
 			continue;
 		}
-		/* matched on section and user, so the rest is these two */
-		if (it->source == st->source && it->role == st->role)
-			continue;
 		enr_rec(d, st, &srec);
 		emit_update(o, EE, st->id, &srec, &irec, false, NULL);
 	}
