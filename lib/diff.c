@@ -676,13 +676,12 @@ static uint32_t intern_again(diff *d, const char *s, uint32_t *last)
 
 static void enr_index_put(diff *d, uint32_t j);
 
-/* Keeps one enrollment, as a compact entry. */
-static void keep_enrollment(diff *d, bool state, const rec *r,
+/* Keeps one enrollment (v: its fields), as a compact entry. */
+static void keep_enrollment(diff *d, bool state, const char *const *v,
 			    const char *file, long line)
 {
-	const char *id = rec_str(r, E_ID), *source = rec_str(r, E_SOURCE),
-		   *section = rec_str(r, E_SECTION_ID),
-		   *user = rec_str(r, E_USER_ID);
+	const char *id = v[E_ID], *source = v[E_SOURCE],
+		   *section = v[E_SECTION_ID], *user = v[E_USER_ID];
 	if (state && !id) {
 		read_error(file, line, "id: a state record needs its store id");
 		return;
@@ -695,10 +694,10 @@ static void keep_enrollment(diff *d, bool state, const rec *r,
 	struct enr *en = add_enr(state ? &d->est : &d->ein);
 	en->id = state ? keep_str(d, id) : NULL;
 	en->source = intern_again(d, source, &d->last_source);
-	en->role = intern_again(d, rec_str(r, E_ROLE), &d->last_role);
+	en->role = intern_again(d, v[E_ROLE], &d->last_role);
 	en->section = intern(d->sec_refs, section);
 	en->user = intern(d->user_refs, user);
-	const char *status = rec_str(r, E_STATUS);
+	const char *status = v[E_STATUS];
 	en->tobedeleted = !state && status && strcmp(status, "tobedeleted") == 0;
 	if (state && en->section != NONE && en->user != NONE)
 		enr_index_put(d, (uint32_t)(d->est.n - 1));
@@ -749,15 +748,15 @@ static const char *field_from_json(rec *r, int f, const cJSON *j)
 	return NULL;
 }
 
-/* rec_from_json, walking the object once: members come in schema order as
- * a rule, so each is looked for first at the field after the last one.
- * The first member of a name counts, and errors come in field order, as
- * there. */
-static const char *fill_rec(rec *r, const cJSON *o)
+/* The members of o that are fields of ent, by field (the first of a name
+ * counts, as in rec_from_json), walking the object once: members come in
+ * schema order as a rule, so each is looked for from the field after the
+ * last one. */
+static void members(const struct rec_entity *ent, const cJSON *o,
+		    const cJSON *at[REC_MAX_FIELDS])
 {
-	const cJSON *at[REC_MAX_FIELDS] = {0};
-	const struct rec_entity *ent = r->ent;
 	int next = 0;
+	memset(at, 0, REC_MAX_FIELDS * sizeof *at);
 	for (const cJSON *c = o->child; c; c = c->next) {
 		int f = -1;
 		if (!c->string)
@@ -776,10 +775,39 @@ static const char *fill_rec(rec *r, const cJSON *o)
 		if (!at[f])
 			at[f] = c;
 	}
-	for (int f = 0; f < ent->nfields; f++) {
+}
+
+/* rec_from_json: errors come in field order, as there. */
+static const char *fill_rec(rec *r, const cJSON *o)
+{
+	const cJSON *at[REC_MAX_FIELDS];
+	members(r->ent, o, at);
+	for (int f = 0; f < r->ent->nfields; f++) {
 		const char *why = at[f] ? field_from_json(r, f, at[f]) : NULL;
 		if (why)
 			return why;
+	}
+	return NULL;
+}
+
+/* An enrollment's fields (all strings) straight from the object, without a
+ * rec: v[f] by field, NULL when absent, null or empty. NULL or what
+ * rec_from_json would say. */
+static const char *enr_fields(const cJSON *o, const char *v[REC_MAX_FIELDS])
+{
+	const cJSON *at[REC_MAX_FIELDS];
+	members(&REC_ENROLLMENT, o, at);
+	for (int f = 0; f < REC_ENROLLMENT.nfields; f++) {
+		v[f] = NULL;
+		if (!at[f] || cJSON_IsNull(at[f]))
+			continue;
+		if (!cJSON_IsString(at[f])) {
+			static char why[64];
+			snprintf(why, sizeof why, "%s: must be a string",
+				 REC_ENROLLMENT.fields[f].name);
+			return why;
+		}
+		v[f] = *at[f]->valuestring ? at[f]->valuestring : NULL;
 	}
 	return NULL;
 }
@@ -795,15 +823,19 @@ static int read_stream(diff *d, nd_reader *r, bool state)
 			continue;
 		const char *type = nd_get_str(o, "type");
 		int e = entity_slot(type);
-		if (e >= 0) {
+		if (e == EE) {
+			const char *v[REC_MAX_FIELDS], *why = enr_fields(o, v);
+			if (why)
+				read_error(nd_name(r), nd_line(r), why);
+			else
+				keep_enrollment(d, state, v, nd_name(r), nd_line(r));
+		} else if (e >= 0) {
 			rec rr;
 			arena_reset(d->scratch);
 			rec_init(&rr, ents[e], d->scratch);
 			const char *why = fill_rec(&rr, o);
 			if (why)
 				read_error(nd_name(r), nd_line(r), why);
-			else if (e == EE)
-				keep_enrollment(d, state, &rr, nd_name(r), nd_line(r));
 			else
 				keep_record(d, state, e, &rr, nd_name(r), nd_line(r));
 		} else if (state && strcmp(type, "snapshot") == 0) {
