@@ -52,10 +52,8 @@ void arena_free(rp_arena *a)
 	free(a);
 }
 
-void *arena_alloc(rp_arena *a, size_t n)
+static void *take(rp_arena *a, size_t n)
 {
-	const size_t align = _Alignof(max_align_t);
-	n = (n + align - 1) & ~(align - 1);
 	struct chunk *c = a->head;
 	if (c->size - c->used < n) {
 		/* keep the first chunk last in the list, so reset keeps it */
@@ -66,6 +64,27 @@ void *arena_alloc(rp_arena *a, size_t n)
 	void *p = c->data + c->used;
 	c->used += n;
 	return p;
+}
+
+void *arena_alloc(rp_arena *a, size_t n)
+{
+	const size_t align = _Alignof(max_align_t);
+	struct chunk *c = a->head;
+	/* a chunk's data is aligned; keep its fill aligned after byte use */
+	c->used = (c->used + align - 1) & ~(align - 1);
+	if (c->used > c->size)
+		c->used = c->size;
+	return take(a, (n + align - 1) & ~(align - 1));
+}
+
+void *arena_bytes(rp_arena *a, size_t n) { return take(a, n); }
+
+char *arena_strndup_bytes(rp_arena *a, const char *s, size_t n)
+{
+	char *d = take(a, n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
 }
 
 char *arena_strndup(rp_arena *a, const char *s, size_t n)

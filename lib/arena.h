@@ -13,5 +13,9 @@ void arena_reset(rp_arena *a);
 void *arena_alloc(rp_arena *a, size_t n);
 char *arena_strndup(rp_arena *a, const char *s, size_t n);
 char *arena_strdup(rp_arena *a, const char *s);
+/* Unaligned bytes, for what is only ever read bytewise (packed strings):
+ * arena_alloc rounds every block up to max_align_t (16 bytes). */
+void *arena_bytes(rp_arena *a, size_t n);
+char *arena_strndup_bytes(rp_arena *a, const char *s, size_t n);
 
 #endif

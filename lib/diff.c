@@ -14,6 +14,7 @@
 #include "csvw.h"
 #include "planw.h"
 #include "record.h"
+#include "strtab.h"
 #include "xalloc.h"
 
 enum { ES, ET, EC, EE, EU, EN }; /* school term section enrollment user */
@@ -24,24 +25,26 @@ static const struct rec_entity *const ents[EN] = {
 #define MAX_MATCH 8
 #define NONE UINT32_MAX
 
+_Static_assert(REC_MAX_FIELDS <= 32, "a packed record's masks are 32 bits");
+
+/*
+ * A school, term, section or user. The record itself is kept packed (see
+ * pack()): its values without the member names, unpacked into a rec only
+ * when a plan must write it or compare it field by field. The fields here
+ * point into it.
+ */
 struct item {
-	const char *text;
-	size_t len;
-	long line;
-	const char *id; /* state: the store id */
+	const char *rec; /* packed */
+	const char *id;	 /* state: the store id */
 	const char *source, *source_id;
-	const char *key; /* how a plan names it: store id or SOURCE:SOURCE_ID */
-	const char *section, *user; /* enrollment references, as written */
+	const char *key;    /* how a plan names it: store id or SOURCE:SOURCE_ID */
+	const char *school; /* section: its school reference; school: its number */
+	const char **refs;  /* section: term references; user: school references */
 	uint64_t fp, fp_ids; /* compared fields, and the identifiers: see fingerprint() */
-	const char **terms;  /* section: term references */
-	size_t nterms;
-	const char *school;	    /* section: its school reference */
-	const char *number;	    /* school: its school number */
-	const char **schools;	    /* user: school references */
-	size_t nschools;
-	const char *mk[MAX_MATCH]; /* user: values of the --match identifiers */
-	uint32_t match;		   /* the counterpart on the other side */
+	long line;
 	const char *matched_on;
+	uint32_t nrefs;
+	uint32_t match; /* the counterpart on the other side */
 	bool deleted, hands_off, tobedeleted, protect, conflict, paused;
 };
 
@@ -50,12 +53,33 @@ struct side {
 	size_t n, cap;
 };
 
+/*
+ * An enrollment: the bulk of a roster (about six a student), so a compact
+ * fixed-size entry of interned numbers rather than a record. Everything a
+ * plan writes about one (source, section_id, user_id, role, the store id)
+ * is here.
+ */
+struct enr {
+	const char *id;		/* the store id (state); NULL for incoming */
+	uint32_t source, role;	/* in vals; NONE = absent */
+	uint32_t section, user; /* in sec_refs / user_refs; incoming ones as
+				   written until translate_enrollments */
+	uint32_t match;
+	bool tobedeleted;
+};
+
+struct eside {
+	struct enr *v;
+	size_t n, cap;
+};
+
 /* A string-keyed multimap from keys to items, on 64-bit hashes; lookups
- * compare the keys themselves, so a hash collision never matches. */
+ * compare the keys themselves, so a hash collision never matches. A key is
+ * one string, or two (a source and an id) taken as one. */
 struct index {
 	idset *heads;
 	struct node {
-		const char *key;
+		const char *a, *b;
 		uint32_t item, next;
 	} *nodes;
 	size_t n, cap;
@@ -68,14 +92,25 @@ struct diff {
 	rp_arena *keep; /* everything read lives here until the end */
 	long long base_version;
 	const char *state_name, *in_name;
-	struct side state[EN], in[EN];
+	struct side state[EN], in[EN]; /* all but enrollments */
+	struct eside est, ein;	       /* enrollments */
 	const char *in_source;
 	bool mode_known[EN], bulk[EN];
+	bool any_paused;
 	struct index by_source[2][EN]; /* [0] state, [1] incoming */
-	struct index by_id;		/* state store id -> item (any entity) */
+	struct index by_id[EN];	       /* state store id -> item (schools,
+					  sections; users when links need) */
 	struct index by_key[MAX_MATCH]; /* state users by --match value */
-	struct index enr_state;		/* "section|user" -> state enrollment */
 	struct index in_sections;	/* incoming section key -> item */
+	strtab *vals;			/* enrollment sources and roles */
+	uint32_t last_source, last_role;  /* in vals: see intern_again */
+	strtab *sec_refs, *user_refs;	/* enrollment references */
+	struct {
+		uint32_t *slots; /* state enrollment + 1, 0 = empty */
+		size_t nslots, n;
+	} enr_state;		       /* by section and user */
+	const char **sec_school;       /* by section reference, see sec_info */
+	unsigned char *sec_known;      /* 1 school known, 2 and paused too */
 	struct link {
 		uint32_t in, state;
 	} *links; /* from a reviewed mapping table */
@@ -93,7 +128,26 @@ enum { C_CREATE, C_UPDATE, C_LINK, C_RESTORE, C_SOFT_DELETE, C_DELETE,
 
 /* ---- index ------------------------------------------------------------- */
 
-static void index_add(struct index *ix, const char *key, uint32_t item)
+static uint64_t key_hash(const char *a, const char *b)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 0x100000001b3ull;
+	if (b) {
+		h = (h ^ 0x1f) * 0x100000001b3ull;
+		for (; *b; b++)
+			h = (h ^ (unsigned char)*b) * 0x100000001b3ull;
+	}
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h ? h : 1;
+}
+
+static void index_add(struct index *ix, const char *a, const char *b,
+		      uint32_t item)
 {
 	if (!ix->heads)
 		ix->heads = idset_new();
@@ -101,54 +155,57 @@ static void index_add(struct index *ix, const char *key, uint32_t item)
 		ix->cap = ix->cap ? ix->cap * 2 : 256;
 		ix->nodes = xrealloc(ix->nodes, ix->cap * sizeof *ix->nodes);
 	}
-	uint64_t h = id_hash_str(key);
+	uint64_t h = key_hash(a, b);
 	uint32_t head = NONE;
 	idset_get(ix->heads, h, &head);
-	ix->nodes[ix->n] = (struct node){key, item, head};
+	ix->nodes[ix->n] = (struct node){a, b, item, head};
 	idset_set(ix->heads, h, (uint32_t)ix->n++);
 }
 
+static bool node_is(const struct node *n, const char *a, const char *b)
+{
+	return strcmp(n->a, a) == 0 &&
+	       (n->b && b ? strcmp(n->b, b) == 0 : n->b == b);
+}
+
 /* The first node with this key, NONE; then index_next. */
-static uint32_t index_next(const struct index *ix, const char *key, uint32_t k)
+static uint32_t index_next(const struct index *ix, const char *a,
+			   const char *b, uint32_t k)
 {
 	for (; k != NONE; k = ix->nodes[k].next)
-		if (strcmp(ix->nodes[k].key, key) == 0)
+		if (node_is(&ix->nodes[k], a, b))
 			return k;
 	return NONE;
 }
 
-static uint32_t index_first(const struct index *ix, const char *key)
+static uint32_t index_first(const struct index *ix, const char *a,
+			    const char *b)
 {
 	uint32_t head;
-	if (!ix->heads || !idset_get(ix->heads, id_hash_str(key), &head))
+	if (!ix->heads || !idset_get(ix->heads, key_hash(a, b), &head))
 		return NONE;
-	return index_next(ix, key, head);
+	return index_next(ix, a, b, head);
 }
 
-#define INDEX_EACH(ix, key, k)                                               \
-	for (uint32_t k = index_first(ix, key); k != NONE;                   \
-	     k = index_next(ix, key, (ix)->nodes[k].next))
+#define INDEX_EACH(ix, a, b, k)                                              \
+	for (uint32_t k = index_first(ix, a, b); k != NONE;                  \
+	     k = index_next(ix, a, b, (ix)->nodes[k].next))
 
 static void index_free(struct index *ix)
 {
 	idset_free(ix->heads);
 	free(ix->nodes);
+	memset(ix, 0, sizeof *ix);
 }
 
 static const char *joined(diff *d, const char *a, char sep, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	char *k = arena_alloc(d->keep, la + lb + 2);
+	char *k = arena_bytes(d->keep, la + lb + 2);
 	memcpy(k, a, la);
 	k[la] = sep;
 	memcpy(k + la + 1, b, lb + 1);
 	return k;
-}
-
-/* The index key of a source identity; \x1f cannot occur in either part. */
-static const char *source_key(diff *d, const char *source, const char *sid)
-{
-	return joined(d, source, '\x1f', sid);
 }
 
 /* How a plan names a record it creates: SOURCE:SOURCE_ID. */
@@ -165,6 +222,10 @@ diff *diff_new(const struct diff_opts *o)
 	d->o = *o;
 	d->keep = arena_new();
 	d->scratch = arena_new();
+	d->vals = strtab_new();
+	d->sec_refs = strtab_new();
+	d->user_refs = strtab_new();
+	d->last_source = d->last_role = NONE;
 	char *list = arena_strdup(d->keep, o->match ? o->match : "sis_id,email");
 	for (char *save, *f = strtok_r(list, ",", &save); f;
 	     f = strtok_r(NULL, ",", &save)) {
@@ -193,12 +254,19 @@ void diff_free(diff *d)
 		free(d->in[e].v);
 		index_free(&d->by_source[0][e]);
 		index_free(&d->by_source[1][e]);
+		index_free(&d->by_id[e]);
 	}
-	index_free(&d->by_id);
+	free(d->est.v);
+	free(d->ein.v);
 	for (int i = 0; i < MAX_MATCH; i++)
 		index_free(&d->by_key[i]);
-	index_free(&d->enr_state);
 	index_free(&d->in_sections);
+	strtab_free(d->vals);
+	strtab_free(d->sec_refs);
+	strtab_free(d->user_refs);
+	free(d->enr_state.slots);
+	free(d->sec_school);
+	free(d->sec_known);
 	free(d->links);
 	arena_free(d->keep);
 	arena_free(d->scratch);
@@ -217,32 +285,167 @@ static struct item *add_item(struct side *s)
 	return it;
 }
 
+static struct enr *add_enr(struct eside *s)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap + s->cap / 2 : 4096;
+		s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+	}
+	struct enr *en = &s->v[s->n++];
+	memset(en, 0, sizeof *en);
+	en->match = NONE;
+	return en;
+}
+
+/* How many incoming records of entity e. */
+static size_t in_count(const diff *d, int e)
+{
+	return e == EE ? d->ein.n : d->in[e].n;
+}
+
 static int entity_slot(const char *type)
 {
 	for (int e = 0; e < EN; e++)
-		if (strcmp(ents[e]->type, type) == 0)
+		if (ents[e]->type[0] == type[0] && strcmp(ents[e]->type, type) == 0)
 			return e;
 	return -1;
 }
 
 static const char *keep_str(diff *d, const char *s)
 {
-	return s ? arena_strdup(d->keep, s) : NULL;
+	return s ? arena_strndup_bytes(d->keep, s, strlen(s)) : NULL;
 }
 
-/* The value of a --match identifier in a user record, folded like the
- * canonical form (emails trimmed and lower-cased). */
-static const char *match_value(diff *d, const rec *r, const char *field)
+/* ---- packed records ---------------------------------------------------- */
+
+/*
+ * A record packed (k gets it unpacked, see unpack): a 32-bit mask of the fields present, a 32-bit mask of
+ * the booleans that are true, then each present field in schema order: a
+ * string NUL-ended; a list or map as a 32-bit count and its strings (keys
+ * and values alternating), NUL-ended. About half the size of the JSON line,
+ * and unpacking is a walk: unpacked strings point into the packed bytes.
+ */
+static const char *pack(diff *d, const rec *r, rec *k)
 {
-	const char *v;
+	const struct rec_entity *ent = r->ent;
+	size_t size = 8;
+	uint32_t present = 0, bools = 0;
+	for (int f = 0; f < ent->nfields; f++) {
+		const struct rec_val *v = &r->v[f];
+		switch (ent->fields[f].kind) {
+		case K_STR:
+			if (v->s) {
+				present |= 1u << f;
+				size += strlen(v->s) + 1;
+			}
+			break;
+		case K_BOOL:
+			if (v->b >= 0)
+				present |= 1u << f;
+			if (v->b == 1)
+				bools |= 1u << f;
+			break;
+		default:
+			if (v->set) {
+				size_t width = ent->fields[f].kind == K_MAP ? 2 : 1;
+				present |= 1u << f;
+				size += 4;
+				for (size_t i = 0; i < v->n * width; i++)
+					size += strlen(v->items[i]) + 1;
+			}
+		}
+	}
+	char *p = arena_bytes(d->keep, size), *q = p + 8;
+	memcpy(p, &present, 4);
+	memcpy(p + 4, &bools, 4);
+	rec_init(k, ent, d->scratch);
+	for (int f = 0; f < ent->nfields; f++) {
+		const struct rec_val *v = &r->v[f];
+		k->v[f].b = v->b;
+		if (!(present & (1u << f)) || ent->fields[f].kind == K_BOOL)
+			continue;
+		if (ent->fields[f].kind == K_STR) {
+			size_t n = strlen(v->s) + 1;
+			memcpy(q, v->s, n);
+			k->v[f].s = q;
+			q += n;
+			continue;
+		}
+		size_t width = ent->fields[f].kind == K_MAP ? 2 : 1;
+		uint32_t count = (uint32_t)v->n;
+		memcpy(q, &count, 4);
+		q += 4;
+		struct rec_val *kv = &k->v[f];
+		kv->set = true;
+		kv->n = v->n;
+		kv->cap = 2 * v->n + 8;
+		kv->items = arena_alloc(d->scratch, kv->cap * sizeof *kv->items);
+		for (size_t i = 0; i < v->n * width; i++) {
+			size_t n = strlen(v->items[i]) + 1;
+			memcpy(q, v->items[i], n);
+			kv->items[i] = q;
+			q += n;
+		}
+	}
+	return p;
+}
+
+/* Fills r from a packed record: strings point into it, lists live in the
+ * scratch arena (so rec_list_add and rec_map_put work on it). */
+static void unpack(diff *d, const char *p, const struct rec_entity *ent,
+		   rec *r)
+{
+	uint32_t present, bools;
+	memcpy(&present, p, 4);
+	memcpy(&bools, p + 4, 4);
+	const char *q = p + 8;
+	rec_init(r, ent, d->scratch);
+	for (int f = 0; f < ent->nfields; f++) {
+		if (!(present & (1u << f)))
+			continue;
+		struct rec_val *v = &r->v[f];
+		if (ent->fields[f].kind == K_BOOL) {
+			v->b = (bools >> f) & 1;
+			continue;
+		}
+		if (ent->fields[f].kind == K_STR) {
+			v->s = q;
+			q += strlen(q) + 1;
+			continue;
+		}
+		size_t width = ent->fields[f].kind == K_MAP ? 2 : 1;
+		uint32_t count;
+		memcpy(&count, q, 4);
+		q += 4;
+		v->set = true;
+		v->n = count;
+		v->cap = 2 * (size_t)count + 8;
+		v->items = arena_alloc(d->scratch, v->cap * sizeof *v->items);
+		for (size_t i = 0; i < count * width; i++) {
+			v->items[i] = q;
+			q += strlen(q) + 1;
+		}
+	}
+}
+
+/* The value of --match identifier m in a user record, folded like the
+ * canonical form (emails trimmed and lower-cased): a string of r, or a
+ * folded copy in arena a. */
+static const char *match_value(diff *d, const rec *r, int m, rp_arena *a)
+{
+	const char *field = d->match[m], *v;
 	if (strncmp(field, "ids.", 4) == 0)
 		v = rec_map_get(r, U_IDS, field + 4);
 	else
 		v = rec_str(r, rec_field_index(&REC_USER, field));
 	if (!v || !*v)
 		return NULL;
-	char *copy = arena_strdup(d->keep, v);
-	return strcmp(field, "email") == 0 ? email_fold(copy) : copy;
+	if (strcmp(field, "email") != 0)
+		return v;
+	char *copy = arena_strdup(d->scratch, v);
+	email_fold(copy);
+	return strcmp(copy, v) == 0 ? v : a == d->scratch ? copy
+							   : keep_str(d, copy);
 }
 
 static void read_error(const char *file, long line, const char *msg)
@@ -254,7 +457,7 @@ static void read_error(const char *file, long line, const char *msg)
 /* FNV-1a over the compared fields that are not references (those are
  * compared after translation) and not the identifiers map (compared apart,
  * since a stored user may hold more identifiers than the feed gives). Equal
- * fingerprints mean no update, so most records are never parsed twice. */
+ * fingerprints mean no update, so most records are never unpacked again. */
 static uint64_t fnv(uint64_t h, const char *s)
 {
 	for (; *s; s++) {
@@ -270,132 +473,343 @@ static int cmp_strp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static uint64_t fingerprint(const rec *r, bool ids)
+static int cmp_itemp(const void *a, const void *b)
+{
+	return strcmp(**(const char *const *const *)a,
+		      **(const char *const *const *)b);
+}
+
+/* Which fields a fingerprint covers, per entity: with ids, the identifiers
+ * map; without, the other compared fields that are not references. */
+static uint32_t fp_fields(const struct rec_entity *ent, bool ids)
+{
+	static uint32_t mask[EN][2];
+	static bool known[EN][2];
+	int e = entity_slot(ent->type);
+	if (!known[e][ids]) {
+		for (int f = 0; f < ent->nfields; f++) {
+			const struct rec_field *fd = &ent->fields[f];
+			if (!(fd->flags & (RF_STATE | RF_NODIFF | RF_ID)) &&
+			    !rec_ref_target(ent, f) && (fd->kind == K_MAP) == ids)
+				mask[e][ids] |= 1u << f;
+		}
+		known[e][ids] = true;
+	}
+	return mask[e][ids];
+}
+
+static uint64_t fingerprint(const rec *r, int e, bool ids)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
+	uint32_t fields = fp_fields(ents[e], ids);
 	for (int f = 0; f < r->ent->nfields; f++) {
-		const struct rec_field *fd = &r->ent->fields[f];
-		if ((fd->flags & (RF_STATE | RF_NODIFF | RF_ID)) ||
-		    rec_ref_target(r->ent, f) || (fd->kind == K_MAP) != ids)
+		if (!(fields & (1u << f)))
 			continue;
+		const struct rec_field *fd = &r->ent->fields[f];
 		const struct rec_val *v = &r->v[f];
-		h = fnv(h, fd->name);
+		h = (h ^ (uint64_t)(f + 1)) * 0x100000001b3ull;
 		if (fd->kind == K_STR) {
 			h = fnv(h, v->s ? v->s : "\x01");
 		} else if (fd->kind == K_BOOL) {
 			h = fnv(h, v->b < 0 ? "\x01" : v->b ? "1" : "0");
 		} else {
+			/* items (map keys) in sorted order: insertion sort, as
+			 * lists here hold a few; qsort past 16 */
 			size_t width = fd->kind == K_MAP ? 2 : 1;
-			const char **sorted = xmalloc((v->n * width + 1) * sizeof *sorted);
-			for (size_t i = 0; i < v->n; i++)
-				sorted[i] = v->items[i * width];
-			if (v->n > 1)
-				qsort(sorted, v->n, sizeof *sorted, cmp_strp);
+			const char *const *small[16];
+			const char *const **at = v->n <= 16 ? small
+					      : xmalloc(v->n * sizeof *at);
 			for (size_t i = 0; i < v->n; i++) {
-				h = fnv(h, sorted[i]);
-				if (width == 2)
-					h = fnv(h, rec_map_get(r, f, sorted[i]));
+				size_t j = i;
+				const char *const *item = &v->items[i * width];
+				for (; v->n <= 16 && j > 0 && strcmp(*at[j - 1], *item) > 0; j--)
+					at[j] = at[j - 1];
+				at[j] = item;
 			}
-			free(sorted);
+			if (v->n > 16)
+				qsort(at, v->n, sizeof *at, cmp_itemp);
+			for (size_t i = 0; i < v->n; i++) {
+				h = fnv(h, at[i][0]);
+				if (width == 2)
+					h = fnv(h, at[i][1]);
+			}
+			if (at != small)
+				free(at);
 		}
 	}
 	return h;
 }
 
-/* Keeps one canonical or state record. */
-static void keep_record(diff *d, bool state, int e, const cJSON *o,
-			const char *text, size_t len, const char *file,
-			long line)
+/* The references of a list field, as pointers into the packed record. */
+static const char **keep_refs(diff *d, const struct rec_val *v, uint32_t *n)
 {
-	rec r;
-	arena_reset(d->scratch);
-	rec_init(&r, ents[e], d->scratch);
-	const char *why = rec_from_json(&r, o);
-	if (why) {
-		read_error(file, line, why);
-		return;
-	}
-	struct item *it = add_item(state ? &d->state[e] : &d->in[e]);
-	uint32_t idx = (uint32_t)((state ? d->state[e].n : d->in[e].n) - 1);
-	it->text = arena_strndup(d->keep, text, len);
-	it->len = len;
+	*n = (uint32_t)v->n;
+	const char **refs = arena_alloc(d->keep, (v->n + 1) * sizeof *refs);
+	memcpy(refs, v->items, v->n * sizeof *refs);
+	return refs;
+}
+
+/* Keeps one canonical or state record (not an enrollment). */
+static void keep_record(diff *d, bool state, int e, const rec *r,
+			const char *file, long line)
+{
+	struct side *s = state ? &d->state[e] : &d->in[e];
+	struct item *it = add_item(s);
+	uint32_t idx = (uint32_t)(s->n - 1);
+	rec k; /* r again, its strings in the packed record */
+	it->rec = pack(d, r, &k);
 	it->line = line;
-	it->fp = fingerprint(&r, false);
-	it->fp_ids = fingerprint(&r, true);
-	if (e != EE) {
-		it->source = keep_str(d, rec_str(&r, 1));
-		it->source_id = keep_str(d, rec_str(&r, rec_field_index(ents[e],
-									"source_id")));
-	} else {
-		it->source = keep_str(d, rec_str(&r, E_SOURCE));
-		it->section = keep_str(d, rec_str(&r, E_SECTION_ID));
-		it->user = keep_str(d, rec_str(&r, E_USER_ID));
-	}
-	const char *status = rec_str(&r, rec_field_index(ents[e], "status"));
+	it->fp = fingerprint(r, e, false);
+	it->fp_ids = fingerprint(r, e, true);
+	it->source = rec_str(&k, 1);
+	it->source_id = rec_str(&k, 2); /* source and source_id come first */
+	const char *status = rec_str(r, 3);
 	it->tobedeleted = !state && status && strcmp(status, "tobedeleted") == 0;
 	if (state) {
-		it->id = keep_str(d, rec_str(&r, 0));
+		it->id = rec_str(&k, 0);
 		if (!it->id) {
 			read_error(file, line, "id: a state record needs its store id");
-			d->state[e].n--;
+			s->n--;
 			return;
 		}
 		it->key = it->id;
-		index_add(&d->by_id, it->id, idx);
-	} else if ((!it->source || (e != EE && !it->source_id)) ||
-		   (e == EE && (!it->section || !it->user))) {
-		read_error(file, line, e == EE ? "an enrollment needs source, "
-						 "section_id and user_id"
-					       : "a record needs source and source_id");
-		d->in[e].n--;
+		if (e == ES || e == EC)
+			index_add(&d->by_id[e], it->id, NULL, idx);
+	} else if (!it->source || !it->source_id) {
+		read_error(file, line, "a record needs source and source_id");
+		s->n--;
 		return;
 	}
 	if (e == EC) {
-		it->school = keep_str(d, rec_str(&r, C_SCHOOL_ID));
-		const struct rec_val *t = &r.v[C_TERM_IDS];
-		it->nterms = t->n;
-		it->terms = arena_alloc(d->keep, (t->n + 1) * sizeof *it->terms);
-		for (size_t i = 0; i < t->n; i++)
-			it->terms[i] = keep_str(d, t->items[i]);
+		it->school = rec_str(&k, C_SCHOOL_ID);
+		it->refs = keep_refs(d, &k.v[C_TERM_IDS], &it->nrefs);
 	}
 	if (e == ES)
-		it->number = keep_str(d, rec_str(&r, S_SCHOOL_NUMBER));
+		it->school = rec_str(&k, S_SCHOOL_NUMBER);
 	if (e == EU) {
-		const struct rec_val *v = &r.v[U_SCHOOL_IDS];
-		it->nschools = v->n;
-		it->schools = arena_alloc(d->keep, (v->n + 1) * sizeof *it->schools);
-		for (size_t i = 0; i < v->n; i++)
-			it->schools[i] = keep_str(d, v->items[i]);
-		for (int m = 0; m < d->nmatch; m++)
-			it->mk[m] = match_value(d, &r, d->match[m]);
-		if (state) {
-			it->deleted = rec_str(&r, U_DELETED_AT) != NULL;
-			it->hands_off = r.v[U_IGNORE_ON_IMPORT].b == 1 ||
-					r.v[U_MANUAL].b == 1;
-			/* a user can be found by every identifier it holds */
-			const struct rec_val *ids = &r.v[U_IDS];
-			for (size_t i = 0; i < ids->n; i++)
-				index_add(&d->by_source[0][e],
-					  source_key(d, ids->items[2 * i],
-						     ids->items[2 * i + 1]),
-					  idx);
-			for (int m = 0; m < d->nmatch; m++)
-				if (it->mk[m])
-					index_add(&d->by_key[m], it->mk[m], idx);
+		it->refs = keep_refs(d, &k.v[U_SCHOOL_IDS], &it->nrefs);
+		if (state) { /* indexed by index_state_users */
+			it->deleted = rec_str(&k, U_DELETED_AT) != NULL;
+			it->hands_off = k.v[U_IGNORE_ON_IMPORT].b == 1 ||
+					k.v[U_MANUAL].b == 1;
+			return;
 		}
 	}
-	if (e == ES && state)
-		it->paused = r.v[S_IMPORT_ENABLED].b == 0;
-	if (it->source && it->source_id) {
-		const char *k = source_key(d, it->source, it->source_id);
-		bool again = false;
-		INDEX_EACH(&d->by_source[state ? 0 : 1][e], k, n)
-			again |= d->by_source[state ? 0 : 1][e].nodes[n].item == idx;
-		if (!again)
-			index_add(&d->by_source[state ? 0 : 1][e], k, idx);
+	if (e == ES && state) {
+		it->paused = k.v[S_IMPORT_ENABLED].b == 0;
+		d->any_paused |= it->paused;
 	}
-	if (e == EE && state)
-		index_add(&d->enr_state, joined(d, it->section, '|', it->user), idx);
+	if (it->source && it->source_id)
+		index_add(&d->by_source[state ? 0 : 1][e], it->source,
+			  it->source_id, idx);
+}
+
+/* Whether s is one of the n strings of v. */
+static bool one_of(const char *s, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The stored users by source and source id: a user can be found by every
+ * identifier it holds (a link adds those of the new source). Only the
+ * identifiers of the incoming sources are ever asked for (an incoming
+ * user's own, an enrollment's user), so only those are indexed: one entry
+ * a user instead of one per identifier.
+ */
+static void index_state_users(diff *d)
+{
+	const char **src = NULL;
+	size_t nsrc = 0;
+	for (size_t i = 0; i < d->in[EU].n + d->ein.n; i++) {
+		const char *s = i < d->in[EU].n ? d->in[EU].v[i].source
+			: d->ein.v[i - d->in[EU].n].source != NONE
+				? strtab_str(d->vals, d->ein.v[i - d->in[EU].n].source)
+				: NULL;
+		if (s && !one_of(s, src, nsrc)) {
+			src = xrealloc(src, (nsrc + 1) * sizeof *src);
+			src[nsrc++] = s;
+		}
+	}
+	struct index *ix = &d->by_source[0][EU];
+	for (uint32_t j = 0; j < d->state[EU].n && nsrc; j++) {
+		const struct item *it = &d->state[EU].v[j];
+		arena_reset(d->scratch);
+		rec k;
+		unpack(d, it->rec, &REC_USER, &k);
+		const struct rec_val *ids = &k.v[U_IDS];
+		bool again = false;
+		for (size_t i = 0; i < ids->n; i++) {
+			const char *type = ids->items[2 * i], *v = ids->items[2 * i + 1];
+			if (!one_of(type, src, nsrc))
+				continue;
+			index_add(ix, type, v, j);
+			again |= it->source && it->source_id &&
+				 strcmp(type, it->source) == 0 &&
+				 strcmp(v, it->source_id) == 0;
+		}
+		if (it->source && it->source_id && !again &&
+		    one_of(it->source, src, nsrc))
+			index_add(ix, it->source, it->source_id, j);
+	}
+	free(src);
+}
+
+static uint32_t intern(strtab *t, const char *s)
+{
+	return s ? strtab_intern(t, s, strlen(s)) : NONE;
+}
+
+/* A value of few distinct ones (a source, a role): most often the one
+ * before. */
+static uint32_t intern_again(diff *d, const char *s, uint32_t *last)
+{
+	if (!s)
+		return NONE;
+	if (*last != NONE && strcmp(strtab_str(d->vals, *last), s) == 0)
+		return *last;
+	return *last = intern(d->vals, s);
+}
+
+static void enr_index_put(diff *d, uint32_t j);
+
+/* Keeps one enrollment (v: its fields), as a compact entry. */
+static void keep_enrollment(diff *d, bool state, const char *const *v,
+			    const char *file, long line)
+{
+	const char *id = v[E_ID], *source = v[E_SOURCE],
+		   *section = v[E_SECTION_ID], *user = v[E_USER_ID];
+	if (state && !id) {
+		read_error(file, line, "id: a state record needs its store id");
+		return;
+	}
+	if (!state && (!source || !section || !user)) {
+		read_error(file, line, "an enrollment needs source, section_id "
+				       "and user_id");
+		return;
+	}
+	struct enr *en = add_enr(state ? &d->est : &d->ein);
+	en->id = state ? keep_str(d, id) : NULL;
+	en->source = intern_again(d, source, &d->last_source);
+	en->role = intern_again(d, v[E_ROLE], &d->last_role);
+	en->section = intern(d->sec_refs, section);
+	en->user = intern(d->user_refs, user);
+	const char *status = v[E_STATUS];
+	en->tobedeleted = !state && status && strcmp(status, "tobedeleted") == 0;
+	if (state && en->section != NONE && en->user != NONE)
+		enr_index_put(d, (uint32_t)(d->est.n - 1));
+}
+
+/* rec_field_from_json without copying: strings, list items and map members
+ * stay in the parsed object (which lives until pack copies them). The same
+ * checks and messages; a map member named twice keeps its place with the
+ * later value, as rec_map_put does. */
+static const char *field_from_json(rec *r, int f, const cJSON *j)
+{
+	const struct rec_field *fd = &r->ent->fields[f];
+	if (fd->kind == K_STR && cJSON_IsString(j)) {
+		rec_set(r, f, j->valuestring); /* r is fresh: nothing to clear */
+		return NULL;
+	}
+	if (fd->kind != K_LIST && fd->kind != K_MAP)
+		return rec_field_from_json(r, f, j);
+	bool map = fd->kind == K_MAP;
+	if (cJSON_IsNull(j))
+		return rec_field_from_json(r, f, j);
+	if (map ? !cJSON_IsObject(j) : !cJSON_IsArray(j))
+		return rec_field_from_json(r, f, j); /* the message */
+	size_t n = 0;
+	for (const cJSON *c = j->child; c; c = c->next)
+		if (!cJSON_IsString(c))
+			return rec_field_from_json(r, f, j);
+		else
+			n++;
+	struct rec_val *v = &r->v[f];
+	rec_clear(r, f);
+	v->set = true;
+	v->cap = 2 * n + 8;
+	v->items = arena_alloc(r->arena, v->cap * sizeof *v->items);
+	for (const cJSON *c = j->child; c; c = c->next) {
+		if (!map) {
+			v->items[v->n++] = c->valuestring;
+			continue;
+		}
+		size_t i = 0;
+		while (i < v->n && strcmp(v->items[2 * i], c->string) != 0)
+			i++;
+		v->items[2 * i] = c->string;
+		v->items[2 * i + 1] = c->valuestring;
+		if (i == v->n)
+			v->n++;
+	}
+	return NULL;
+}
+
+/* The members of o that are fields of ent, by field (the first of a name
+ * counts, as in rec_from_json), walking the object once: members come in
+ * schema order as a rule, so each is looked for from the field after the
+ * last one. */
+static void members(const struct rec_entity *ent, const cJSON *o,
+		    const cJSON *at[REC_MAX_FIELDS])
+{
+	int next = 0;
+	memset(at, 0, REC_MAX_FIELDS * sizeof *at);
+	for (const cJSON *c = o->child; c; c = c->next) {
+		int f = -1;
+		if (!c->string)
+			continue;
+		if (c->string[0] == 't' && strcmp(c->string, "type") == 0)
+			continue;
+		for (int k = 0; k < ent->nfields && f < 0; k++) {
+			int i = (next + k) % ent->nfields; /* onwards, then around */
+			if (ent->fields[i].name[0] == c->string[0] &&
+			    strcmp(ent->fields[i].name, c->string) == 0)
+				f = i;
+		}
+		if (f < 0)
+			continue;
+		next = f + 1;
+		if (!at[f])
+			at[f] = c;
+	}
+}
+
+/* rec_from_json: errors come in field order, as there. */
+static const char *fill_rec(rec *r, const cJSON *o)
+{
+	const cJSON *at[REC_MAX_FIELDS];
+	members(r->ent, o, at);
+	for (int f = 0; f < r->ent->nfields; f++) {
+		const char *why = at[f] ? field_from_json(r, f, at[f]) : NULL;
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+/* An enrollment's fields (all strings) straight from the object, without a
+ * rec: v[f] by field, NULL when absent, null or empty. NULL or what
+ * rec_from_json would say. */
+static const char *enr_fields(const cJSON *o, const char *v[REC_MAX_FIELDS])
+{
+	const cJSON *at[REC_MAX_FIELDS];
+	members(&REC_ENROLLMENT, o, at);
+	for (int f = 0; f < REC_ENROLLMENT.nfields; f++) {
+		v[f] = NULL;
+		if (!at[f] || cJSON_IsNull(at[f]))
+			continue;
+		if (!cJSON_IsString(at[f])) {
+			static char why[64];
+			snprintf(why, sizeof why, "%s: must be a string",
+				 REC_ENROLLMENT.fields[f].name);
+			return why;
+		}
+		v[f] = *at[f]->valuestring ? at[f]->valuestring : NULL;
+	}
+	return NULL;
 }
 
 static int read_stream(diff *d, nd_reader *r, bool state)
@@ -408,11 +822,22 @@ static int read_stream(diff *d, nd_reader *r, bool state)
 		if (got < 0)
 			continue;
 		const char *type = nd_get_str(o, "type");
-		size_t len;
-		const char *text = nd_text(r, &len);
 		int e = entity_slot(type);
-		if (e >= 0) {
-			keep_record(d, state, e, o, text, len, nd_name(r), nd_line(r));
+		if (e == EE) {
+			const char *v[REC_MAX_FIELDS], *why = enr_fields(o, v);
+			if (why)
+				read_error(nd_name(r), nd_line(r), why);
+			else
+				keep_enrollment(d, state, v, nd_name(r), nd_line(r));
+		} else if (e >= 0) {
+			rec rr;
+			arena_reset(d->scratch);
+			rec_init(&rr, ents[e], d->scratch);
+			const char *why = fill_rec(&rr, o);
+			if (why)
+				read_error(nd_name(r), nd_line(r), why);
+			else
+				keep_record(d, state, e, &rr, nd_name(r), nd_line(r));
 		} else if (state && strcmp(type, "snapshot") == 0) {
 			d->base_version = nd_get_int(o, "version", 0);
 		} else if (!state && strcmp(type, "feed") == 0) {
@@ -451,19 +876,19 @@ int diff_read_incoming(diff *d, nd_reader *r)
 /* Schools, terms and sections: by source and source id. */
 static void match_by_source(diff *d, int e)
 {
+	struct index *ix = &d->by_source[0][e];
 	for (uint32_t i = 0; i < d->in[e].n; i++) {
 		struct item *in = &d->in[e].v[i];
-		const char *k = source_key(d, in->source, in->source_id);
-		uint32_t n = index_first(&d->by_source[0][e], k);
+		uint32_t n = index_first(ix, in->source, in->source_id);
 		if (n == NONE)
 			continue;
-		struct item *st = &d->state[e].v[d->by_source[0][e].nodes[n].item];
+		struct item *st = &d->state[e].v[ix->nodes[n].item];
 		if (st->match != NONE) {
 			read_error(d->in_name, in->line,
 				   "the same record twice in the incoming feed");
 			continue;
 		}
-		in->match = d->by_source[0][e].nodes[n].item;
+		in->match = ix->nodes[n].item;
 		st->match = i;
 	}
 }
@@ -474,13 +899,13 @@ static void match_schools_by_number(diff *d)
 {
 	for (uint32_t i = 0; i < d->in[ES].n; i++) {
 		struct item *in = &d->in[ES].v[i];
-		if (in->match != NONE || !in->number)
+		if (in->match != NONE || !in->school)
 			continue;
 		uint32_t found = NONE, count = 0;
 		for (uint32_t j = 0; j < d->state[ES].n; j++) {
 			const struct item *st = &d->state[ES].v[j];
-			if (st->match == NONE && st->number &&
-			    strcmp(st->number, in->number) == 0) {
+			if (st->match == NONE && st->school &&
+			    strcmp(st->school, in->school) == 0) {
 				found = j;
 				count++;
 			}
@@ -501,6 +926,56 @@ static void conflict_on(diff *d, struct item *in, const char *on)
 	d->conflicts++;
 }
 
+/*
+ * The --match index of the stored users, built only when some incoming
+ * user is left to match by them, and only with the values such users
+ * have (a filter of their hashes): a re-sync of the same district matches
+ * everyone by source id and builds nothing.
+ */
+static void index_match_keys(diff *d)
+{
+	struct side *in = &d->in[EU], *st = &d->state[EU];
+	idset *want[MAX_MATCH];
+	bool any = false;
+	for (int m = 0; m < d->nmatch; m++)
+		want[m] = idset_new();
+	for (uint32_t i = 0; i < in->n; i++) {
+		const struct item *u = &in->v[i];
+		if (u->match != NONE && !u->conflict)
+			continue;
+		arena_reset(d->scratch);
+		rec r;
+		unpack(d, u->rec, &REC_USER, &r);
+		for (int m = 0; m < d->nmatch; m++) {
+			const char *v = match_value(d, &r, m, d->scratch);
+			if (v) {
+				idset_set(want[m], key_hash(v, NULL), 0);
+				any = true;
+			}
+		}
+	}
+	for (uint32_t j = 0; j < st->n && any; j++) {
+		arena_reset(d->scratch);
+		rec r;
+		unpack(d, st->v[j].rec, &REC_USER, &r);
+		for (int m = 0; m < d->nmatch; m++) {
+			const char *v = match_value(d, &r, m, d->keep);
+			if (v && idset_get(want[m], key_hash(v, NULL), NULL))
+				index_add(&d->by_key[m], v, NULL, j);
+		}
+	}
+	for (int m = 0; m < d->nmatch; m++)
+		idset_free(want[m]);
+}
+
+/* An incoming user's value of --match identifier m, in the scratch arena. */
+static const char *in_match_value(diff *d, const struct item *u, int m)
+{
+	rec r;
+	unpack(d, u->rec, &REC_USER, &r);
+	return match_value(d, &r, m, d->scratch);
+}
+
 /* Users: by any stored identifier of the incoming source first, then by the
  * --match identifiers in order. Two candidates are a conflict, never a
  * guess; so is one stored user claimed by two incoming ones. */
@@ -517,15 +992,14 @@ static void match_users(diff *d)
 		struct item *u = &in->v[i];
 		if (u->match != NONE)
 			continue; /* the reviewed table said so */
-		const char *k = source_key(d, u->source, u->source_id);
 		uint32_t found = NONE, count = 0;
-		INDEX_EACH(ix, k, n) {
+		INDEX_EACH(ix, u->source, u->source_id, n) {
 			if (ix->nodes[n].item != found)
 				count++;
 			found = ix->nodes[n].item;
 		}
 		if (count > 1) {
-			INDEX_EACH(ix, k, n)
+			INDEX_EACH(ix, u->source, u->source_id, n)
 				st->v[ix->nodes[n].item].protect = true;
 			conflict_on(d, u, "source_id");
 		} else if (count == 1) {
@@ -549,18 +1023,22 @@ static void match_users(diff *d)
 		}
 	}
 	/* secondary identifiers, for those not found by their source id */
+	index_match_keys(d);
 	uint32_t *claims = xcalloc(st->n + 1, sizeof *claims);
 	for (uint32_t i = 0; i < in->n; i++) {
 		struct item *u = &in->v[i];
 		if (u->match != NONE || u->conflict)
 			continue;
+		arena_reset(d->scratch);
 		for (int m = 0; m < d->nmatch && u->match == NONE && !u->conflict;
 		     m++) {
-			if (!u->mk[m])
+			const char *mk = in_match_value(d, u, m);
+			if (!mk)
 				continue;
+			struct index *kx = &d->by_key[m];
 			uint32_t found = NONE, count = 0;
-			INDEX_EACH(&d->by_key[m], u->mk[m], n) {
-				uint32_t j = d->by_key[m].nodes[n].item;
+			INDEX_EACH(kx, mk, NULL, n) {
+				uint32_t j = kx->nodes[n].item;
 				if (st->v[j].match != NONE && st->v[j].match != i)
 					continue; /* taken by its own source id */
 				if (j != found)
@@ -568,8 +1046,8 @@ static void match_users(diff *d)
 				found = j;
 			}
 			if (count > 1) {
-				INDEX_EACH(&d->by_key[m], u->mk[m], n)
-					st->v[d->by_key[m].nodes[n].item].protect = true;
+				INDEX_EACH(kx, mk, NULL, n)
+					st->v[kx->nodes[n].item].protect = true;
 				conflict_on(d, u, d->match[m]);
 			} else if (count == 1) {
 				u->match = found;
@@ -593,18 +1071,15 @@ static void match_users(diff *d)
 	free(claims);
 }
 
-static void match_enrollments(diff *d);
-
 /* How a plan names an incoming record's reference to a record of entity e
  * from the same source: the matched store id, or SOURCE:SOURCE_ID. */
 static const char *translate(diff *d, int e, const char *source,
 			     const char *sid)
 {
-	const char *k = source_key(d, source, sid);
-	uint32_t n = index_first(&d->by_source[1][e], k);
+	uint32_t n = index_first(&d->by_source[1][e], source, sid);
 	if (n != NONE)
 		return d->in[e].v[d->by_source[1][e].nodes[n].item].key;
-	n = index_first(&d->by_source[0][e], k);
+	n = index_first(&d->by_source[0][e], source, sid);
 	if (n != NONE)
 		return d->state[e].v[d->by_source[0][e].nodes[n].item].id;
 	return ref_form(d, source, sid);
@@ -617,8 +1092,25 @@ static void assign_keys(diff *d, int e)
 		it->key = it->match != NONE ? d->state[e].v[it->match].id
 					    : ref_form(d, it->source, it->source_id);
 		if (e == EC) /* enrollments ask for their section's school */
-			index_add(&d->in_sections, it->key, i);
+			index_add(&d->in_sections, it->key, NULL, i);
 	}
+}
+
+/* An enrollment's reference as the plan writes it, once per distinct
+ * (source, reference): memo maps the pair to the translated number. */
+static uint32_t translate_ref(diff *d, int e, idset *memo, uint32_t source,
+			      uint32_t raw)
+{
+	strtab *t = e == EC ? d->sec_refs : d->user_refs;
+	uint64_t key = ((uint64_t)source + 1) << 32 | raw;
+	uint32_t to;
+	if (idset_get(memo, key, &to))
+		return to;
+	const char *s = translate(d, e, strtab_str(d->vals, source),
+				  strtab_str(t, raw));
+	to = strtab_intern(t, s, strlen(s));
+	idset_put(memo, key, to, NULL);
+	return to;
 }
 
 static void translate_refs(diff *d)
@@ -627,57 +1119,99 @@ static void translate_refs(diff *d)
 		struct item *c = &d->in[EC].v[i];
 		if (c->school)
 			c->school = translate(d, ES, c->source, c->school);
-		for (size_t k = 0; k < c->nterms; k++)
-			c->terms[k] = translate(d, ET, c->source, c->terms[k]);
+		for (size_t k = 0; k < c->nrefs; k++)
+			c->refs[k] = translate(d, ET, c->source, c->refs[k]);
 	}
 	for (uint32_t i = 0; i < d->in[EU].n; i++) {
 		struct item *u = &d->in[EU].v[i];
-		for (size_t k = 0; k < u->nschools; k++)
-			u->schools[k] = translate(d, ES, u->source, u->schools[k]);
+		for (size_t k = 0; k < u->nrefs; k++)
+			u->refs[k] = translate(d, ES, u->source, u->refs[k]);
 	}
-	for (uint32_t i = 0; i < d->in[EE].n; i++) {
-		struct item *en = &d->in[EE].v[i];
-		en->section = translate(d, EC, en->source, en->section);
-		en->user = translate(d, EU, en->source, en->user);
+	idset *sec = idset_new(), *user = idset_new();
+	for (size_t i = 0; i < d->ein.n; i++) {
+		struct enr *en = &d->ein.v[i];
+		en->section = translate_ref(d, EC, sec, en->source, en->section);
+		en->user = translate_ref(d, EU, user, en->source, en->user);
 	}
+	idset_free(sec);
+	idset_free(user);
+}
+
+/* ---- enrollments by section and user ----------------------------------- */
+
+static size_t enr_slot(const diff *d, uint32_t section, uint32_t user)
+{
+	uint64_t h = (uint64_t)section << 32 | user;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	size_t mask = d->enr_state.nslots - 1, i = (size_t)h & mask;
+	for (; d->enr_state.slots[i]; i = (i + 1) & mask) {
+		const struct enr *st = &d->est.v[d->enr_state.slots[i] - 1];
+		if (st->section == section && st->user == user)
+			break;
+	}
+	return i;
+}
+
+/* Indexes state enrollment j; a later one with the same section and user
+ * takes the place of an earlier one. */
+static void enr_index_put(diff *d, uint32_t j)
+{
+	if ((d->enr_state.n + 1) * 2 > d->enr_state.nslots) {
+		uint32_t *old = d->enr_state.slots;
+		size_t nold = d->enr_state.nslots;
+		d->enr_state.nslots = nold ? nold * 2 : 4096;
+		d->enr_state.slots = xcalloc(d->enr_state.nslots,
+					     sizeof *d->enr_state.slots);
+		for (size_t i = 0; i < nold; i++)
+			if (old[i]) {
+				const struct enr *st = &d->est.v[old[i] - 1];
+				d->enr_state.slots[enr_slot(d, st->section,
+							    st->user)] = old[i];
+			}
+		free(old);
+	}
+	const struct enr *st = &d->est.v[j];
+	size_t i = enr_slot(d, st->section, st->user);
+	if (!d->enr_state.slots[i])
+		d->enr_state.n++;
+	d->enr_state.slots[i] = j + 1;
 }
 
 static void match_enrollments(diff *d)
 {
-	for (uint32_t i = 0; i < d->in[EE].n; i++) {
-		struct item *en = &d->in[EE].v[i];
-		const char *k = joined(d, en->section, '|', en->user);
-		en->key = k;
-		uint32_t n = index_first(&d->enr_state, k);
-		if (n == NONE)
+	for (uint32_t i = 0; i < d->ein.n && d->enr_state.n; i++) {
+		struct enr *en = &d->ein.v[i];
+		uint32_t slot = d->enr_state.slots[enr_slot(d, en->section, en->user)];
+		if (!slot)
 			continue;
-		struct item *st = &d->state[EE].v[d->enr_state.nodes[n].item];
+		struct enr *st = &d->est.v[slot - 1];
 		if (st->match != NONE)
 			continue; /* the same membership twice: once is enough */
-		en->match = d->enr_state.nodes[n].item;
+		en->match = slot - 1;
 		st->match = i;
 	}
 }
 
 /* ---- scope: paused schools and --school -------------------------------- */
 
-static const struct item *state_of(diff *d, int e, const char *id);
+static const struct item *state_of(diff *d, int e, const char *id)
+{
+	struct index *ix = &d->by_id[e];
+	if (e == EU && !ix->heads) /* built when first asked (links) */
+		for (uint32_t j = 0; j < d->state[EU].n; j++)
+			index_add(ix, d->state[EU].v[j].id, NULL, j);
+	uint32_t n = id ? index_first(ix, id, NULL) : NONE;
+	return n != NONE ? &d->state[e].v[ix->nodes[n].item] : NULL;
+}
 
 static bool is_paused(diff *d, const char *school)
 {
+	if (!d->any_paused)
+		return false;
 	const struct item *s = state_of(d, ES, school);
 	return s && s->paused;
-}
-
-static const struct item *state_of(diff *d, int e, const char *id)
-{
-	for (uint32_t n = id ? index_first(&d->by_id, id) : NONE; n != NONE;
-	     n = index_next(&d->by_id, id, d->by_id.nodes[n].next)) {
-		uint32_t j = d->by_id.nodes[n].item;
-		if (j < d->state[e].n && strcmp(d->state[e].v[j].id, id) == 0)
-			return &d->state[e].v[j];
-	}
-	return NULL;
 }
 
 /* The school a section belongs to, for a reference written either way. */
@@ -686,25 +1220,23 @@ static const char *school_of_section(diff *d, const char *section)
 	const struct item *st = state_of(d, EC, section);
 	if (st)
 		return st->school;
-	uint32_t n = index_first(&d->in_sections, section);
+	uint32_t n = index_first(&d->in_sections, section, NULL);
 	return n != NONE ? d->in[EC].v[d->in_sections.nodes[n].item].school : NULL;
 }
 
 /* Whether some school of the record is paused (*why gets it), and whether
  * it is in --school's scope. */
-static bool touches(diff *d, const struct item *it, int e, const char *school)
+static bool touches(const struct item *it, int e, const char *school)
 {
 	const char *one = NULL;
 	if (e == ES)
 		one = it->key ? it->key : it->id;
 	else if (e == EC)
 		one = it->school;
-	else if (e == EE)
-		one = school_of_section(d, it->section);
 	if (e != EU)
 		return one && strcmp(one, school) == 0;
-	for (size_t k = 0; k < it->nschools; k++)
-		if (strcmp(it->schools[k], school) == 0)
+	for (size_t k = 0; k < it->nrefs; k++)
+		if (strcmp(it->refs[k], school) == 0)
 			return true;
 	return false;
 }
@@ -715,13 +1247,9 @@ static const char *paused_school(diff *d, const struct item *it, int e)
 		return it->paused ? it->id : NULL;
 	if (e == EC)
 		return is_paused(d, it->school) ? it->school : NULL;
-	if (e == EE) {
-		const char *s = school_of_section(d, it->section);
-		return is_paused(d, s) ? s : NULL;
-	}
-	for (size_t k = 0; k < it->nschools; k++)
-		if (is_paused(d, it->schools[k]))
-			return it->schools[k];
+	for (size_t k = 0; k < it->nrefs; k++)
+		if (is_paused(d, it->refs[k]))
+			return it->refs[k];
 	return NULL;
 }
 
@@ -736,8 +1264,44 @@ static bool in_scope(diff *d, int e, const struct item *in,
 	}
 	if (!d->o.school || e == ET)
 		return true;
-	return (in && touches(d, in, e, d->o.school)) ||
-	       (st && touches(d, st, e, d->o.school));
+	return (in && touches(in, e, d->o.school)) ||
+	       (st && touches(st, e, d->o.school));
+}
+
+/* An enrollment's section: its school, and whether that one is paused;
+ * worked out once per section. */
+static const char *sec_info(diff *d, uint32_t section, bool *paused)
+{
+	if (!d->sec_known) {
+		size_t n = strtab_count(d->sec_refs);
+		d->sec_known = xcalloc(n + 1, 1);
+		d->sec_school = xcalloc(n + 1, sizeof *d->sec_school);
+	}
+	*paused = false;
+	if (section == NONE)
+		return NULL;
+	if (!d->sec_known[section]) {
+		const char *s = school_of_section(d, strtab_str(d->sec_refs, section));
+		d->sec_school[section] = s;
+		d->sec_known[section] = is_paused(d, s) ? 2 : 1;
+	}
+	*paused = d->sec_known[section] == 2;
+	return d->sec_school[section];
+}
+
+static bool enr_in_scope(diff *d, const struct enr *in, const struct enr *st)
+{
+	bool paused;
+	const char *in_school = in ? sec_info(d, in->section, &paused) : NULL;
+	if (in && paused)
+		return false;
+	const char *st_school = st ? sec_info(d, st->section, &paused) : NULL;
+	if (st && paused)
+		return false;
+	if (!d->o.school)
+		return true;
+	return (in_school && strcmp(in_school, d->o.school) == 0) ||
+	       (st_school && strcmp(st_school, d->o.school) == 0);
 }
 
 static void report_paused(diff *d)
@@ -761,13 +1325,15 @@ struct out {
 	nd_writer *w; /* the operation being written */
 };
 
+/* Counts an operation for the header: for user u's schools; "-" for a
+ * user without one and for an update of another entity; else no school. */
 static void count(struct out *o, int c, const struct item *u)
 {
 	static const char *const none[] = {"-"};
 	if (!u)
 		pw_count(o->pw, op_names[c], NULL, 0);
-	else if (u->nschools)
-		pw_count(o->pw, op_names[c], u->schools, u->nschools);
+	else if (u->nrefs)
+		pw_count(o->pw, op_names[c], u->refs, u->nrefs);
 	else
 		pw_count(o->pw, op_names[c], none, 1);
 }
@@ -779,24 +1345,15 @@ static void op_begin(struct out *o, const char *op, int e, const char *id)
 
 static void op_end(struct out *o) { pw_end(o->pw); }
 
-/* Parses a kept record; strings stay in the returned cJSON tree. */
-static cJSON *parse_item(diff *d, const struct item *it, int e, rec *r)
-{
-	cJSON *j = cJSON_ParseWithLength(it->text, it->len);
-	rec_init(r, ents[e], d->scratch);
-	rec_from_json(r, j);
-	return j;
-}
-
 /* An incoming record as a plan writes it: references translated. */
-static cJSON *incoming_rec(diff *d, const struct item *it, int e, rec *r)
+static void incoming_rec(diff *d, const struct item *it, int e, rec *r)
 {
-	cJSON *j = parse_item(d, it, e, r);
+	unpack(d, it->rec, ents[e], r);
 	if (e == EU) {
 		rec_clear(r, U_SCHOOL_IDS);
 		rec_list_add(r, U_SCHOOL_IDS, NULL);
-		for (size_t k = 0; k < it->nschools; k++)
-			rec_list_add(r, U_SCHOOL_IDS, it->schools[k]);
+		for (size_t k = 0; k < it->nrefs; k++)
+			rec_list_add(r, U_SCHOOL_IDS, it->refs[k]);
 		rec_list_sort_unique(r, U_SCHOOL_IDS);
 	} else if (e == EC) {
 		rec_set(r, C_SCHOOL_ID, it->school);
@@ -807,11 +1364,23 @@ static cJSON *incoming_rec(diff *d, const struct item *it, int e, rec *r)
 			rec_list_add(r, C_TERM_IDS,
 				     translate(d, ET, it->source, old.items[k]));
 		rec_list_sort_unique(r, C_TERM_IDS);
-	} else if (e == EE) {
-		rec_set(r, E_SECTION_ID, it->section);
-		rec_set(r, E_USER_ID, it->user);
 	}
-	return j;
+}
+
+/* An enrollment as a rec; the incoming one with its references translated. */
+static void enr_rec(diff *d, const struct enr *en, rec *r)
+{
+	rec_init(r, &REC_ENROLLMENT, d->scratch);
+	if (en->id)
+		rec_set(r, E_ID, en->id);
+	if (en->source != NONE)
+		rec_set(r, E_SOURCE, strtab_str(d->vals, en->source));
+	if (en->section != NONE)
+		rec_set(r, E_SECTION_ID, strtab_str(d->sec_refs, en->section));
+	if (en->user != NONE)
+		rec_set(r, E_USER_ID, strtab_str(d->user_refs, en->user));
+	if (en->role != NONE)
+		rec_set(r, E_ROLE, strtab_str(d->vals, en->role));
 }
 
 static bool compared(const struct rec_entity *e, int f)
@@ -836,8 +1405,9 @@ static bool ids_to_add(const rec *st, const rec *in, rec *add)
 }
 
 /* An update with only the changed fields and what they were. */
-static void emit_update(struct out *o, int e, const struct item *st_it,
-			rec *st, rec *in, bool ids_done, const struct item *u)
+/* u: the incoming user, whose schools count it; NULL for other entities. */
+static void emit_update(struct out *o, int e, const char *id, rec *st,
+			rec *in, bool ids_done, const struct item *u)
 {
 	int changed[REC_MAX_FIELDS], n = 0;
 	rec merged;
@@ -876,7 +1446,7 @@ static void emit_update(struct out *o, int e, const struct item *st_it,
 	}
 	if (n == 0)
 		return;
-	op_begin(o, "update", e, st_it->id);
+	op_begin(o, "update", e, id);
 	nd_writer *w = o->w;
 	nd_obj(w, "set");
 	for (int i = 0; i < n; i++)
@@ -887,37 +1457,46 @@ static void emit_update(struct out *o, int e, const struct item *st_it,
 		rec_write_field(w, st, changed[i]);
 	nd_close(w);
 	op_end(o);
-	count(o, C_UPDATE, u);
+	if (u)
+		count(o, C_UPDATE, u);
+	else
+		pw_count(o->pw, "update", (const char *const[]){"-"}, 1);
+}
+
+static void write_create(struct out *o, int e, rec *in, const struct item *u)
+{
+	rec_clear(in, rec_field_index(ents[e], "status"));
+	op_begin(o, "create", e, NULL);
+	nd_obj(o->w, "data");
+	rec_write_members(o->w, in, RF_STATE);
+	nd_close(o->w);
+	op_end(o);
+	count(o, C_CREATE, u);
 }
 
 static void emit_create(struct out *o, int e, const struct item *it)
 {
 	rec in;
 	arena_reset(o->d->scratch);
-	cJSON *j = incoming_rec(o->d, it, e, &in);
-	rec_clear(&in, rec_field_index(ents[e], "status"));
-	op_begin(o, "create", e, NULL);
-	nd_obj(o->w, "data");
-	rec_write_members(o->w, &in, RF_STATE);
-	nd_close(o->w);
-	op_end(o);
-	count(o, C_CREATE, e == EU ? it : NULL);
-	cJSON_Delete(j);
+	incoming_rec(o->d, it, e, &in);
+	write_create(o, e, &in, e == EU ? it : NULL);
 }
 
-static void emit_removal(struct out *o, int e, const struct item *st,
-			 const char *reason)
+static void emit_removal(struct out *o, int e, const char *id,
+			 const char *reason, const struct item *u)
 {
-	op_begin(o, e == EU ? "soft_delete" : "delete", e, st->id);
+	op_begin(o, e == EU ? "soft_delete" : "delete", e, id);
 	nd_str(o->w, "reason", reason);
 	op_end(o);
-	count(o, e == EU ? C_SOFT_DELETE : C_DELETE, e == EU ? st : NULL);
+	count(o, e == EU ? C_SOFT_DELETE : C_DELETE, u);
 }
 
 static bool same_set(const char **a, size_t na, const char **b, size_t nb)
 {
 	if (na != nb)
 		return false;
+	if (na == 1)
+		return strcmp(a[0], b[0]) == 0;
 	const char **x = xmalloc((na + 1) * sizeof *x), **y = xmalloc((nb + 1) * sizeof *y);
 	memcpy(x, a, na * sizeof *x);
 	memcpy(y, b, nb * sizeof *y);
@@ -933,7 +1512,7 @@ static bool same_set(const char **a, size_t na, const char **b, size_t nb)
 	return same;
 }
 
-/* Whether a matched pair is the same record, known without parsing it:
+/* Whether a matched pair is the same record, known without unpacking it:
  * same fingerprints, same references, nothing to link or restore. */
 static bool unchanged(int e, const struct item *in, const struct item *st)
 {
@@ -941,13 +1520,12 @@ static bool unchanged(int e, const struct item *in, const struct item *st)
 	    (e == EU && strcmp(in->matched_on, "source_id") != 0))
 		return false;
 	if (e == EU)
-		return same_set(in->schools, in->nschools, st->schools, st->nschools);
+		return same_set(in->refs, in->nrefs, st->refs, st->nrefs);
 	if (e == EC)
 		return ((!in->school && !st->school) ||
 			(in->school && st->school && strcmp(in->school, st->school) == 0)) &&
-		       same_set(in->terms, in->nterms, st->terms, st->nterms);
-	return true; /* schools and terms have no references; enrollments
-			match on theirs */
+		       same_set(in->refs, in->nrefs, st->refs, st->nrefs);
+	return true; /* schools and terms have no references */
 }
 
 /* Creates, updates, links and restores of one entity, in incoming order. */
@@ -968,8 +1546,8 @@ static void emit_changes(struct out *o, int e)
 			continue;
 		arena_reset(d->scratch);
 		rec srec, irec;
-		cJSON *js = parse_item(d, st, e, &srec);
-		cJSON *ji = incoming_rec(d, it, e, &irec);
+		unpack(d, st->rec, ents[e], &srec);
+		incoming_rec(d, it, e, &irec);
 		bool linked = false;
 		rec add;
 		if (e == EU && strcmp(it->matched_on, "source_id") != 0 &&
@@ -989,23 +1567,55 @@ static void emit_changes(struct out *o, int e)
 			op_end(o);
 			count(o, C_RESTORE, it);
 		}
-		emit_update(o, e, st, &srec, &irec, linked, it);
-		cJSON_Delete(js);
-		cJSON_Delete(ji);
+		emit_update(o, e, st->id, &srec, &irec, linked,
+			    e == EU ? it : NULL);
+	}
+}
+
+/* Enrollments: creates and (role or source) updates, in incoming order. */
+static void emit_enrollment_changes(struct out *o)
+{
+	diff *d = o->d;
+	for (uint32_t i = 0; i < d->ein.n; i++) {
+		const struct enr *it = &d->ein.v[i];
+		const struct enr *st = it->match != NONE ? &d->est.v[it->match] : NULL;
+		if (it->tobedeleted || !enr_in_scope(d, it, st))
+			continue;
+		/* matched on section and user, so the rest is these two */
+		if (st && it->source == st->source && it->role == st->role)
+			continue;
+		arena_reset(d->scratch);
+		rec irec, srec;
+		enr_rec(d, it, &irec);
+		if (!st) {
+			write_create(o, EE, &irec, NULL);
+			continue;
+		}
+		enr_rec(d, st, &srec);
+		emit_update(o, EE, st->id, &srec, &irec, false, NULL);
 	}
 }
 
 /* Whether the feed is a full one for entity e: absent records are gone. */
 static bool full_feed(diff *d, int e)
 {
-	return d->mode_known[e] ? d->bulk[e] : d->in[e].n > 0;
+	return d->mode_known[e] ? d->bulk[e] : in_count(d, e) > 0;
+}
+
+/* The feed's source: the header's, or that of its first record of e. */
+static const char *feed_source(diff *d, int e)
+{
+	if (d->in_source)
+		return d->in_source;
+	if (e == EE)
+		return d->ein.n && d->ein.v[0].source != NONE
+			       ? strtab_str(d->vals, d->ein.v[0].source) : NULL;
+	return d->in[e].n ? d->in[e].v[0].source : NULL;
 }
 
 static bool from_feed_source(diff *d, const struct item *st, int e)
 {
-	const char *src = d->in_source;
-	if (!src && d->in[e].n)
-		src = d->in[e].v[0].source;
+	const char *src = feed_source(d, e);
 	if (!src)
 		return false;
 	if (st->source && strcmp(st->source, src) == 0)
@@ -1015,10 +1625,8 @@ static bool from_feed_source(diff *d, const struct item *st, int e)
 	/* a user linked to the feed's source holds an identifier of it */
 	arena_reset(d->scratch);
 	rec r;
-	cJSON *j = parse_item(d, st, e, &r);
-	bool linked = rec_map_get(&r, U_IDS, src) != NULL;
-	cJSON_Delete(j);
-	return linked;
+	unpack(d, st->rec, &REC_USER, &r);
+	return rec_map_get(&r, U_IDS, src) != NULL;
 }
 
 /* Records the feed no longer holds (full feeds) or marks tobedeleted. */
@@ -1031,7 +1639,7 @@ static void emit_removals(struct out *o, int e)
 							  : NULL;
 		if (it->tobedeleted && st && !st->deleted && !st->hands_off &&
 		    in_scope(d, e, it, st))
-			emit_removal(o, e, st, "tobedeleted");
+			emit_removal(o, e, st->id, "tobedeleted", e == EU ? st : NULL);
 	}
 	if (!full_feed(d, e) || (d->o.school && e == ET))
 		return;
@@ -1041,7 +1649,32 @@ static void emit_removals(struct out *o, int e)
 		    st->protect || !in_scope(d, e, NULL, st) ||
 		    !from_feed_source(d, st, e))
 			continue;
-		emit_removal(o, e, st, "absent_from_source");
+		emit_removal(o, e, st->id, "absent_from_source",
+			     e == EU ? st : NULL);
+	}
+}
+
+static void emit_enrollment_removals(struct out *o)
+{
+	diff *d = o->d;
+	for (uint32_t i = 0; i < d->ein.n; i++) {
+		const struct enr *it = &d->ein.v[i];
+		const struct enr *st = it->match != NONE ? &d->est.v[it->match] : NULL;
+		if (it->tobedeleted && st && enr_in_scope(d, it, st))
+			emit_removal(o, EE, st->id, "tobedeleted", NULL);
+	}
+	if (!full_feed(d, EE))
+		return;
+	const char *src = feed_source(d, EE);
+	uint32_t s = src ? strtab_find(d->vals, src, strlen(src)) : NONE;
+	if (s == NONE)
+		return; /* no stored enrollment is of the feed's source */
+	for (uint32_t i = 0; i < d->est.n; i++) {
+		const struct enr *st = &d->est.v[i];
+		if (st->match != NONE || st->source != s ||
+		    !enr_in_scope(d, NULL, st))
+			continue;
+		emit_removal(o, EE, st->id, "absent_from_source", NULL);
 	}
 }
 
@@ -1067,12 +1700,13 @@ static uint32_t *candidates(diff *d, const struct item *u, size_t *count)
 	while (m < d->nmatch && strcmp(d->match[m], on) != 0)
 		m++;
 	struct index *ix = m < d->nmatch ? &d->by_key[m] : &d->by_source[0][EU];
-	const char *key = m < d->nmatch ? u->mk[m]
-					: source_key(d, u->source, u->source_id);
-	INDEX_EACH(ix, key, n) {
-		cand = xrealloc(cand, (nc + 1) * sizeof *cand);
-		cand[nc++] = ix->nodes[n].item;
-	}
+	const char *a = m < d->nmatch ? in_match_value(d, u, m) : u->source;
+	const char *b = m < d->nmatch ? NULL : u->source_id;
+	if (a)
+		INDEX_EACH(ix, a, b, n) {
+			cand = xrealloc(cand, (nc + 1) * sizeof *cand);
+			cand[nc++] = ix->nodes[n].item;
+		}
 	if (nc > 1)
 		qsort(cand, nc, sizeof *cand, cmp_u32);
 	size_t out = 0;
@@ -1089,6 +1723,7 @@ static void emit_conflicts(diff *d, nd_writer *w)
 		const struct item *u = &d->in[EU].v[i];
 		if (!u->conflict)
 			continue;
+		arena_reset(d->scratch);
 		nd_begin(w);
 		nd_str(w, "type", "conflict");
 		nd_str(w, "entity", "user");
@@ -1113,6 +1748,7 @@ static void match_all(diff *d)
 		if (e != EU && e != EE)
 			match_by_source(d, e);
 	match_schools_by_number(d);
+	index_state_users(d);
 	match_users(d);
 	assign_keys(d, ES);
 	assign_keys(d, ET);
@@ -1135,8 +1771,8 @@ int diff_write_plan(diff *d, nd_writer *w)
 	emit_changes(&o, ET);
 	emit_changes(&o, EC);
 	emit_changes(&o, EU);
-	emit_changes(&o, EE);
-	emit_removals(&o, EE);
+	emit_enrollment_changes(&o);
+	emit_enrollment_removals(&o);
 	emit_removals(&o, EC);
 	emit_removals(&o, ET);
 	emit_removals(&o, EU);
@@ -1166,7 +1802,7 @@ static void add_link(diff *d, const char *path, long row, const char *stored,
 	if (!source || !*source)
 		source = d->in_source ? d->in_source : "";
 	const struct item *st = state_of(d, EU, stored);
-	uint32_t n = index_first(&d->by_source[1][EU], source_key(d, source, sid));
+	uint32_t n = index_first(&d->by_source[1][EU], source, sid);
 	if (!st) {
 		link_error(path, row, "stored_id", "no stored user \"%s\"", stored);
 		return;
@@ -1188,14 +1824,13 @@ static void add_link(diff *d, const char *path, long row, const char *stored,
 	/* a stored user that holds another id of this source is linked already */
 	arena_reset(d->scratch);
 	rec r;
-	cJSON *j = parse_item(d, st, EU, &r);
+	unpack(d, st->rec, &REC_USER, &r);
 	const char *had = rec_map_get(&r, U_IDS, source);
 	bool taken = had && strcmp(had, sid) != 0;
 	if (taken)
 		link_error(path, row, "stored_id",
 			   "\"%s\" is linked to another id of that source already",
 			   stored);
-	cJSON_Delete(j);
 	if (taken)
 		return;
 	d->links = xrealloc(d->links, (d->nlinks + 1) * sizeof *d->links);
@@ -1254,11 +1889,10 @@ int diff_read_links(diff *d, const char *path)
 static const char *person(diff *d, const struct item *it)
 {
 	rec r;
-	cJSON *j = parse_item(d, it, EU, &r);
+	unpack(d, it->rec, &REC_USER, &r);
 	const char *g = rec_str(&r, U_GIVEN_NAME), *f = rec_str(&r, U_FAMILY_NAME);
 	char *name = arena_alloc(d->scratch, (g ? strlen(g) : 0) + (f ? strlen(f) : 0) + 2);
 	sprintf(name, "%s%s%s", g ? g : "", g && f ? " " : "", f ? f : "");
-	cJSON_Delete(j);
 	return name;
 }
 
@@ -1345,8 +1979,8 @@ static void report_schools(diff *d, struct report *rep)
 	for (uint32_t i = 0; i < d->in[EU].n; i++) {
 		const struct item *u = &d->in[EU].v[i];
 		int k = u->conflict ? 1 : u->match == NONE ? 2 : 0;
-		for (size_t s = 0; s < (u->nschools ? u->nschools : 1); s++) {
-			const char *school = u->nschools ? u->schools[s] : "(no school)";
+		for (size_t s = 0; s < (u->nrefs ? u->nrefs : 1); s++) {
+			const char *school = u->nrefs ? u->refs[s] : "(no school)";
 			size_t j = 0;
 			while (j < nv && strcmp(v[j].school, school) != 0)
 				j++;
