@@ -50,7 +50,11 @@ uint64_t id_hash_str(const char *id) { return id_hash(id, strlen(id)); }
 
 static size_t slot_of(const idset *s, uint64_t key)
 {
-	size_t mask = s->cap - 1, i = (size_t)key & mask;
+	/* Keys may be structured (a pair of counters, not a hash): mixed, so
+	 * that runs of consecutive keys do not pile up into one long probe
+	 * chain (diff-roster's reference memo took 80 s of a 94 s run). */
+	uint64_t h = key * 0x9e3779b97f4a7c15ull;
+	size_t mask = s->cap - 1, i = (size_t)(h ^ h >> 29) & mask;
 	while (s->keys[i] && s->keys[i] != key)
 		i = (i + 1) & mask;
 	return i;
