@@ -3,7 +3,7 @@
 # parallel jobs, each district into its own store. SCALE_DISTRICTS (8)
 # districts of SCALE_USERS (20000) users each; SCALE_DB=postgres puts the
 # stores in a throwaway PostgreSQL server (a database per district) instead
-# of SQLite files.
+# of SQLite files; SCALE_JOBS the job counts (1 2 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 districts=${SCALE_DISTRICTS:-8}
@@ -33,12 +33,12 @@ fi
 printf '%s districts of %s users (%s CSV rows in all), stores on %s, %s cores\n' \
 	"$districts" "$users" "$rows" "$backend" "$(nproc)"
 printf '%-6s %9s %14s %12s\n' jobs "wall s" "districts/min" "rows/s"
-for jobs in 1 2 4; do
+for jobs in ${SCALE_JOBS:-1 2 4}; do
 	rm -rf "$out/stores" "$out/report-$jobs"
 	mkdir -p "$out/stores"
 	for i in $(seq 1 "$districts"); do
 		if [ -n "$pgdir" ]; then
-			psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS d${i}_$jobs" -c "CREATE DATABASE d${i}_$jobs"
+			PGOPTIONS="-c client_min_messages=warning" psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS d${i}_$jobs" -c "CREATE DATABASE d${i}_$jobs"
 			db="$base/d${i}_$jobs"
 		else
 			db="$out/stores/d$i.db"
