@@ -335,3 +335,36 @@ state.ndjson"
 	run -2 --separate-stderr oneroster-sync --db x.db --bogus "$Y1"
 	assert_equal "${stderr_lines[0]}" "oneroster-sync: unknown option --bogus"
 }
+
+# bats test_tags=sqlite-only
+@test "two applies changing the same user at once: one applies, the other is refused as stale" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	for name in Anita Annie; do
+		sed "s/\(\"source_id\":\"stu-1001\".*\"given_name\":\)\"[^\"]*\"/\1\"$name\"/" "$TD/district/y1.canonical.ndjson" |
+			diff-roster --state "$BATS_TEST_TMPDIR/state" > "$BATS_TEST_TMPDIR/$name"
+	done
+	# hold SQLite's write lock while both applies start and reach the store
+	python3 -c 'import sqlite3, os, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+while os.path.exists(sys.argv[2]): time.sleep(0.05)
+c.execute("ROLLBACK")' "$db" "$BATS_TEST_TMPDIR/held" &
+	holder=$!
+	while [ ! -e "$BATS_TEST_TMPDIR/held" ]; do sleep 0.05; done
+	apply --db "$db" --quiet "$BATS_TEST_TMPDIR/Anita" 2> "$BATS_TEST_TMPDIR/a.err" & a=$!
+	apply --db "$db" --quiet "$BATS_TEST_TMPDIR/Annie" 2> "$BATS_TEST_TMPDIR/b.err" & b=$!
+	for pid in $a $b; do
+		until ls -l /proc/$pid/fd 2> /dev/null | grep -q "$db-shm"; do sleep 0.05; done
+	done
+	sleep 0.5
+	rm "$BATS_TEST_TMPDIR/held"
+	wait $holder
+	sa=0 sb=0
+	wait $a || sa=$?
+	wait $b || sb=$?
+	assert_equal "$(printf '%s\n' $sa $sb | sort | tr '\n' ' ')" "0 3 "
+	assert_equal "$(sql "$db" 'SELECT count(*) FROM journal')" 2
+	cat "$BATS_TEST_TMPDIR/a.err" "$BATS_TEST_TMPDIR/b.err" | grep -q "user u1 changed at version 2, after the plan's base version 1"
+}
