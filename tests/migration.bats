@@ -74,7 +74,13 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	run -3 --separate-stderr oneroster-sync --quiet --db "$DB" "$NEW"
 	assert_stderr_line "apply: the store is frozen (migration, since 2026-08-01T12:00:00Z): plan $(sed -n 's/^apply: the store is frozen (migration, since 2026-08-01T12:00:00Z): plan \([0-9a-f]*\) refused; nothing changed$/\1/p' <<<"$stderr") refused; nothing changed"
 	assert_equal "$(records "$DB")" "$before"
-	run --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet "$NEW"
+	if on_postgres; then
+		run -2 --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet "$NEW"
+		assert_equal "$stderr" "migrate: --backup-dir is required for a PostgreSQL store"
+		run --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$NEW"
+	else
+		run --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet "$NEW"
+	fi
 	assert_success
 	run --separate-stderr freeze --db "$DB" --thaw
 	assert_equal "$stderr" "apply: store thawed"
