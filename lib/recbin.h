@@ -8,9 +8,10 @@
 /*
  * A record in a compact binary form, for spooling: apply parses each
  * operation's JSON once and reads the record back from this form in its
- * checking and applying passes. Each field in schema order: a string as a
- * length (0: absent) and its bytes with a NUL, a bool as one byte, a list
- * or map as a present flag, a count and its strings.
+ * checking and applying passes. Each field in schema order: a string as
+ * its length + 1 (0: absent, so "" stays apart from absent), its bytes and
+ * a NUL; a bool as one byte; a list or map as its count + 1 (0: absent)
+ * and its strings.
  */
 
 /* Appends r to *buf (the getline rule: *buf grows, *len is the end). */
