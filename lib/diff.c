@@ -138,12 +138,7 @@ static uint64_t key_hash(const char *a, const char *b)
 		for (; *b; b++)
 			h = (h ^ (unsigned char)*b) * 0x100000001b3ull;
 	}
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return h ? h : 1;
+	return id_hash_finish(h);
 }
 
 static void index_add(struct index *ix, const char *a, const char *b,

@@ -38,6 +38,11 @@ uint64_t id_hash(const char *id, size_t n)
 		h ^= (unsigned char)id[i];
 		h *= 0x100000001b3ull;
 	}
+	return id_hash_finish(h);
+}
+
+uint64_t id_hash_finish(uint64_t h)
+{
 	h ^= h >> 30;
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 27;

@@ -18,6 +18,9 @@ void idset_free(idset *s);
 
 uint64_t id_hash(const char *id, size_t n);
 uint64_t id_hash_str(const char *id);
+/* The splitmix64 finaliser id_hash ends with (never 0): for hashes built
+ * elsewhere (FNV-1a over several strings) so the low bits index well. */
+uint64_t id_hash_finish(uint64_t h);
 
 /* Adds key with val and returns 1; if key is there already, leaves it,
  * sets *old (when not NULL) to its value and returns 0. */
