@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# bats file_tags=store
 # API sources: extract-clever, extract-oneroster --rest, and clever-sync /
 # classlink-sync against a loopback test server (tests/httpd/httpd.py).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# bats file_tags=store
 # Crash safety: apply and archive-appointments killed with SIGKILL at many
 # fixed points (the RP_CRASH_AFTER_* test hooks raise SIGKILL, with no
 # cleanup, at the N-th step), then checked.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# bats file_tags=store
 # Hostile input: bombs, paths out of the archive, huge fields and lines,
 # deep nesting, NUL bytes, overlong UTF-8, SQL and formula metacharacters,
 # and what --quiet runs print.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# bats file_tags=store
 # Migrating schools between sources: migrate-plan, diff-roster --links and
 # --mapping, migrate, freeze, backup.
 

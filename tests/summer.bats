@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# bats file_tags=store
 # The summer rollover: archive-appointments, softdelete-plan, the archive
 # check in apply, summer-purge, after-first-import, resume.
 

@@ -1,3 +1,4 @@
+# bats file_tags=store
 # sync-all: several districts' syncs at once on GNU parallel.
 setup() {
 	load test_helper/common

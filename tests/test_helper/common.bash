@@ -87,3 +87,12 @@ store_integrity() {
 		sqlite3 "$1" 'PRAGMA integrity_check'
 	fi
 }
+
+# plan_renaming STATE SOURCE_ID NAME [DIFF-ROSTER OPTION...]: a plan from
+# the sample district's year 1 with one user's given name changed.
+plan_renaming() {
+	local state=$1 id=$2 name=$3
+	shift 3
+	sed "s/\(\"source_id\":\"$id\".*\"given_name\":\)\"[^\"]*\"/\1\"$name\"/" \
+		"$TD/district/y1.canonical.ndjson" | diff-roster --state "$state" "$@"
+}
