@@ -4,12 +4,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply.h"
+#include "apply/apply.h"
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
-#include "db.h"
-#include "store.h"
+#include "store/db.h"
+#include "store/store.h"
 
 static const char usage[] =
 	"usage: apply --db DB [--dry-run] [--max-delete-ratio R] [--max-delete-count N]\n"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "diff.h"
+#include "diff/diff.h"
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "apipage.h"
+#include "extract/apipage.h"
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
-#include "orpkg.h"
+#include "extract/orpkg.h"
 
 static const char usage[] =
 	"usage: extract-oneroster [options] FOLDER|FILE.zip\n"

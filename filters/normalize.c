@@ -6,7 +6,7 @@
 
 #include "err.h"
 #include "ndjson.h"
-#include "norm.h"
+#include "normalize/norm.h"
 #include "opts.h"
 
 enum { OPT_SCHOOL_YEAR = RP_OPT_FIRST_PROGRAM_OPTION };

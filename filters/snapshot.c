@@ -7,8 +7,8 @@
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
-#include "db.h"
-#include "store.h"
+#include "store/db.h"
+#include "store/store.h"
 
 static const char usage[] =
 	"usage: snapshot --db DB [--entity LIST] [--school ID] [options]\n"

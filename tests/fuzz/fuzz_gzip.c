@@ -10,7 +10,7 @@
  */
 #include "fuzz_common.h"
 
-#include "archive.h"
+#include "summer/archive.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -14,7 +14,7 @@
  */
 #include "fuzz_common.h"
 
-#include "norm.h"
+#include "normalize/norm.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -14,9 +14,9 @@
  */
 #include "fuzz_common.h"
 
-#include "apipage.h"
+#include "extract/apipage.h"
 #include "jsondoc.h"
-#include "pagespool.h"
+#include "extract/pagespool.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "store/db.h"
 #include "harness.h"
 
 static void on(db *d, const char *name)

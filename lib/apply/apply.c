@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "archive.h"
+#include "summer/archive.h"
 #include "clock.h"
 #include "crash.h"
 #include "err.h"

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 
 #include "ndjson.h"
-#include "store.h"
+#include "store/store.h"
 
 struct apply_opts {
 	bool dry_run;
