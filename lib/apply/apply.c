@@ -12,7 +12,7 @@
 #include "err.h"
 #include "idset.h"
 #include "plan.h"
-#include "recbin.h"
+#include "packrec.h"
 #include "xalloc.h"
 
 /* ---- one operation ----------------------------------------------------- */
@@ -678,7 +678,7 @@ static int execute_fn(struct run *r, const struct op *op, long n,
 /*
  * The spool holds each operation once, as a record: a tag byte, a 32-bit
  * length and the payload. 'C' is a well-formed create, already parsed: the
- * entity's slot and the record packed (recbin.h), so neither pass parses
+ * entity's slot and the record packed (packrec.h), so neither pass parses
  * JSON again. 'S' is a well-formed operation that is only a verb and an
  * id (delete, soft_delete, restore, hard_delete with no was, ids or
  * archive): the verb, the entity's slot and the id with a NUL. 'J' is any
@@ -703,9 +703,15 @@ static void spool_op(struct plan *p, const cJSON *o, const char *text,
 		arena_reset(p->arena);
 		rec_init(&r, e, p->arena);
 		if (!rec_from_json(&r, data)) {
+			size_t size = pr_size(&r);
+			while (p->len + 1 + size > p->bufcap) {
+				p->bufcap *= 2;
+				p->buf = xrealloc(p->buf, p->bufcap);
+			}
 			p->buf[0] = 'C';
 			p->buf[p->len++] = (char)entity_slot(e);
-			rb_pack(&p->buf, &p->len, &p->bufcap, &r);
+			pr_pack(p->buf + p->len, &r, NULL, NULL);
+			p->len += size;
 			goto write;
 		}
 	}
@@ -771,8 +777,8 @@ static int each_op(struct run *r, struct plan *p, op_fn fn, const char *plan_id)
 			memset(&op, 0, sizeof op);
 			op.kind = OP_CREATE;
 			op.ent = slot_entity[(unsigned char)buf[0] % 6];
-			rec_init(&packed, op.ent, r->arena);
-			if (rb_unpack(&packed, buf + 1, len - 1) != len - 1)
+			if (pr_unpack_checked(buf + 1, len - 1, op.ent, &packed,
+					      r->arena) != len - 1)
 				rp_die(RP_EXIT_IO, "temporary file: a bad record");
 			op.rec = &packed;
 			rc = fn(r, &op, n, plan_id);

@@ -10,6 +10,7 @@
 #include "codes.h"
 #include "err.h"
 #include "idset.h"
+#include "packrec.h"
 #include "csvr.h"
 #include "csvw.h"
 #include "planw.h"
@@ -24,8 +25,6 @@ static const struct rec_entity *const ents[EN] = {
 
 #define MAX_MATCH 8
 #define NONE UINT32_MAX
-
-_Static_assert(REC_MAX_FIELDS <= 32, "a packed record's masks are 32 bits");
 
 /*
  * A school, term, section or user. The record itself is kept packed (see
@@ -313,75 +312,11 @@ static const char *keep_str(diff *d, const char *s)
 
 /* ---- packed records ---------------------------------------------------- */
 
-/*
- * A record packed (k gets it unpacked, see unpack): a 32-bit mask of the fields present, a 32-bit mask of
- * the booleans that are true, then each present field in schema order: a
- * string NUL-ended; a list or map as a 32-bit count and its strings (keys
- * and values alternating), NUL-ended. About half the size of the JSON line,
- * and unpacking is a walk: unpacked strings point into the packed bytes.
- */
+/* Keeps r packed (packrec.h) in the run's arena; k gets it unpacked. */
 static const char *pack(diff *d, const rec *r, rec *k)
 {
-	const struct rec_entity *ent = r->ent;
-	size_t size = 8;
-	uint32_t present = 0, bools = 0;
-	for (int f = 0; f < ent->nfields; f++) {
-		const struct rec_val *v = &r->v[f];
-		switch (ent->fields[f].kind) {
-		case K_STR:
-			if (v->s) {
-				present |= 1u << f;
-				size += strlen(v->s) + 1;
-			}
-			break;
-		case K_BOOL:
-			if (v->b >= 0)
-				present |= 1u << f;
-			if (v->b == 1)
-				bools |= 1u << f;
-			break;
-		default:
-			if (v->set) {
-				size_t width = ent->fields[f].kind == K_MAP ? 2 : 1;
-				present |= 1u << f;
-				size += 4;
-				for (size_t i = 0; i < v->n * width; i++)
-					size += strlen(v->items[i]) + 1;
-			}
-		}
-	}
-	char *p = arena_bytes(d->keep, size), *q = p + 8;
-	memcpy(p, &present, 4);
-	memcpy(p + 4, &bools, 4);
-	rec_init(k, ent, d->scratch);
-	for (int f = 0; f < ent->nfields; f++) {
-		const struct rec_val *v = &r->v[f];
-		k->v[f].b = v->b;
-		if (!(present & (1u << f)) || ent->fields[f].kind == K_BOOL)
-			continue;
-		if (ent->fields[f].kind == K_STR) {
-			size_t n = strlen(v->s) + 1;
-			memcpy(q, v->s, n);
-			k->v[f].s = q;
-			q += n;
-			continue;
-		}
-		size_t width = ent->fields[f].kind == K_MAP ? 2 : 1;
-		uint32_t count = (uint32_t)v->n;
-		memcpy(q, &count, 4);
-		q += 4;
-		struct rec_val *kv = &k->v[f];
-		kv->set = true;
-		kv->n = v->n;
-		kv->cap = 2 * v->n + 8;
-		kv->items = arena_alloc(d->scratch, kv->cap * sizeof *kv->items);
-		for (size_t i = 0; i < v->n * width; i++) {
-			size_t n = strlen(v->items[i]) + 1;
-			memcpy(q, v->items[i], n);
-			kv->items[i] = q;
-			q += n;
-		}
-	}
+	char *p = arena_bytes(d->keep, pr_size(r));
+	pr_pack(p, r, k, d->scratch);
 	return p;
 }
 
@@ -390,37 +325,7 @@ static const char *pack(diff *d, const rec *r, rec *k)
 static void unpack(diff *d, const char *p, const struct rec_entity *ent,
 		   rec *r)
 {
-	uint32_t present, bools;
-	memcpy(&present, p, 4);
-	memcpy(&bools, p + 4, 4);
-	const char *q = p + 8;
-	rec_init(r, ent, d->scratch);
-	for (int f = 0; f < ent->nfields; f++) {
-		if (!(present & (1u << f)))
-			continue;
-		struct rec_val *v = &r->v[f];
-		if (ent->fields[f].kind == K_BOOL) {
-			v->b = (bools >> f) & 1;
-			continue;
-		}
-		if (ent->fields[f].kind == K_STR) {
-			v->s = q;
-			q += strlen(q) + 1;
-			continue;
-		}
-		size_t width = ent->fields[f].kind == K_MAP ? 2 : 1;
-		uint32_t count;
-		memcpy(&count, q, 4);
-		q += 4;
-		v->set = true;
-		v->n = count;
-		v->cap = 2 * (size_t)count + 8;
-		v->items = arena_alloc(d->scratch, v->cap * sizeof *v->items);
-		for (size_t i = 0; i < count * width; i++) {
-			v->items[i] = q;
-			q += strlen(q) + 1;
-		}
-	}
+	pr_unpack(p, ent, r, d->scratch);
 }
 
 /* The value of --match identifier m in a user record, folded like the
