@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "summer/archive.h"
+#include "summer/summer.h"
 #include "codes.h"
 #include "err.h"
 #include "ndjson.h"

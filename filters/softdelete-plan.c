@@ -9,7 +9,7 @@
 #include "ndjson.h"
 #include "opts.h"
 #include "planw.h"
-#include "summer/purge.h"
+#include "summer/summer.h"
 #include "record.h"
 
 static const char usage[] =

@@ -1,4 +1,4 @@
-#include "archive.h"
+#include "summer.h"
 
 #include <dirent.h>
 #include <errno.h>

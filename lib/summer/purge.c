@@ -1,4 +1,4 @@
-#include "purge.h"
+#include "summer.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
  */
 #include "fuzz_common.h"
 
-#include "summer/archive.h"
+#include "summer/summer.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -1,10 +1,14 @@
-#ifndef RP_ARCHIVE_H
-#define RP_ARCHIVE_H
+#ifndef RP_SUMMER_H
+#define RP_SUMMER_H
+
+/* The summer rollover: appointment archives (archive.c) and which users the
+ * purge removes (purge.c). */
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "ndjson.h"
+#include "record.h"
 
 /*
  * Appointment archives: one gzip NDJSON file per school and school year,
@@ -41,5 +45,18 @@ int archive_export(const char *path, const struct export_filter *f,
 
 /* --verify: every archive under DIR against its manifest. Exit status. */
 int archive_verify(const char *dir);
+
+/* ---- the purge ---------------------------------------------------------- */
+
+/*
+ * Whether a state user is to be hard-deleted by the purge: soft-deleted
+ * (before `before`, an RFC 3339 time, when given), in school `school` when
+ * given, and neither ignore_on_import nor manual: those the school manages
+ * itself, and the purge never touches them.
+ */
+bool purge_candidate(const rec *user, const char *before, const char *school);
+
+/* Whether the user is soft-deleted but kept for being hands-off. */
+bool purge_kept(const rec *user);
 
 #endif

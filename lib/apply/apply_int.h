@@ -1,0 +1,89 @@
+#ifndef RP_APPLY_INT_H
+#define RP_APPLY_INT_H
+
+/* Private to lib/apply: one operation, the run of one plan, and what the
+ * files of the engine share. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "apply.h"
+#include "arena.h"
+#include "idset.h"
+#include "ndjson.h"
+#include "record.h"
+
+enum op_kind { OP_CREATE, OP_UPDATE, OP_SET, OP_LINK, OP_SOFT_DELETE,
+	       OP_RESTORE, OP_HARD_DELETE, OP_DELETE, OP_COUNT };
+
+
+extern const char *const ap_op_names[OP_COUNT];
+extern const struct rec_entity *const ap_slot_entity[6];
+
+struct op {
+	enum op_kind kind;
+	const struct rec_entity *ent;
+	const char *id; /* NULL for create */
+	long long n;
+	const cJSON *data, *set, *was, *ids;
+	const char *archive, *archive_sha; /* a deleted appointment's backup */
+	const rec *rec; /* a create's data, read from the spool (or NULL) */
+};
+
+/* Everything about the plan being applied. */
+struct run {
+	store *s;
+	const struct apply_opts *o;
+	const char *file;
+	long line;	     /* of the operation being looked at */
+	long long base;	     /* base_version */
+	long long version;   /* the version this plan writes */
+	int verdict;	     /* worst exit status found so far */
+	rp_arena *arena;
+	nd_writer *mem;	     /* before-images */
+	idset *created;	     /* entity, source, source_id of this plan's creates */
+	idset *resolved;     /* references already resolved: hash -> n */
+	bool executing;	     /* in the applying pass */
+	signed char empty[6]; /* entity table empty at the check: 0 unknown, 1, 2 no */
+	long counts[OP_COUNT][6];
+	struct archive_seen {
+		char *path;
+		char sha[65]; /* empty when unreadable */
+		idset *ids;
+	} *archives;
+	size_t narchives;
+	struct school_count {
+		char *id;
+		long soft, hard, ops;
+	} *schools;
+	size_t nschools, schools_cap;
+	idset *school_index; /* hash of a school id -> its index in schools */
+};
+
+/* ops.c */
+void ap_bad(struct run *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ap_op_kind(const char *name);
+int ap_entity_slot(const struct rec_entity *e);
+bool ap_allowed(enum op_kind k, const struct rec_entity *e);
+bool ap_parse_op(struct run *r, const cJSON *o, struct op *op);
+uint64_t ap_source_key(const struct rec_entity *e, const char *source,
+		       const char *source_id);
+bool ap_resolve_refs(struct run *x, rec *rr, bool execute);
+bool ap_apply_set(struct run *r, rec *rr, const cJSON *set);
+
+/* check.c */
+void ap_check_op(struct run *r, const struct op *op);
+
+/* guard.c */
+void ap_guard(struct run *r);
+
+/* execute.c */
+char *ap_image(struct run *r, const rec *rr);
+int ap_journal(struct run *r, const char *plan_id, long n,
+	       const struct op *op, const char *record_id, const char *before);
+int ap_execute_op(struct run *r, const char *plan_id, long n,
+		  const struct op *op);
+
+#endif

@@ -1,0 +1,202 @@
+/* apply's checking pass: each operation against the store as it is, before
+ * anything is written (stale records, archives of deleted appointments,
+ * creates already there), counting what each school would lose. */
+#include "apply_int.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "idset.h"
+#include "summer/summer.h"
+#include "xalloc.h"
+
+/* ---- checking pass ----------------------------------------------------- */
+
+static struct school_count *school_count(struct run *r, const char *id)
+{
+	uint64_t key = id_hash_str(id);
+	uint32_t at;
+	if (!r->school_index)
+		r->school_index = idset_new();
+	if (idset_get(r->school_index, key, &at) &&
+	    strcmp(r->schools[at].id, id) == 0)
+		return &r->schools[at];
+	for (size_t i = 0; i < r->nschools; i++) /* a hash collision */
+		if (strcmp(r->schools[i].id, id) == 0)
+			return &r->schools[i];
+	if (r->nschools == r->schools_cap) {
+		r->schools_cap = r->schools_cap ? r->schools_cap * 2 : 16;
+		r->schools = xrealloc(r->schools,
+				      r->schools_cap * sizeof *r->schools);
+	}
+	struct school_count *c = &r->schools[r->nschools++];
+	memset(c, 0, sizeof *c);
+	c->id = xstrdup(id);
+	idset_put(r->school_index, key, (uint32_t)(r->nschools - 1), NULL);
+	return c;
+}
+
+/* Counts an operation against every school the user belongs to. */
+static void count_for_schools(struct run *r, const rec *user, enum op_kind k)
+{
+	const struct rec_val *v = &user->v[U_SCHOOL_IDS];
+	for (size_t i = 0; i < (v->n ? v->n : 1); i++) {
+		struct school_count *c = school_count(r, v->n ? v->items[i] : "-");
+		c->ops++;
+		c->soft += k == OP_SOFT_DELETE;
+		c->hard += k == OP_HARD_DELETE;
+	}
+}
+
+static bool same_as_was(const rec *cur, const cJSON *was, rec *scratch)
+{
+	for (const cJSON *j = was ? was->child : NULL; j; j = j->next) {
+		int f = rec_field_index(cur->ent, j->string);
+		if (f < 0)
+			continue;
+		rec_init(scratch, cur->ent, scratch->arena);
+		if (rec_field_from_json(scratch, f, j) ||
+		    !rec_field_equal(cur, scratch, f))
+			return false;
+	}
+	return true;
+}
+
+static int collect_id(void *ctx, const char *line, size_t len)
+{
+	cJSON *o = cJSON_ParseWithLength(line, len);
+	const char *id = o ? nd_get_str(o, "id") : NULL;
+	if (id)
+		idset_put(ctx, id_hash_str(id), 0, NULL);
+	cJSON_Delete(o);
+	return 0;
+}
+
+/* An archive as it is on disk now: read once per plan. */
+static const struct archive_seen *archive_seen(struct run *r, const char *path)
+{
+	for (size_t i = 0; i < r->narchives; i++)
+		if (strcmp(r->archives[i].path, path) == 0)
+			return &r->archives[i];
+	r->archives = xrealloc(r->archives,
+			       (r->narchives + 1) * sizeof *r->archives);
+	struct archive_seen *a = &r->archives[r->narchives++];
+	char why[256];
+	a->path = xstrdup(path);
+	a->ids = idset_new();
+	if (archive_sha256(path, a->sha) != 0 ||
+	    archive_each_line(path, collect_id, a->ids, why) != 0)
+		a->sha[0] = '\0';
+	return a;
+}
+
+/* A deleted appointment must be in an archive that is there and whole. */
+static void check_archive(struct run *r, const struct op *op)
+{
+	if (!op->archive || !op->archive_sha) {
+		ap_bad(r, RP_EXIT_DATA, "archive: deleting an appointment takes its "
+				     "archive and archive_sha256");
+		return;
+	}
+	const struct archive_seen *a = archive_seen(r, op->archive);
+	if (!a->sha[0])
+		ap_bad(r, RP_EXIT_GUARD, "archive %s is missing or unreadable; "
+				      "appointment %s not deleted", op->archive, op->id);
+	else if (strcmp(a->sha, op->archive_sha) != 0)
+		ap_bad(r, RP_EXIT_GUARD, "archive %s does not match its archive_sha256 "
+				      "(corrupted or replaced)", op->archive);
+	else if (!idset_get(a->ids, id_hash_str(op->id), NULL))
+		ap_bad(r, RP_EXIT_GUARD, "appointment %s is not in archive %s", op->id,
+		    op->archive);
+}
+
+/* Whether the entity's table was empty when first asked in this run: a
+ * plan creating a whole district then needs no look-up per record. */
+static bool table_empty(struct run *r, const struct rec_entity *e)
+{
+	signed char *known = &r->empty[ap_entity_slot(e)];
+	if (*known == 0) {
+		int got = store_is_empty(r->s, e);
+		if (got < 0)
+			ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s));
+		*known = got == 1 ? 1 : 2;
+	}
+	return *known == 1;
+}
+
+void ap_check_op(struct run *r, const struct op *op)
+{
+	rec cur = {.arena = r->arena}, next = {.arena = r->arena};
+	if (op->kind == OP_CREATE) {
+		rec_init(&next, op->ent, r->arena);
+		const char *why = op->rec ? NULL : rec_from_json(&next, op->data);
+		if (op->rec)
+			next = *op->rec;
+		if (why) {
+			ap_bad(r, RP_EXIT_DATA, "data: %s", why);
+			return;
+		}
+		const char *source = rec_str(&next, 1), *sid = NULL;
+		int f_sid = rec_field_index(op->ent, "source_id");
+		if (f_sid >= 0)
+			sid = rec_str(&next, f_sid);
+		if (source && sid && op->ent != &REC_APPOINTMENT) {
+			long long n = table_empty(r, op->ent)
+					      ? 0
+					      : store_find_source(r->s, op->ent,
+								  source, sid);
+			if (n)
+				ap_bad(r, RP_EXIT_GUARD,
+				    "%s %s:%s is already in the store as %c%lld",
+				    op->ent->type, source, sid,
+				    store_id_letter(op->ent), n);
+			idset_put(r->created, ap_source_key(op->ent, source, sid), 0,
+				  NULL);
+		}
+		ap_resolve_refs(r, &next, false);
+		if (op->ent == &REC_USER)
+			count_for_schools(r, &next, op->kind);
+		return;
+	}
+	long long version;
+	int got = store_load(r->s, op->ent, op->n, &cur, &version);
+	if (got < 0) {
+		ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s));
+		return;
+	}
+	if (got == 0) {
+		ap_bad(r, RP_EXIT_GUARD, "%s %s is no longer in the store",
+		    op->ent->type, op->id);
+		return;
+	}
+	if (version > r->base) {
+		ap_bad(r, RP_EXIT_GUARD,
+		    "%s %s changed at version %lld, after the plan's base version %lld",
+		    op->ent->type, op->id, version, r->base);
+		return;
+	}
+	if (op->kind == OP_DELETE && op->ent == &REC_APPOINTMENT)
+		check_archive(r, op);
+	rec scratch = {.arena = r->arena};
+	if (op->was && !same_as_was(&cur, op->was, &scratch)) {
+		ap_bad(r, RP_EXIT_GUARD, "%s %s no longer holds the plan's \"was\" values",
+		    op->ent->type, op->id);
+		return;
+	}
+	if (op->set) {
+		next = cur;
+		if (ap_apply_set(r, &next, op->set))
+			ap_resolve_refs(r, &next, false);
+	}
+	if (op->ids)
+		for (const cJSON *j = op->ids->child; j; j = j->next)
+			if (!cJSON_IsString(j))
+				ap_bad(r, RP_EXIT_DATA, "ids: %s must be a string",
+				    j->string);
+	if (op->ent == &REC_USER)
+		count_for_schools(r, &cur, op->kind);
+}
