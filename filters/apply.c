@@ -8,7 +8,6 @@
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
-#include "store/db.h"
 #include "store/store.h"
 
 static const char usage[] =
@@ -112,7 +111,7 @@ int main(int argc, char **argv)
 		rp_usage_error(usage, "one of --undo, --freeze or --thaw");
 
 	/* a dry run must not create the store: it runs on an empty one */
-	bool missing = !db_is_postgres(db) && access(db, F_OK) != 0;
+	bool missing = store_missing(db);
 	bool in_memory = o.dry_run && missing;
 	store *s = store_open(in_memory ? ":memory:" : db, !o.dry_run || in_memory);
 	if (s && store_has_no_tables(s)) {

@@ -3,7 +3,6 @@
 
 #include <stdbool.h>
 
-#include "ndjson.h"
 #include "record.h"
 
 /*
@@ -22,6 +21,10 @@ typedef struct store store;
 
 /* Opens (creating it with its schema when create is set and the file is
  * new) and migrates the schema forward. NULL with a message on failure. */
+/* Whether there is no store at path: a SQLite file that does not exist (a
+ * PostgreSQL database is made by its administrator, never missing here). */
+bool store_missing(const char *path);
+
 store *store_open(const char *path, bool create);
 void store_close(store *s);
 /* A PostgreSQL database without the store's tables, opened without
@@ -77,10 +80,21 @@ int store_enrollments_of(store *s, int field, const char *id, long long **ns,
 int store_count_users(store *s, const char *school, long long *active,
 		      long long *all);
 
-/* Writes the snapshot header and the state records of the entities
- * selected (NULL = all), limited to one school when school is set. */
-int store_snapshot(store *s, nd_writer *w, const char *entities,
-		   const char *school);
+/* What reads the store: begin (may be NULL) gets the version every record
+ * is read from; record gets each state record (borrowed until it returns).
+ * A non-zero return stops the reading. */
+struct store_reader {
+	int (*begin)(void *ctx, long long version);
+	int (*record)(void *ctx, const rec *r);
+	void *ctx;
+};
+
+/* The state records of the entities selected (a comma list; NULL = all),
+ * limited to one school when school is set, in entity then id order, all
+ * from one version of the store. 0, or -1 (store_errmsg, unless a reader
+ * callback stopped it). */
+int store_read(store *s, const char *entities, const char *school,
+	       const struct store_reader *rd);
 
 /* Journal. */
 bool store_plan_applied(store *s, const char *plan_id);

@@ -1,0 +1,170 @@
+/* The journal of applied plans, each operation's before-image (undo reads
+ * them back), and online backups. */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "xalloc.h"
+
+/* ---- journal ----------------------------------------------------------- */
+
+bool store_plan_applied(store *s, const char *plan_id)
+{
+	db_stmt *st;
+	if (!(st = db_prepare(s->db, "SELECT 1 FROM journal WHERE plan_id = ?")))
+		return false;
+	db_bind_text(st, 1, plan_id);
+	bool found = db_step(st) == DB_ROW;
+	db_finalize(st);
+	return found;
+}
+
+int store_journal_plan(store *s, const char *plan_id, const char *producer,
+		       long long base_version, long long version, bool forced,
+		       const char *undoes)
+{
+	db_stmt *st;
+	char now[21];
+	rp_now_utc(now);
+	if (!(st = db_prepare(s->db, "INSERT INTO journal(plan_id, producer, applied_at,"
+			       " base_version, version, forced, undoes)"
+			       " VALUES(?, ?, ?, ?, ?, ?, ?)")))
+		return st_fail(s, "journal");
+	db_bind_text(st, 1, plan_id);
+	db_bind_text(st, 2, producer);
+	db_bind_text(st, 3, now);
+	db_bind_int(st, 4, base_version);
+	db_bind_int(st, 5, version);
+	db_bind_int(st, 6, forced);
+	if (undoes)
+		db_bind_text(st, 7, undoes);
+	int rc = db_step(st);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : st_fail(s, "journal");
+}
+
+int store_journal_op(store *s, const char *plan_id, long n, const char *op,
+		     const char *entity, const char *record_id,
+		     const char *before)
+{
+	db_stmt *st = s->journal_op;
+	db_bind_text(st, 1, plan_id);
+	db_bind_int(st, 2, n);
+	db_bind_text(st, 3, op);
+	db_bind_text(st, 4, entity);
+	db_bind_text(st, 5, record_id);
+	if (before)
+		db_bind_text(st, 6, before);
+	else
+		db_bind_null(st, 6);
+	int rc = db_step(st);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : st_fail(s, "journal_ops");
+}
+
+int store_journal_find(store *s, const char *plan_id, char found[65],
+		       long long *seq, bool *undone)
+{
+	db_stmt *st;
+	/* a unique prefix of at least 8 characters will do */
+	if (strlen(plan_id) < 8 || strlen(plan_id) > 64) {
+		snprintf(s->err, sizeof s->err, "not a plan id: %s", plan_id);
+		return 0;
+	}
+	if (!(st = db_prepare(s->db, "SELECT plan_id, seq, undone_by IS NOT NULL FROM journal"
+			       " WHERE substr(plan_id, 1, length(CAST(?1 AS TEXT))) = CAST(?1 AS TEXT) LIMIT 2")))
+		return st_fail(s, "journal");
+	db_bind_text(st, 1, plan_id);
+	int rows = 0;
+	while (db_step(st) == DB_ROW) {
+		if (rows++ == 0) {
+			snprintf(found, 65, "%s", db_column_text(st, 0));
+			*seq = db_column_int(st, 1);
+			*undone = db_column_int(st, 2);
+		}
+	}
+	db_finalize(st);
+	if (rows != 1)
+		snprintf(s->err, sizeof s->err, "%s: %s", plan_id,
+			 rows ? "more than one plan has this prefix"
+			      : "no such plan in the journal");
+	return rows == 1;
+}
+
+int store_journal_later(store *s, const char *plan_id, long long seq,
+			char later[65])
+{
+	db_stmt *st;
+	/* A later plan that touched the same records and still stands; an
+	 * undo of a plan later than this one cancels out and does not count. */
+	if (!(st = db_prepare(s->db, "SELECT j.plan_id FROM journal_ops a"
+			       " JOIN journal_ops b ON b.record_id = a.record_id"
+			       " JOIN journal j ON j.plan_id = b.plan_id"
+			       " WHERE a.plan_id = ?1 AND j.seq > ?2"
+			       " AND j.undone_by IS NULL"
+			       " AND NOT (j.undoes IS NOT NULL AND (SELECT seq FROM journal"
+			       "  WHERE plan_id = j.undoes) > ?2)"
+			       " ORDER BY j.seq LIMIT 1")))
+		return st_fail(s, "journal");
+	db_bind_text(st, 1, plan_id);
+	db_bind_int(st, 2, seq);
+	int rc = db_step(st);
+	if (rc == DB_ROW)
+		snprintf(later, 65, "%s", db_column_text(st, 0));
+	db_finalize(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : st_fail(s, "journal");
+}
+
+int store_journal_each_reverse(store *s, const char *plan_id,
+			       int (*fn)(void *ctx, const char *record_id,
+					 const char *before),
+			       void *ctx)
+{
+	db_stmt *st;
+	/* newest first: SQLite's row order, PostgreSQL's sequence */
+	if (!(st = db_prepare(s->db, s->pg ? "SELECT record_id, before FROM journal_ops"
+					      " WHERE plan_id = ? ORDER BY seq DESC"
+					    : "SELECT record_id, before FROM journal_ops"
+					      " WHERE plan_id = ? ORDER BY rowid DESC")))
+		return st_fail(s, "journal_ops");
+	db_bind_text(st, 1, plan_id);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		char *id = xstrdup(db_column_text(st, 0));
+		const char *before = db_column_text(st, 1);
+		char *copy = before ? xstrdup((const char *)before) : NULL;
+		int bad = fn(ctx, id, copy);
+		free(id);
+		free(copy);
+		if (bad) {
+			db_finalize(st);
+			return -1;
+		}
+	}
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : st_fail(s, "journal_ops");
+}
+
+int store_journal_mark_undone(store *s, const char *plan_id,
+			      const char *undo_id)
+{
+	db_stmt *st;
+	if (!(st = db_prepare(s->db, "UPDATE journal SET undone_by = ?2 WHERE plan_id = ?1")))
+		return st_fail(s, "journal");
+	db_bind_text(st, 1, plan_id);
+	db_bind_text(st, 2, undo_id);
+	int rc = db_step(st);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : st_fail(s, "journal");
+}
+
+int store_backup(store *s, const char *path)
+{
+	if (db_backup(s->db, path) == 0)
+		return 0;
+	snprintf(s->err, sizeof s->err, "%s", db_errmsg(s->db));
+	return -1;
+}

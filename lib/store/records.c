@@ -1,0 +1,337 @@
+/* Records in the store: meta values and id counters, save, load, remove,
+ * look-ups by source id, and the counts the delete guard needs. */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+/* ---- meta -------------------------------------------------------------- */
+
+char *store_meta_get(store *s, const char *key)
+{
+	char *v = NULL;
+	db_bind_text(s->meta_get, 1, key);
+	if (db_step(s->meta_get) == DB_ROW &&
+	    db_column_text(s->meta_get, 0))
+		v = xstrdup(db_column_text(s->meta_get, 0));
+	db_reset(s->meta_get);
+	return v;
+}
+
+int store_meta_set(store *s, const char *key, const char *value)
+{
+	db_bind_text(s->meta_set, 1, key);
+	if (value)
+		db_bind_text(s->meta_set, 2, value);
+	else
+		db_bind_null(s->meta_set, 2);
+	int rc = db_step(s->meta_set);
+	db_reset(s->meta_set);
+	return rc == DB_DONE ? 0 : st_fail(s, "meta");
+}
+
+static long long meta_int(store *s, const char *key)
+{
+	char *v = store_meta_get(s, key);
+	long long n = v ? atoll(v) : 0;
+	free(v);
+	return n;
+}
+
+static int meta_set_int(store *s, const char *key, long long n)
+{
+	char v[32];
+	snprintf(v, sizeof v, "%lld", n);
+	return store_meta_set(s, key, v);
+}
+
+long long store_version(store *s) { return s->empty ? 0 : meta_int(s, "version"); }
+
+long long store_bump_version(store *s)
+{
+	long long v = store_version(s) + 1;
+	return meta_set_int(s, "version", v) == 0 ? v : -1;
+}
+
+/* Id counters are read once a transaction and written back at its commit:
+ * a million creates must not be two million meta statements. */
+long long store_next_n(store *s, const struct rec_entity *e)
+{
+	int i = entity_index(e);
+	if (!s->next_loaded[i]) {
+		char key[64];
+		snprintf(key, sizeof key, "next_%s", e->type);
+		s->next[i] = meta_int(s, key);
+		s->next_loaded[i] = true;
+	}
+	s->next_dirty[i] = true;
+	return ++s->next[i];
+}
+
+int st_flush_counters(store *s)
+{
+	for (int i = 0; i < NENT; i++) {
+		if (!s->next_dirty[i])
+			continue;
+		char key[64];
+		snprintf(key, sizeof key, "next_%s", st_entities[i]->type);
+		if (meta_set_int(s, key, s->next[i]) != 0)
+			return -1;
+		s->next_dirty[i] = false;
+	}
+	return 0;
+}
+
+void st_forget_counters(store *s)
+{
+	for (int i = 0; i < NENT; i++)
+		s->next_loaded[i] = s->next_dirty[i] = false;
+}
+
+int store_exists(store *s, const struct rec_entity *e, long long n)
+{
+	struct table *t = &s->tables[entity_index(e)];
+	db_bind_int(t->exists, 1, n);
+	int rc = db_step(t->exists);
+	db_reset(t->exists);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : st_fail(s, t->name);
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+/* Removes the side-table rows (lists, maps) of record n. */
+static int clear_sides(store *s, struct table *t, long long n)
+{
+	for (int f = 0; f < t->ent->nfields; f++) {
+		if (!is_side(&t->ent->fields[f]))
+			continue;
+		db_bind_int(t->side_clear[f], 1, n);
+		int rc = db_step(t->side_clear[f]);
+		db_reset(t->side_clear[f]);
+		if (rc != DB_DONE)
+			return st_fail(s, t->name);
+	}
+	return 0;
+}
+
+/* State flags have a value in the store even when a plan leaves them out. */
+static int bool_default(const struct rec_field *f)
+{
+	return strcmp(f->name, "import_enabled") == 0 ||
+	       strcmp(f->name, "automation_enabled") == 0;
+}
+
+int store_is_empty(store *s, const struct rec_entity *e)
+{
+	struct table *t = table_of(s, e);
+	int rc = db_step(t->any);
+	db_reset(t->any);
+	return rc == DB_DONE ? 1 : rc == DB_ROW ? 0 : st_fail(s, t->name);
+}
+
+static int save(store *s, const rec *r, long long n, long long version,
+		bool fresh);
+
+int store_save(store *s, const rec *r, long long n, long long version)
+{
+	return save(s, r, n, version, false);
+}
+
+int store_insert(store *s, const rec *r, long long n, long long version)
+{
+	return save(s, r, n, version, true);
+}
+
+static int save(store *s, const rec *r, long long n, long long version,
+		bool fresh)
+{
+	struct table *t = table_of(s, r->ent);
+	db_stmt *st = fresh ? t->insert : t->save;
+	int col = 1;
+	db_bind_int(st, col++, n);
+	db_bind_int(st, col++, version);
+	for (int f = 0; f < r->ent->nfields; f++) {
+		const struct rec_field *fd = &r->ent->fields[f];
+		if (!is_column(fd))
+			continue;
+		if (fd->kind == K_BOOL)
+			db_bind_int(st, col++, r->v[f].b >= 0 ? r->v[f].b
+								   : bool_default(fd));
+		else if (r->v[f].s)
+			db_bind_text(st, col++, r->v[f].s);
+		else
+			db_bind_null(st, col++);
+	}
+	int rc = db_step(st);
+	db_reset(st);
+	db_clear_bindings(st);
+	if (rc != DB_DONE || (!fresh && clear_sides(s, t, n) != 0))
+		return st_fail(s, t->name);
+	for (int f = 0; f < r->ent->nfields; f++) {
+		if (!is_side(&r->ent->fields[f]))
+			continue;
+		const struct rec_val *v = &r->v[f];
+		bool map = r->ent->fields[f].kind == K_MAP;
+		for (size_t i = 0; i < v->n; i++) {
+			db_stmt *add = t->side_add[f];
+			db_bind_int(add, 1, n);
+			db_bind_int(add, 2, (long long)i);
+			if (map)
+				db_bind_text(add, 3, v->items[2 * i]);
+			else
+				db_bind_null(add, 3);
+			db_bind_text(add, 4, v->items[map ? 2 * i + 1 : i]);
+			rc = db_step(add);
+			db_reset(add);
+			if (rc != DB_DONE)
+				return st_fail(s, t->name);
+		}
+	}
+	return 0;
+}
+
+/* Fills the fields of r from a row whose first columns are n, version. */
+void st_columns_to_rec(db_stmt *st, rec *r, long long n)
+{
+	char id[32];
+	snprintf(id, sizeof id, "%c%lld", store_id_letter(r->ent), n);
+	rec_set_copy(r, 0, id);
+	int col = 2;
+	for (int f = 0; f < r->ent->nfields; f++) {
+		const struct rec_field *fd = &r->ent->fields[f];
+		if (!is_column(fd))
+			continue;
+		if (db_column_null(st, col))
+			;
+		else if (fd->kind == K_BOOL)
+			rec_set_bool(r, f, db_column_int(st, col));
+		else
+			rec_set_copy(r, f, db_column_text(st, col));
+		col++;
+	}
+}
+
+int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
+	       long long *version)
+{
+	struct table *t = table_of(s, e);
+	rec_init(r, e, r->arena);
+	db_bind_int(t->load, 1, n);
+	int rc = db_step(t->load);
+	if (rc == DB_ROW) {
+		st_columns_to_rec(t->load, r, n);
+		if (version)
+			*version = db_column_int(t->load, 1);
+	}
+	db_reset(t->load);
+	if (rc == DB_DONE)
+		return 0;
+	if (rc != DB_ROW)
+		return st_fail(s, t->name);
+	for (int f = 0; f < e->nfields; f++) {
+		if (!is_side(&e->fields[f]))
+			continue;
+		db_stmt *st = t->side_load[f];
+		rec_list_add(r, f, NULL); /* present, maybe empty */
+		db_bind_int(st, 1, n);
+		while ((rc = db_step(st)) == DB_ROW) {
+			const char *value = db_column_text(st, 1);
+			if (e->fields[f].kind == K_MAP)
+				rec_map_put(r, f, db_column_text(st, 0),
+					    value);
+			else
+				rec_list_add(r, f, value);
+		}
+		db_reset(st);
+		if (rc != DB_DONE)
+			return st_fail(s, t->name);
+	}
+	return 1;
+}
+
+int store_remove(store *s, const struct rec_entity *e, long long n)
+{
+	struct table *t = table_of(s, e);
+	db_bind_int(t->remove, 1, n);
+	int rc = db_step(t->remove);
+	db_reset(t->remove);
+	if (rc != DB_DONE)
+		return st_fail(s, t->name);
+	return clear_sides(s, t, n);
+}
+
+static long long first_n(db_stmt *st)
+{
+	long long n = db_step(st) == DB_ROW ? db_column_int(st, 0)
+						     : 0;
+	db_reset(st);
+	return n;
+}
+
+long long store_find_source(store *s, const struct rec_entity *e,
+			    const char *source, const char *source_id)
+{
+	struct table *t = table_of(s, e);
+	if (!t->by_source)
+		return 0;
+	db_bind_text(t->by_source, 1, source);
+	db_bind_text(t->by_source, 2, source_id);
+	long long n = first_n(t->by_source);
+	if (n || e != &REC_USER)
+		return n;
+	/* a user linked to this source keeps its id among its identifiers */
+	db_bind_text(s->user_by_id_type, 1, source_id);
+	db_bind_text(s->user_by_id_type, 2, source);
+	return first_n(s->user_by_id_type);
+}
+
+int store_enrollments_of(store *s, int field, const char *id, long long **ns,
+			 size_t *count)
+{
+	db_stmt *st;
+	const char *sql = field == E_USER_ID
+				  ? "SELECT n FROM enrollments WHERE user_id = ? ORDER BY n"
+				  : "SELECT n FROM enrollments WHERE section_id = ? ORDER BY n";
+	if (!(st = db_prepare(s->db, sql)))
+		return st_fail(s, "enrollments");
+	db_bind_text(st, 1, id);
+	size_t cap = 0;
+	*ns = NULL;
+	*count = 0;
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (*count == cap) {
+			cap = cap ? cap * 2 : 16;
+			*ns = xrealloc(*ns, cap * sizeof **ns);
+		}
+		(*ns)[(*count)++] = db_column_int(st, 0);
+	}
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : st_fail(s, "enrollments");
+}
+
+int store_count_users(store *s, const char *school, long long *active,
+		      long long *all)
+{
+	db_stmt *st;
+	const char *sql =
+		school ? "SELECT count(*), count(*) FILTER (WHERE deleted_at IS NULL)"
+			 " FROM users WHERE n IN"
+			 " (SELECT n FROM user_school_ids WHERE value = ?)"
+		       : "SELECT count(*), count(*) FILTER (WHERE deleted_at IS NULL)"
+			 " FROM users WHERE n NOT IN (SELECT n FROM user_school_ids)";
+	if (!(st = db_prepare(s->db, sql)))
+		return st_fail(s, "users");
+	if (school)
+		db_bind_text(st, 1, school);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		*all = db_column_int(st, 0);
+		*active = db_column_int(st, 1);
+	}
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : st_fail(s, "users");
+}

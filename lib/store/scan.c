@@ -1,0 +1,127 @@
+/* Reading the whole store (or one school of it) as state records, in id
+ * order, from one version: what snapshot writes. */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+
+/* The rows of one side table, walked in step with the main table. */
+struct side_cursor {
+	db_stmt *st;
+	int field;
+	bool more;
+};
+
+static int read_entity(store *s, const struct store_reader *rd,
+		       const struct rec_entity *e,
+			   const char *school, rp_arena *arena)
+{
+	struct table *t = table_of(s, e);
+	char sql[1024], cols[768] = "n, version";
+	for (int f = 0; f < e->nfields; f++)
+		if (is_column(&e->fields[f])) {
+			strcat(cols, ", ");
+			strcat(cols, e->fields[f].name);
+		}
+	/* which rows belong to a school */
+	const char *where = "";
+	if (school) {
+		if (e == &REC_SCHOOL)
+			where = " WHERE 's' || n = ?1";
+		else if (e == &REC_SECTION || e == &REC_APPOINTMENT)
+			where = " WHERE school_id = ?1";
+		else if (e == &REC_ENROLLMENT)
+			where = " WHERE section_id IN (SELECT 'c' || n FROM sections"
+				" WHERE school_id = ?1)";
+		else if (e == &REC_USER)
+			where = " WHERE n IN (SELECT n FROM user_school_ids"
+				" WHERE value = ?1)";
+	}
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s%s ORDER BY n", cols,
+		 t->name, where);
+	db_stmt *st;
+	if (!(st = db_prepare(s->db, sql)))
+		return st_fail(s, t->name);
+	if (strstr(sql, "?1"))
+		db_bind_text(st, 1, school);
+
+	struct side_cursor sides[4];
+	int nsides = 0;
+	for (int f = 0; f < e->nfields && nsides < 4; f++) {
+		if (!is_side(&e->fields[f]))
+			continue;
+		char side[64];
+		side_name(t, &e->fields[f], side, sizeof side);
+		snprintf(sql, sizeof sql,
+			 "SELECT n, key, value FROM %s ORDER BY n, pos", side);
+		struct side_cursor *c = &sides[nsides++];
+		c->field = f;
+		if (!(c->st = db_prepare(s->db, sql)))
+			return st_fail(s, side);
+		c->more = db_step(c->st) == DB_ROW;
+	}
+
+	int rc;
+	bool stopped = false; /* the reader asked to stop */
+	rec r;
+	while ((rc = db_step(st)) == DB_ROW) {
+		long long n = db_column_int(st, 0);
+		arena_reset(arena);
+		rec_init(&r, e, arena);
+		st_columns_to_rec(st, &r, n);
+		for (int i = 0; i < nsides; i++) {
+			struct side_cursor *c = &sides[i];
+			rec_list_add(&r, c->field, NULL);
+			while (c->more && db_column_int(c->st, 0) < n)
+				c->more = db_step(c->st) == DB_ROW;
+			while (c->more && db_column_int(c->st, 0) == n) {
+				const char *v = db_column_text(c->st, 2);
+				if (e->fields[c->field].kind == K_MAP)
+					rec_map_put(&r, c->field,
+						    db_column_text(c->st, 1), v);
+				else
+					rec_list_add(&r, c->field, v);
+				c->more = db_step(c->st) == DB_ROW;
+			}
+		}
+		if (rd->record(rd->ctx, &r) != 0) {
+			rc = DB_DONE;
+			stopped = true;
+			break;
+		}
+	}
+	for (int i = 0; i < nsides; i++)
+		db_finalize(sides[i].st);
+	db_finalize(st);
+	if (stopped)
+		return -1;
+	return rc == DB_DONE ? 0 : st_fail(s, t->name);
+}
+
+int store_read(store *s, const char *entities_wanted, const char *school,
+	       const struct store_reader *rd)
+{
+	/* one read transaction: every record from the same version */
+	if (st_exec(s, s->pg ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+			     : "BEGIN") != 0)
+		return -1;
+	int rc = rd->begin ? rd->begin(rd->ctx, store_version(s)) : 0;
+	rp_arena *arena = arena_new();
+	for (int i = 0; i < NENT && rc == 0 && !s->empty; i++) {
+		if (entities_wanted) {
+			/* a comma-separated list of entity names */
+			const char *p = strstr(entities_wanted, st_entities[i]->type);
+			size_t len = strlen(st_entities[i]->type);
+			if (!p || (p != entities_wanted && p[-1] != ',') ||
+			    (p[len] && p[len] != ','))
+				continue;
+		}
+		rc = read_entity(s, rd, st_entities[i], school, arena);
+	}
+	arena_free(arena);
+	st_exec(s, rc == 0 ? "COMMIT" : "ROLLBACK");
+	return rc;
+}
