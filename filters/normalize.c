@@ -6,7 +6,7 @@
 
 #include "err.h"
 #include "ndjson.h"
-#include "normalize/norm.h"
+#include "normalize/normalize.h"
 #include "opts.h"
 
 enum { OPT_SCHOOL_YEAR = RP_OPT_FIRST_PROGRAM_OPTION };
@@ -50,9 +50,8 @@ int main(int argc, char **argv)
 			       year);
 
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
-	norm *n = norm_new(w);
-	n->school_year = year;
-	n->quiet = rp_policy.quiet;
+	struct norm_opts nopts = {.school_year = year, .quiet = rp_policy.quiet};
+	norm *n = norm_new(w, &nopts);
 	int rc = RP_EXIT_OK;
 	for (int i = 0; i < (argc ? argc : 1); i++) {
 		nd_reader *r = nd_reader_open(argc ? argv[i] : NULL);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "codes.h"
-#include "norm.h"
+#include "norm_int.h"
 #include "xalloc.h"
 
 /* A string member of an object, NULL when missing, null or empty. */
@@ -285,8 +285,12 @@ static void map_user(norm *n, const cJSON *d)
 	norm_emit(n);
 }
 
-void clever_map(norm *n, const char *entity, const cJSON *d)
+static void clever_map(norm *n, const cJSON *o, const char *entity,
+		       const cJSON *d, const char *text, size_t len)
 {
+	(void)o;
+	(void)text;
+	(void)len;
 	static const struct {
 		const char *entity;
 		void (*map)(norm *n, const cJSON *d);
@@ -304,3 +308,12 @@ void clever_map(norm *n, const char *entity, const cJSON *d)
 		}
 	norm_bad(n, "entity", "bad_entity", "unknown Clever entity \"%s\"", entity);
 }
+
+/* Clever's enrollments live inside its sections. */
+const struct norm_source norm_clever = {
+	.name = "clever",
+	.raw = {[NE_ORG] = "schools", [NE_TERM] = "terms",
+		[NE_COURSE] = "courses", [NE_SECTION] = "sections",
+		[NE_USER] = "users", [NE_ENROLLMENT] = "sections"},
+	.map = clever_map,
+};

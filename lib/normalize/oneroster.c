@@ -1,11 +1,15 @@
 /* OneRoster 1.1 / 1.2 rows (CSV columns; REST objects flattened the same
  * way by extract-oneroster --rest) -> canonical records. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "codes.h"
-#include "norm.h"
+#include "err.h"
+#include "norm_int.h"
 #include "xalloc.h"
 
 static const char *const role_names[] = {
@@ -516,7 +520,7 @@ static void map_demographic(norm *n, const cJSON *d)
 	}
 }
 
-void oneroster_map(norm *n, const char *entity, const cJSON *d)
+static void oneroster_map(norm *n, const char *entity, const cJSON *d)
 {
 	static const struct {
 		const char *entity;
@@ -536,7 +540,7 @@ void oneroster_map(norm *n, const char *entity, const cJSON *d)
 		 entity);
 }
 
-void oneroster_finish(norm *n)
+static void unused_roles(norm *n)
 {
 	if (!n->bulk[NE_USER])
 		return;
@@ -549,3 +553,89 @@ void oneroster_finish(norm *n)
 				 "names a user that users.csv does not hold");
 		}
 }
+
+/* ---- users held back for demographics ---------------------------------- */
+
+/*
+ * birth_date comes from demographics.csv, which comes last: when the feed
+ * has it, raw users wait in a temporary file (their ids recorded now, for
+ * the enrollments) and are mapped at the end.
+ */
+static void spool_user(norm *n, const char *text, size_t len)
+{
+	if (!n->spool && !(n->spool = tmpfile()))
+		rp_die(RP_EXIT_IO, "cannot create a temporary file: %s",
+		       strerror(errno));
+	if (fwrite(text, 1, len, n->spool) != len || fputc('\n', n->spool) == EOF)
+		rp_die(RP_EXIT_IO, "temporary file: %s", strerror(errno));
+}
+
+/* A raw OneRoster record: a CSV row, or a REST object read as one. */
+static void oneroster_raw(norm *n, const cJSON *o, const char *entity,
+			  const cJSON *data, const char *text, size_t len)
+{
+	if (strcmp(entity, "users") == 0 && n->present[NE_DEMOGRAPHIC]) {
+		const char *id = norm_get(n, data, "sourcedId");
+		if (id && norm_new_id(n, NE_USER, "sourcedId", id))
+			spool_user(n, text, len);
+		return;
+	}
+	const char *format = nd_get_str(o, "format");
+	if (format && strcmp(format, "rest") == 0) {
+		cJSON *columns = rest_columns(data);
+		oneroster_map(n, entity, columns);
+		cJSON_Delete(columns);
+		return;
+	}
+	oneroster_map(n, entity, data);
+}
+
+static int oneroster_finish(norm *n)
+{
+	if (n->spool) {
+		int fd;
+		if (fflush(n->spool) != 0 || (fd = dup(fileno(n->spool))) < 0)
+			return -1;
+		if (lseek(fd, 0, SEEK_SET) < 0) {
+			close(fd);
+			return -1;
+		}
+		rp_input *in = rp_input_fdopen(fd, "users spool");
+		if (!in)
+			return -1;
+		nd_reader *r = nd_reader_new(in);
+		cJSON *o;
+		int rc;
+		n->replaying = true;
+		while ((rc = nd_next(r, &o)) > 0) {
+			arena_reset(n->arena);
+			n->record_errors = 0;
+			n->source_id = NULL;
+			n->file = nd_get_str(o, "file");
+			n->line = (long)nd_get_int(o, "line", 0);
+			const char *format = nd_get_str(o, "format");
+			if (format && strcmp(format, "rest") == 0) {
+				cJSON *columns = rest_columns(nd_get_obj(o, "data"));
+				oneroster_map(n, "users", columns);
+				cJSON_Delete(columns);
+			} else {
+				oneroster_map(n, "users", nd_get_obj(o, "data"));
+			}
+		}
+		nd_reader_free(r);
+		if (rc < 0)
+			return -1;
+	}
+	unused_roles(n);
+	return 0;
+}
+
+const struct norm_source norm_oneroster = {
+	.name = "oneroster",
+	.raw = {[NE_ORG] = "orgs", [NE_TERM] = "academicSessions",
+		[NE_COURSE] = "courses", [NE_SECTION] = "classes",
+		[NE_ROLE] = "roles", [NE_USER] = "users",
+		[NE_ENROLLMENT] = "enrollments", [NE_DEMOGRAPHIC] = "demographics"},
+	.map = oneroster_raw,
+	.finish = oneroster_finish,
+};

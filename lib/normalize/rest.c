@@ -1,11 +1,11 @@
 /* OneRoster 1.1 REST objects read as the CSV rows they correspond to, so
- * that one mapping (norm_oneroster.c) serves files and the API alike. */
+ * that one mapping (oneroster.c) serves files and the API alike. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "norm.h"
+#include "norm_int.h"
 #include "xalloc.h"
 
 /* A growable string for joined lists. */

@@ -1,7 +1,6 @@
 /*
  * fuzz_normalize: normalize's mapping of raw records to canonical ones
- * (lib/norm.c, norm_oneroster.c, norm_clever.c, norm_rest.c, record.c,
- * codes.c), as the normalize filter drives it.
+ * (lib/normalize/, record.c, codes.c), as the normalize filter drives it.
  *
  * The input is NDJSON: feed headers, raw records of any source (OneRoster
  * CSV, OneRoster REST, Clever), canonical records. Each record read by
@@ -14,7 +13,7 @@
  */
 #include "fuzz_common.h"
 
-#include "normalize/norm.h"
+#include "normalize/normalize.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -27,9 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int mark = fuzz_fd_mark();
 	nd_writer *w = nd_writer_new(fuzz_out_open());
-	norm *n = norm_new(w);
-	n->school_year = "2025-2026";
-	n->quiet = true;
+	struct norm_opts nopts = {.school_year = "2025-2026", .quiet = true};
+	norm *n = norm_new(w, &nopts);
 	nd_reader *r = nd_reader_new(fuzz_mem_input("f", data, size));
 	cJSON *o;
 	int got;

@@ -1,6 +1,8 @@
-#ifndef RP_NORM_H
-#define RP_NORM_H
+#ifndef RP_NORM_INT_H
+#define RP_NORM_INT_H
 
+/* Private to lib/normalize: the state of a run, the value rules every
+ * source uses (fields.c), and the table of sources (sources.c). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,34 +12,9 @@
 #include "arena.h"
 #include "idset.h"
 #include "ndjson.h"
+#include "normalize.h"
 #include "record.h"
 
-/*
- * normalize: raw records of any source -> canonical records, validated.
- * Streaming; what it keeps is a set of id hashes per entity (for duplicate
- * and referential checks) and a few small tables (orgs, course titles,
- * 1.2 roles).
- */
-typedef struct norm norm;
-
-norm *norm_new(nd_writer *w);
-void norm_free(norm *n);
-
-/* A record read by normalize: feed headers and raw records are mapped,
- * canonical records are passed on, anything else is an error. `text` is
- * the line as read. */
-void norm_record(norm *n, const cJSON *o, const char *text, size_t len,
-		 const char *file, long line);
-
-/* Writes what was held back and runs the checks that need the whole feed.
- * Returns 0, or -1 on an I/O failure of its spool. */
-int norm_finish(norm *n);
-
-/* With school_year set: reports each school that has no section in a term
- * of that year; returns how many. */
-int norm_year_check(norm *n);
-
-/* ---- shared by the source mappers (norm_*.c) --------------------------- */
 
 enum norm_entity { NE_ORG, NE_TERM, NE_COURSE, NE_SECTION, NE_ROLE, NE_USER,
 		   NE_ENROLLMENT, NE_DEMOGRAPHIC, NE_COUNT };
@@ -89,6 +66,8 @@ struct norm {
 	bool replaying;		 /* mapping the held-back users */
 };
 
+/* ---- fields.c ---------------------------------------------------------- */
+
 /* Reports a data error on the record being mapped. */
 void norm_bad(norm *n, const char *field, const char *code, const char *fmt,
 	      ...) __attribute__((format(printf, 4, 5)));
@@ -115,11 +94,25 @@ void norm_emit(norm *n);
 /* The source's own name of an entity ("orgs", "schools"), for messages. */
 const char *norm_raw_name(norm *n, enum norm_entity e);
 
-void oneroster_map(norm *n, const char *entity, const cJSON *data);
-void oneroster_finish(norm *n);
-void clever_map(norm *n, const char *entity, const cJSON *data);
+/* A source: its names for the entities, and how its raw records are
+ * mapped. Listed in sources.c; norm.c names none of them. */
+struct norm_source {
+	const char *name;
+	const char *raw[NE_COUNT]; /* the source's entity names */
+	/* maps one raw record (o: the whole line, parsed; text: as read) */
+	void (*map)(norm *n, const cJSON *o, const char *entity,
+		    const cJSON *data, const char *text, size_t len);
+	/* at the end of the feed: what was held back, checks over it all;
+	 * -1 on an I/O failure. May be NULL. */
+	int (*finish)(norm *n);
+};
+
+/* sources.c: the sources normalize knows, NULL-ended, and one by name. */
+extern const struct norm_source *const norm_sources[];
+const struct norm_source *norm_source_named(const char *name);
+
 /* A OneRoster REST object as the CSV columns it stands for: GUIDRefs as
- * sourcedIds, arrays as comma lists, userIds as {type:id} items. */
+ * sourcedIds, arrays as comma lists, userIds as {type:id} items (rest.c). */
 cJSON *rest_columns(const cJSON *obj);
 
 #endif
