@@ -33,7 +33,7 @@ PROGRAMS  := $(FILTERS:%=$(BIN)/%) $(PIPELINES:%=$(BIN)/%)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-fast check-asan demo bench bench-scaling fuzz install clean
+.PHONY: all deps check check-fast check-asan check-layers demo bench bench-scaling fuzz install clean
 .SECONDARY:
 
 all: deps $(PROGRAMS) $(BIN)/lib/sync.sh $(UNIT_BIN)
@@ -87,8 +87,12 @@ check-asan:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run-tests bin-asan build-asan/tests
 
+# Includes follow the layers (docs/design.md, "The map").
+check-layers:
+	@tests/check-layers
+
 # The whole suite twice: the normal build, then the sanitizer build.
-check: all
+check: all check-layers
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build-asan BIN=bin-asan all
 	@tests/run-suites
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "extract/apipage.h"
+#include "extract/extract.h"
 #include "err.h"
 #include "jsondoc.h"
 #include "ndjson.h"

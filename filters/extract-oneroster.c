@@ -4,11 +4,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "extract/apipage.h"
+#include "extract/extract.h"
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
-#include "extract/orpkg.h"
 
 static const char usage[] =
 	"usage: extract-oneroster [options] FOLDER|FILE.zip\n"

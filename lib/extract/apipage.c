@@ -1,4 +1,4 @@
-#include "apipage.h"
+#include "extract.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "orpkg.h"
+#include "extract.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "pagespool.h"
+#include "extract.h"
 
 #include <errno.h>
 #include <stdio.h>

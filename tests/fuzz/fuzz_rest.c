@@ -14,9 +14,8 @@
  */
 #include "fuzz_common.h"
 
-#include "extract/apipage.h"
+#include "extract/extract.h"
 #include "jsondoc.h"
-#include "extract/pagespool.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

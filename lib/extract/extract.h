@@ -1,0 +1,109 @@
+#ifndef RP_EXTRACT_H
+#define RP_EXTRACT_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "csvr.h"
+#include "ndjson.h"
+
+/*
+ * Extraction: a source as raw records, the rows or objects as the source
+ * wrote them. A OneRoster CSV package (orpkg.c); API pages of Clever and
+ * OneRoster REST (apipage.c), which may come in any order and are put in
+ * dependency order through a spool (pagespool.c).
+ */
+
+/* ---- a OneRoster CSV package (orpkg.c) --------------------------------- */
+
+/*
+ * A OneRoster CSV package, a folder or a .zip: its manifest and its files.
+ * File names are matched case-insensitively (producers write
+ * "userprofiles.csv" for "userProfiles.csv").
+ */
+typedef struct orpkg orpkg;
+
+enum or_mode { OR_ABSENT, OR_BULK, OR_DELTA };
+
+/* Opens the package and checks its manifest: every problem is a located
+ * error through rp_error. Returns NULL when it cannot be used at all. */
+orpkg *orpkg_open(const char *path);
+void orpkg_close(orpkg *p);
+
+enum or_mode orpkg_mode(const orpkg *p, const char *base);
+
+/* The files extract-oneroster emits, in order, NULL-terminated: those
+ * the rostering needs, referenced ones before the ones that refer. */
+extern const char *const orpkg_emitted[];
+
+/*
+ * Writes the feed header record (version and every emitted file's mode),
+ * then one raw record per row of each present file. Bad rows and missing
+ * columns are located errors. Returns 0, or -1 when a file could not be read
+ * to its end.
+ */
+int orpkg_extract(orpkg *p, nd_writer *w);
+
+const char *or_mode_name(enum or_mode m);
+
+/* ---- API pages in any order (pagespool.c) ------------------------------ */
+
+/*
+ * API pages may come in any order; raw records must come out with every
+ * referenced entity before the ones that refer to it, after a feed header
+ * that names the entities the pages held. Raw records wait in one
+ * temporary file per entity, and are written in order at the end.
+ */
+typedef struct pagespool pagespool;
+
+/* entities: the output order, NULL-terminated. */
+pagespool *ps_new(const char *const *entities);
+void ps_free(pagespool *p);
+
+/* The index of an entity name, or -1. */
+int ps_entity(const pagespool *p, const char *name);
+/* Where raw records of entity i are written; marks it as present. */
+nd_writer *ps_writer(pagespool *p, int i);
+
+/*
+ * Writes {"type":"feed","source":S[,"version":V][,"format":F],"files":{...}}
+ * with "bulk" for each entity some page held and "absent" for the others,
+ * then the records in entity order. Returns 0 or -1 (errno set).
+ */
+int ps_finish(pagespool *p, nd_writer *out, const char *source,
+	      const char *version, const char *format);
+
+/* ---- Clever and OneRoster REST pages (apipage.c) ----------------------- */
+
+/*
+ * Pages of the two rostering APIs, turned into raw records: the Clever Data
+ * API v3.0 ({"data":[{"data":{...},"uri":...}],"links":[...]}) and OneRoster
+ * 1.1 REST ({"users":[...]}, {"orgs":[...]}, ...). Each raw record names the
+ * page file and the line where the page starts.
+ */
+
+/* Clever entities, in the order their records are written: every entity
+ * before those that refer to it (users before the sections naming them). */
+extern const char *const clever_entities[];
+/* OneRoster REST collections, in the same order as the CSV files. */
+extern const char *const rest_entities[];
+
+/* The path of a Clever page's "next" link, or NULL on the last page. */
+const char *clever_next(const cJSON *page);
+
+/* Writes the page's records; bad pages and items are located errors.
+ * entity (may be NULL) overrides what the page's uris say. */
+void clever_page(pagespool *ps, const cJSON *page, const char *file, long line,
+		 const char *entity);
+void rest_page(pagespool *ps, const cJSON *page, const char *file, long line);
+
+/* Reads the pages of each file (NULL or "-": standard input), several
+ * documents a file, calling page on each. Returns 0, or 4 when a file could
+ * not be read; bad pages are counted as data errors. */
+int api_read_pages(char **paths, int npaths, pagespool *ps,
+		   void (*page)(pagespool *ps, const cJSON *doc, const char *file,
+				long line, void *ctx),
+		   void *ctx);
+
+#endif
