@@ -462,11 +462,11 @@ CASES_FN bool cases_same_lines(const char *what, char *const *want,
 			if (i < nwant && j < ngot && strcmp(want[i], got[j]) == 0) {
 				fprintf(cases_diag(), "#     %s\n", want[i]);
 				i++, j++;
-			} else if (j < ngot && (i == nwant ||
-					       lcs[i * w + j + 1] >= lcs[(i + 1) * w + j])) {
-				fprintf(cases_diag(), "#   + %s\n", got[j++]);
-			} else {
+			} else if (i < nwant && (j == ngot ||
+					       lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
 				fprintf(cases_diag(), "#   - %s\n", want[i++]);
+			} else {
+				fprintf(cases_diag(), "#   + %s\n", got[j++]);
 			}
 		}
 		free(lcs);
