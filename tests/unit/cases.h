@@ -41,7 +41,8 @@
  * way to fill in a new case. Read what it wrote before keeping it: the
  * suite holds the code to it.
  *
- * Static functions, like harness.h; include harness.h first.
+ * Static functions, like harness.h; include harness.h first (a broken case
+ * file is reported through its counters).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,15 +81,19 @@ struct caseset {
 	size_t n;
 };
 
+/* Ends the run on a broken test (an unreadable or malformed case file): a
+ * failed check and the closing count, so that the runners count it. */
 CASES_FN void cases_die(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	printf("Bail out! ");
-	vprintf(fmt, ap);
-	printf("\n");
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	exit(2);
+	t_failed++;
+	printf("not ok %d - %s\n", t_passed + t_failed, msg);
+	printf("%d passed, %d failed\n", t_passed, t_failed);
+	exit(1);
 }
 
 CASES_FN char *cases_strdup(const char *s)
@@ -154,7 +159,7 @@ CASES_FN bool cases_allowed(const char *name, const char *const *allowed)
 }
 
 /* Reads the case file; an unreadable file or an unknown section name
- * ends the run (Bail out!). */
+ * ends the run (a failed check). */
 CASES_FN void cases_load(struct caseset *cs, const char *path,
 			 const char *const *allowed)
 {
