@@ -6,10 +6,11 @@
  * and where the file is found; `test_apply --record [FILE]` prints the file
  * with the expected sections as the code gives them now.
  *
- * A case is two children: one runs the setups (and snapshots the store
- * after each), one the step under test (and snapshots the store and reads
- * the journal after it). Forks are few because under ASan each child's
- * leak check at exit is what a case costs.
+ * A case is one child: it runs the setups (snapshotting the store after
+ * each), then the step under test (then snapshots the store and reads the
+ * journal), opening the store anew for each as apply would. One fork a
+ * case, because under ASan the child's leak check at exit is most of what
+ * a case costs.
  */
 #include "apply.h"
 
@@ -44,6 +45,8 @@ struct job {
 	int setup_snap[MAX_SETUP]; /* the snapshot after each [setup] */
 	int before, after, journal; /* snapshots around the step; journal */
 	int ids;		    /* the plan id each [setup] applied */
+	int split;		    /* the setups' status, where the step's
+				       messages start */
 };
 
 static void parse_options(const char *value, struct apply_opts *o)
@@ -234,6 +237,21 @@ static int run_step(void *ctx, int out_fd)
 	return rc;
 }
 
+/* A case in one child: the setups, then, when they all succeeded, the
+ * step, each opening the store anew as the program would. Writes the
+ * setups' status and the offset in standard error where the step's
+ * messages start. */
+static int run_all(void *ctx, int out_fd)
+{
+	struct job *j = ctx;
+	int rc = run_setups(ctx, out_fd);
+	fflush(stderr);
+	long long split = (long long)lseek(STDERR_FILENO, 0, SEEK_END);
+	if (dprintf(j->split, "%d %lld\n", rc, split) < 0)
+		return RP_EXIT_IO;
+	return rc ? rc : run_step(ctx, out_fd);
+}
+
 /* The records of a snapshot: all but its header line. */
 static const char *records(const char *snap)
 {
@@ -262,38 +280,42 @@ struct outcome {
 
 static void run_case(const struct tcase *c, struct outcome *out)
 {
-	char dir[] = "/tmp/rp-apply.XXXXXX", db[4096];
+	char dir[64], db[4096];
+	snprintf(dir, sizeof dir, "%s/rp-apply.XXXXXX", cases_tmpdir());
 	memset(out, 0, sizeof *out);
 	if (!mkdtemp(dir))
 		cases_die("mkdtemp: %s", strerror(errno));
 	snprintf(db, sizeof db, "%s/store.db", dir);
 	struct job j = {.c = c, .db = db, .before = cases_tmpfd(),
 			.after = cases_tmpfd(), .journal = cases_tmpfd(),
-			.ids = cases_tmpfd()};
+			.ids = cases_tmpfd(), .split = cases_tmpfd()};
 	for (int i = 0; i < MAX_SETUP; i++)
 		j.setup_snap[i] = cases_tmpfd();
 
-	out->setup_ok = true;
-	if (case_get(c, "setup") || case_get(c, "setup-freeze") ||
-	    case_get(c, "setup-undo")) {
-		struct case_result res;
-		case_run(run_setups, &j, &res);
-		if (res.status != 0) {
-			fprintf(cases_diag(), "#   a setup failed (exit %d):\n",
-				res.status);
-			char *copy = cases_strdup(res.err);
-			size_t n;
-			char **l = cases_lines(copy, &n);
-			for (size_t k = 0; k < n; k++)
-				fprintf(cases_diag(), "#     %s\n", l[k]);
-			free(l);
-			free(copy);
-			out->setup_ok = false;
-			out->res.status = -1;
-		}
+	struct case_result res;
+	case_run(run_all, &j, &res);
+	char *split = cases_slurp_fd(j.split);
+	int setup_rc = -1;
+	long long at = 0;
+	out->setup_ok = sscanf(split, "%d %lld", &setup_rc, &at) == 2 &&
+			setup_rc == 0 && at >= 0 && (size_t)at <= strlen(res.err);
+	free(split);
+	if (!out->setup_ok) {
+		fprintf(cases_diag(), "#   a setup failed (exit %d):\n", res.status);
+		char *copy = cases_strdup(res.err);
+		size_t n;
+		char **l = cases_lines(copy, &n);
+		for (size_t k = 0; k < n; k++)
+			fprintf(cases_diag(), "#     %s\n", l[k]);
+		free(l);
+		free(copy);
 		case_result_free(&res);
-	}
-	if (out->setup_ok) {
+		out->res.status = -1;
+	} else {
+		/* the step's messages only */
+		out->res = res;
+		out->res.err = cases_strdup(res.err + at);
+		free(res.err);
 		out->before = cases_slurp_fd(j.before);
 		for (int i = 0; i < MAX_SETUP; i++) {
 			out->setup_records[i] = cases_slurp_fd(j.setup_snap[i]);
@@ -302,7 +324,6 @@ static void run_case(const struct tcase *c, struct outcome *out)
 				out->setup_records[i] = NULL;
 			}
 		}
-		case_run(run_step, &j, &out->res);
 		out->after = cases_slurp_fd(j.after);
 		out->journal = cases_slurp_fd(j.journal);
 	}
@@ -310,6 +331,7 @@ static void run_case(const struct tcase *c, struct outcome *out)
 	close(j.after);
 	close(j.journal);
 	close(j.ids);
+	close(j.split);
 	for (int i = 0; i < MAX_SETUP; i++)
 		close(j.setup_snap[i]);
 	remove_store(dir);

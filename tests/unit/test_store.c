@@ -20,7 +20,7 @@
 #include "ndjson.h"
 #include "record.h"
 
-static char dir[] = "/tmp/rp-store.XXXXXX";
+static char dir[64];
 
 static const char *path_of(const char *name)
 {
@@ -504,6 +504,7 @@ static void test_deferred_indexes(void)
 int main(void)
 {
 	setenv("SOURCE_DATE_EPOCH", "1785585600", 1); /* 2026-08-01T12:00:00Z */
+	snprintf(dir, sizeof dir, "%s/rp-store.XXXXXX", cases_tmpdir());
 	if (!mkdtemp(dir))
 		cases_die("mkdtemp: %s", strerror(errno));
 	test_open();
