@@ -1,0 +1,151 @@
+/*
+ * diff-roster's matching and planning (diff.h), driven by the cases in
+ * tests/unit/cases/diff.test: state records and incoming canonical records
+ * in, the plan out. See cases.h for the file format and where the file is
+ * found; `test_diff --record [FILE]` prints the file with the expected
+ * sections as the code gives them now.
+ */
+#include "diff.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "harness.h"
+#include "cases.h"
+#include "memsrc.h"
+#include "ndjson.h"
+
+static const char *const sections[] = {"options", "state", "incoming", "plan",
+				       "stderr", "exit", NULL};
+static const char *const expected[] = {"plan", "stderr", "exit", NULL};
+
+/* The plan header without its plan_id and created members: the first is
+ * a hash of the operations compared line by line anyway, the second a
+ * time. */
+static void strip_member(char *line, const char *name)
+{
+	char key[32];
+	snprintf(key, sizeof key, "\"%s\":\"", name);
+	char *at = strstr(line, key);
+	if (!at)
+		return;
+	char *end = strchr(at + strlen(key), '"');
+	if (!end)
+		return;
+	end++;
+	if (*end == ',')
+		end++;
+	memmove(at, end, strlen(end) + 1);
+}
+
+static void strip_header(char *out)
+{
+	char *nl = strchr(out, '\n');
+	if (strncmp(out, "{\"type\":\"plan\",", 15) != 0 || !nl)
+		return;
+	*nl = '\0';
+	strip_member(out, "plan_id");
+	strip_member(out, "created");
+	size_t after = strlen(out);
+	out[after] = '\n';
+	memmove(out + after + 1, nl + 1, strlen(nl + 1) + 1);
+}
+
+/* What diff-roster's main() does, on the case's records. */
+static int run(void *ctx, int out_fd)
+{
+	const struct tcase *c = ctx;
+	struct diff_opts o = {.match = "sis_id,email"};
+	int argc;
+	char **argv = case_words(case_get(c, "options") ? case_get(c, "options")->value
+							 : "",
+				 &argc);
+	for (int i = 0; i + 1 < argc; i += 2)
+		if (strcmp(argv[i], "--match") == 0)
+			o.match = argv[i + 1];
+		else if (strcmp(argv[i], "--school") == 0)
+			o.school = argv[i + 1];
+		else
+			rp_die(2, "test: unknown option %s", argv[i]);
+	if (argc % 2)
+		rp_die(2, "test: an option without its value");
+	rp_setprog("diff-roster");
+	char *state = case_text(case_get(c, "state"));
+	char *incoming = case_text(case_get(c, "incoming"));
+	int rc = RP_EXIT_OK;
+	diff *d = diff_new(&o);
+	nd_reader *r = nd_reader_new(mem_input("state", state, strlen(state),
+					       4096, 0, NULL));
+	if (diff_read_state(d, r) != 0)
+		rc = nd_io_failed(r) ? RP_EXIT_IO : RP_EXIT_DATA;
+	nd_reader_free(r);
+	if (rc == 0) {
+		r = nd_reader_new(mem_input("incoming", incoming,
+					    strlen(incoming), 4096, 0, NULL));
+		if (diff_read_incoming(d, r) != 0)
+			rc = nd_io_failed(r) ? RP_EXIT_IO : RP_EXIT_DATA;
+		nd_reader_free(r);
+	}
+	if (rc == 0 && rp_error_count() == 0) {
+		nd_writer *w = nd_writer_new(out_fd);
+		if (diff_write_plan(d, w) != 0)
+			rc = RP_EXIT_IO;
+		if (nd_writer_close(w) != 0)
+			rc = RP_EXIT_IO;
+	}
+	diff_free(d);
+	free(state);
+	free(incoming);
+	case_words_free(argv, argc);
+	return rp_finish(rc);
+}
+
+int main(int argc, char **argv)
+{
+	bool record = argc > 1 && strcmp(argv[1], "--record") == 0;
+	if (record)
+		argc--, argv++;
+	setenv("SOURCE_DATE_EPOCH", "1785585600", 1); /* 2026-08-01T12:00:00Z */
+	struct caseset cs;
+	cases_load(&cs, cases_path(argc > 1 ? argv[1] : NULL, "diff.test"),
+		   sections);
+	long prev = 1;
+	for (size_t i = 0; i < cs.n; i++) {
+		const struct tcase *c = &cs.v[i];
+		struct case_result res;
+		case_run(run, (void *)c, &res);
+		strip_header(res.out);
+		if (record) {
+			char status[16];
+			snprintf(status, sizeof status, "%d", res.status);
+			struct case_actual act[] = {
+				{"plan", NULL, res.out, false},
+				{"stderr", NULL, res.err, true},
+				{"exit", res.status ? status : NULL, NULL, true},
+			};
+			cases_record_gap(&cs, prev, c->line);
+			cases_record(&cs, c, expected, act, 3);
+			prev = c->end;
+		} else {
+			char what[512];
+			snprintf(what, sizeof what, "%s:%ld: %s", cs.name, c->line,
+				 c->title);
+			bool ok = cases_same_status(c, res.status);
+			ok &= cases_same_section(c, "plan", res.out);
+			ok &= cases_same_section(c, "stderr", res.err);
+			CHECK(ok, what);
+			cases_diag_flush();
+		}
+		case_result_free(&res);
+	}
+	if (record) {
+		cases_record_gap(&cs, prev, (long)cs.nraw + 1);
+		cases_free(&cs);
+		return 0;
+	}
+	cases_free(&cs);
+	TEST_END();
+}

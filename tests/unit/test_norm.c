@@ -1,0 +1,133 @@
+/*
+ * normalize's rules (norm.h: norm_new, norm_record, norm_finish), driven by
+ * the cases in tests/unit/cases/normalize.test: raw records in, canonical
+ * records and located errors out. See cases.h for the file format and
+ * where the file is found; `test_norm --record [FILE]` prints the file with
+ * the expected sections as the code gives them now.
+ */
+#include "norm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "harness.h"
+#include "cases.h"
+#include "memsrc.h"
+#include "ndjson.h"
+
+static const char *const sections[] = {"options", "input", "output", "stderr",
+				       "exit", NULL};
+static const char *const expected[] = {"output", "stderr", "exit", NULL};
+
+/* What normalize's main() does with its options, on the case's input. */
+static int run(void *ctx, int out_fd)
+{
+	const struct tcase *c = ctx;
+	const char *year = NULL;
+	int argc;
+	char **argv = case_words(case_get(c, "options") ? case_get(c, "options")->value
+							 : "",
+				 &argc);
+	rp_setprog("normalize");
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
+		if (strcmp(a, "--keep-going") == 0)
+			rp_policy.keep_going = true;
+		else if (strcmp(a, "--allow-rejects") == 0)
+			rp_policy.allow_rejects = true;
+		else if (strcmp(a, "--quiet") == 0)
+			rp_policy.quiet = true;
+		else if (strcmp(a, "--max-errors") == 0 && ++i)
+			rp_policy.max_errors = atol(v);
+		else if (strcmp(a, "--error-format") == 0 && ++i)
+			rp_policy.json = strcmp(v, "json") == 0;
+		else if (strcmp(a, "--school-year") == 0 && ++i)
+			year = v;
+		else
+			rp_die(2, "test: unknown option %s", a);
+	}
+	char *text = case_text(case_get(c, "input"));
+	nd_writer *w = nd_writer_new(out_fd);
+	norm *n = norm_new(w);
+	n->school_year = year;
+	n->quiet = rp_policy.quiet;
+	int rc = RP_EXIT_OK;
+	nd_reader *r = nd_reader_new(mem_input("raw.ndjson", text, strlen(text),
+					       4096, 0, NULL));
+	cJSON *o;
+	int got;
+	while ((got = nd_next(r, &o)) != 0) {
+		if (got == -2) {
+			if (nd_io_failed(r))
+				rc = RP_EXIT_IO;
+			break;
+		}
+		if (got < 0)
+			continue;
+		size_t len;
+		const char *line = nd_text(r, &len);
+		norm_record(n, o, line, len, nd_name(r), nd_line(r));
+	}
+	nd_reader_free(r);
+	if (norm_finish(n) != 0) {
+		rp_warn("temporary file");
+		rc = RP_EXIT_IO;
+	}
+	if (year && rc == RP_EXIT_OK && rp_error_count() == 0 &&
+	    norm_year_check(n) > 0)
+		rc = RP_EXIT_GUARD;
+	norm_free(n);
+	if (nd_writer_close(w) != 0)
+		rc = RP_EXIT_IO;
+	free(text);
+	case_words_free(argv, argc);
+	return rp_finish(rc);
+}
+
+int main(int argc, char **argv)
+{
+	bool record = argc > 1 && strcmp(argv[1], "--record") == 0;
+	if (record)
+		argc--, argv++;
+	struct caseset cs;
+	cases_load(&cs, cases_path(argc > 1 ? argv[1] : NULL, "normalize.test"),
+		   sections);
+	long prev = 1;
+	for (size_t i = 0; i < cs.n; i++) {
+		const struct tcase *c = &cs.v[i];
+		struct case_result res;
+		case_run(run, (void *)c, &res);
+		if (record) {
+			char status[16];
+			snprintf(status, sizeof status, "%d", res.status);
+			struct case_actual act[] = {
+				{"output", NULL, res.out, true},
+				{"stderr", NULL, res.err, true},
+				{"exit", res.status ? status : NULL, NULL, true},
+			};
+			cases_record_gap(&cs, prev, c->line);
+			cases_record(&cs, c, expected, act, 3);
+			prev = c->end;
+		} else {
+			char what[512];
+			snprintf(what, sizeof what, "%s:%ld: %s", cs.name, c->line,
+				 c->title);
+			bool ok = cases_same_status(c, res.status);
+			ok &= cases_same_section(c, "output", res.out);
+			ok &= cases_same_section(c, "stderr", res.err);
+			CHECK(ok, what);
+			cases_diag_flush();
+		}
+		case_result_free(&res);
+	}
+	if (record) {
+		cases_record_gap(&cs, prev, (long)cs.nraw + 1);
+		cases_free(&cs);
+		return 0;
+	}
+	cases_free(&cs);
+	TEST_END();
+}
