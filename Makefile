@@ -72,7 +72,7 @@ $(BIN)/%: pipelines/% | $(BIN)
 $(BIN)/lib/sync.sh: pipelines/lib/sync.sh | $(BIN)
 	mkdir -p $(BIN)/lib && cp $< $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h tests/unit/memsrc.h $(LIB_A) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_A) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
 $(BUILD)/lib $(BUILD)/tests $(BIN):

@@ -12,7 +12,7 @@
  * case, because under ASan the child's leak check at exit is most of what
  * a case costs.
  */
-#include "apply.h"
+#include "apply/apply.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -27,7 +27,7 @@
 #include "cases.h"
 #include "memsrc.h"
 #include "ndjson.h"
-#include "store.h"
+#include "state.h"
 
 static const char *const sections[] = {
 	"setup", "setup-freeze", "setup-undo", "options", "plan", "undo",
@@ -87,7 +87,7 @@ static int apply_plan(store *s, const struct case_section *plan,
 static void snapshot_to(store *s, int fd)
 {
 	nd_writer *w = nd_writer_new(fd);
-	if (store_snapshot(s, w, NULL, NULL) != 0)
+	if (state_write(s, w, NULL, NULL) != 0)
 		fprintf(stderr, "test: snapshot failed: %s\n", store_errmsg(s));
 	nd_writer_close(w);
 }

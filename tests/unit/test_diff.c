@@ -5,7 +5,7 @@
  * found; `test_diff --record [FILE]` prints the file with the expected
  * sections as the code gives them now.
  */
-#include "diff.h"
+#include "diff/diff.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 /*
- * normalize's rules (norm.h: norm_new, norm_record, norm_finish), driven by
+ * normalize's rules (normalize.h: norm_new, norm_record, norm_finish), driven by
  * the cases in tests/unit/cases/normalize.test: raw records in, canonical
  * records and located errors out. See cases.h for the file format and
  * where the file is found; `test_norm --record [FILE]` prints the file with
  * the expected sections as the code gives them now.
  */
-#include "norm.h"
+#include "normalize/normalize.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,9 +51,8 @@ static int run(void *ctx, int out_fd)
 	}
 	char *text = case_text(case_get(c, "input"));
 	nd_writer *w = nd_writer_new(out_fd);
-	norm *n = norm_new(w);
-	n->school_year = year;
-	n->quiet = rp_policy.quiet;
+	struct norm_opts nopts = {.school_year = year, .quiet = rp_policy.quiet};
+	norm *n = norm_new(w, &nopts);
 	int rc = RP_EXIT_OK;
 	nd_reader *r = nd_reader_new(mem_input("raw.ndjson", text, strlen(text),
 					       4096, 0, NULL));

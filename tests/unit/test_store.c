@@ -4,7 +4,7 @@
  * meta values, the journal, snapshots and backups. Plain checks: these are
  * calls and their answers rather than data in, data out.
  */
-#include "store.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@
 #include "cases.h"
 #include "ndjson.h"
 #include "record.h"
+#include "state.h"
 
 static char dir[64];
 
@@ -86,7 +87,7 @@ static char *snapshot_of(store *s, const char *entities, const char *school)
 {
 	int fd = cases_tmpfd();
 	nd_writer *w = nd_writer_new(fd);
-	int rc = store_snapshot(s, w, entities, school);
+	int rc = state_write(s, w, entities, school);
 	nd_writer_close(w);
 	char *text = cases_slurp_fd(fd);
 	close(fd);
