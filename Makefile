@@ -1,7 +1,7 @@
 # rosterpipe — see README.md.  `make`, `make check`, `make demo`, `make bench`,
 # `make install PREFIX=/usr/local`.
 
-VERSION  := 0.1.0
+VERSION  := $(shell cat VERSION)
 PREFIX   ?= /usr/local
 BUILD    ?= build
 BIN      ?= bin
@@ -12,12 +12,17 @@ DEB_PKGS := gcc make pkg-config libcsv-dev libcjson-dev zlib1g-dev \
             libsqlite3-dev sqlite3 bats bats-assert bats-support bats-file valgrind \
             curl python3 clang libclang-rt-14-dev parallel libpq-dev postgresql
 
+# The libraries, through pkg-config; libcsv ships no .pc file.
+PC_LIBS  := libcjson zlib sqlite3 libpq
+PC_CFLAGS := $(shell pkg-config --cflags $(PC_LIBS) 2>/dev/null)
+PC_LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null)
+
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Wpedantic -Werror \
             -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-            -DRP_VERSION='"$(VERSION)"' -Ilib -I/usr/include/postgresql
-LDLIBS   := -lcsv -lcjson -lz -lsqlite3 -lpq -lm
+            -DRP_VERSION='"$(VERSION)"' -Ilib $(PC_CFLAGS)
+LDLIBS   := -lcsv $(PC_LDLIBS) -lm
 ifneq ($(SAN),)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
@@ -33,13 +38,20 @@ PROGRAMS  := $(FILTERS:%=$(BIN)/%) $(PIPELINES:%=$(BIN)/%)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-fast check-asan check-layers demo bench bench-scaling fuzz install clean
+.PHONY: all libs deps check check-fast check-asan check-layers demo bench bench-scaling fuzz install clean
 .SECONDARY:
 
-all: deps $(PROGRAMS) $(BIN)/lib/sync.sh $(UNIT_BIN)
+# Plain `make` only builds: it installs nothing, and names what is missing.
+all: libs $(PROGRAMS) $(BIN)/lib/sync.sh $(UNIT_BIN)
+
+libs:
+	@pkg-config --exists $(PC_LIBS) 2>/dev/null && [ -e /usr/include/csv.h ] || { \
+	  echo "missing libraries (pkg-config: $(PC_LIBS); libcsv); install them with"; \
+	  echo "  sudo apt-get install -y pkg-config libcsv-dev libcjson-dev zlib1g-dev libsqlite3-dev libpq-dev"; \
+	  echo "or run 'make deps' as root, which installs every package the tests need too"; exit 1; }
 
 # Installs missing Debian packages when run as root; otherwise names the
-# one command to run.
+# one command to run. `make check` and `make demo` run it first.
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
@@ -79,7 +91,8 @@ $(BUILD)/lib $(BUILD)/tests $(BIN):
 	mkdir -p $@
 
 # Unit tests and bats suites against this build only.
-check-fast: all
+check-fast: deps
+	@$(MAKE) --no-print-directory all
 	@tests/run-tests $(BIN) $(BUILD)/tests
 
 check-asan:
@@ -92,14 +105,16 @@ check-layers:
 	@tests/check-layers
 
 # The whole suite twice: the normal build, then the sanitizer build.
-check: all check-layers
+check: deps
+	@$(MAKE) --no-print-directory all check-layers
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build-asan BIN=bin-asan all
 	@tests/run-suites
 
 # The bundled sample district: year 1 synced into demo.db, synced again
 # (nothing changes), then year 2 (the guard stops the graduates' removal
 # until a higher ratio is given), then what the store holds.
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@rm -f demo.db demo.db-wal demo.db-shm
 	@echo "== year 1 (2025-2026) into an empty store"
 	@bin/oneroster-sync --quiet --db demo.db testdata/district/y1-v1p1
@@ -131,7 +146,10 @@ bench-scaling: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	for m in man/*.1; do \
+	  sed '1s/"rosterpipe"/"rosterpipe $(VERSION)"/' $$m > $(DESTDIR)$(PREFIX)/share/man/man1/$${m#man/} && \
+	  chmod 0644 $(DESTDIR)$(PREFIX)/share/man/man1/$${m#man/} || exit 1; \
+	done
 	install -d $(DESTDIR)$(PREFIX)/lib/rosterpipe
 	install -m 0644 pipelines/lib/sync.sh $(DESTDIR)$(PREFIX)/lib/rosterpipe/
 

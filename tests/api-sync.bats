@@ -24,7 +24,7 @@ records() { snapshot --db "$1" | tail -n +2; }
 	assert_success
 	assert_line --index 0 "usage: extract-clever [--entity NAME] [options] [PAGE.json...]"
 	run extract-clever --version
-	assert_output "extract-clever 0.1.0"
+	assert_output "extract-clever $RP_VERSION"
 	run -2 --separate-stderr extract-clever --entity widgets "$CL/users.json"
 	assert_equal "${stderr_lines[0]}" "extract-clever: --entity: not a Clever entity: widgets"
 }

@@ -21,7 +21,7 @@ programs() {
 	for p in $(programs); do
 		run "$p" --version
 		assert_success
-		assert_output "$p 0.1.0"
+		assert_output "$p $RP_VERSION"
 	done
 }
 
@@ -38,4 +38,6 @@ programs() {
 	[ -x "$BATS_TEST_TMPDIR/root/usr/bin/extract-oneroster" ]
 	[ -x "$BATS_TEST_TMPDIR/root/usr/bin/normalize" ]
 	[ -f "$BATS_TEST_TMPDIR/root/usr/share/man/man1/normalize.1" ]
+	run head -n 1 "$BATS_TEST_TMPDIR/root/usr/share/man/man1/normalize.1"
+	assert_output ".TH NORMALIZE 1 2026-11-24 \"rosterpipe $RP_VERSION\" \"rosterpipe manual\""
 }

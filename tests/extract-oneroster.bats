@@ -13,7 +13,7 @@ setup() { load test_helper/common; }
 @test "--version prints name and version" {
 	run extract-oneroster --version
 	assert_success
-	assert_output "extract-oneroster 0.1.0"
+	assert_output "extract-oneroster $RP_VERSION"
 }
 
 @test "an unknown option is a usage error (exit 2)" {

@@ -21,7 +21,7 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 		assert_success
 		assert_line --index 0 --partial "usage: $p "
 		run "$p" --version
-		assert_output "$p 0.1.0"
+		assert_output "$p $RP_VERSION"
 	done
 }
 

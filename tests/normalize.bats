@@ -8,7 +8,7 @@ setup() { load test_helper/common; }
 	assert_success
 	assert_line --index 0 "usage: normalize [options] [FILE...]"
 	run normalize --version
-	assert_output "normalize 0.1.0"
+	assert_output "normalize $RP_VERSION"
 }
 
 @test "an unknown option is a usage error (exit 2)" {

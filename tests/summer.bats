@@ -21,7 +21,7 @@ uid() { snapshot --db "$DB" --entity user | grep "\"source_id\":\"$1\"" | sed 's
 	assert_success
 	assert_line --index 0 "usage: archive-appointments --year Y --out DIR [options] [STATE...]"
 	run archive-appointments --version
-	assert_output "archive-appointments 0.1.0"
+	assert_output "archive-appointments $RP_VERSION"
 	run -2 --separate-stderr archive-appointments --year 2025-2026
 	assert_equal "${stderr_lines[0]}" "archive-appointments: --year needs --out DIR"
 	run -2 --separate-stderr archive-appointments --year 2025 --out x

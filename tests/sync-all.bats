@@ -13,7 +13,7 @@ report() { cut -f 1-3,5- "${1:-r}/report.tsv"; }
 	run -0 sync-all --help
 	assert_line --index 0 --partial "usage: sync-all --jobs N"
 	run -0 sync-all --version
-	assert_output "sync-all 0.1.0"
+	assert_output "sync-all $RP_VERSION"
 	printf 'a true\n' > list
 	run -2 --separate-stderr sync-all list
 	assert_stderr_line "sync-all: --jobs is required"

@@ -18,7 +18,7 @@ canonical() { extract-oneroster "$1" | normalize; }
 		assert_success
 		assert_line --index 0 --partial "usage: $p "
 		run "$p" --version
-		assert_output "$p 0.1.0"
+		assert_output "$p $RP_VERSION"
 	done
 }
 

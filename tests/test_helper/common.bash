@@ -6,6 +6,7 @@ bats_load_library bats-assert
 RP_BIN="${RP_BIN:-$BATS_TEST_DIRNAME/../bin}"
 PATH="$RP_BIN:$PATH"
 TD="$BATS_TEST_DIRNAME/../testdata"
+RP_VERSION=$(cat "$BATS_TEST_DIRNAME/../VERSION") # the one version string
 export SOURCE_DATE_EPOCH=1785585600 # 2026-08-01T12:00:00Z
 
 # A copy of a fixture folder in the test's own temporary folder.
