@@ -35,6 +35,33 @@ struct where {
 	const char *value;
 };
 
+struct selection {
+	nd_writer *w;
+	const struct where *where;
+	int nwhere;
+	char **fields;
+	int nfields;
+	long long matched;
+};
+
+static int select_record(void *ctx, nd_reader *r, cJSON *o)
+{
+	struct selection *sel = ctx;
+	(void)r;
+	for (int k = 0; k < sel->nwhere; k++)
+		if (!tsv_equals(o, sel->where[k].key, sel->where[k].value))
+			return 0;
+	sel->matched++;
+	for (int k = 0; k < sel->nfields; k++) {
+		if (k)
+			nd_raw(sel->w, "\t", 1);
+		tsv_cell(sel->w, tsv_path(o, sel->fields[k]));
+	}
+	if (sel->nfields)
+		nd_raw(sel->w, "\n", 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -82,44 +109,11 @@ int main(int argc, char **argv)
 		rp_usage_error(usage, "--fields: name at least one member");
 
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
-	int rc = RP_EXIT_OK;
-	long long matched = 0;
-	for (int i = 0; i < (argc ? argc : 1); i++) {
-		nd_reader *r = nd_reader_open(argc ? argv[i] : NULL);
-		if (!r) {
-			rp_warn("%s", argv[i]);
-			rc = RP_EXIT_IO;
-			continue;
-		}
-		cJSON *o;
-		int got;
-		while ((got = nd_next(r, &o)) != 0) {
-			if (got == -2) {
-				if (nd_io_failed(r))
-					rc = RP_EXIT_IO;
-				break;
-			}
-			if (got < 0)
-				continue;
-			bool keep = true;
-			for (int k = 0; k < nwhere && keep; k++)
-				keep = tsv_equals(o, where[k].key, where[k].value);
-			if (!keep)
-				continue;
-			matched++;
-			for (int k = 0; k < nfields; k++) {
-				if (k)
-					nd_raw(w, "\t", 1);
-				tsv_cell(w, tsv_path(o, fields[k]));
-			}
-			if (nfields)
-				nd_raw(w, "\n", 1);
-		}
-		nd_reader_free(r);
-	}
+	struct selection sel = {w, where, nwhere, fields, nfields, 0};
+	int rc = nd_each_record(argv, argc, select_record, &sel);
 	if (count_only) {
 		char n[32];
-		nd_raw(w, n, (size_t)snprintf(n, sizeof n, "%lld\n", matched));
+		nd_raw(w, n, (size_t)snprintf(n, sizeof n, "%lld\n", sel.matched));
 	}
 	rc = nd_finish_stdout(w, rc);
 	return rp_finish(rc);

@@ -9,6 +9,15 @@
 #include "normalize/normalize.h"
 #include "opts.h"
 
+/* Each record read: mapped, located where its source row is. */
+static int map_record(void *ctx, nd_reader *r, cJSON *o)
+{
+	size_t len;
+	const char *text = nd_text(r, &len);
+	norm_record(ctx, o, text, len, nd_name(r), nd_line(r));
+	return 0;
+}
+
 enum { OPT_SCHOOL_YEAR = RP_OPT_FIRST_PROGRAM_OPTION };
 
 static const char usage[] =
@@ -52,30 +61,7 @@ int main(int argc, char **argv)
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
 	struct norm_opts nopts = {.school_year = year, .quiet = rp_policy.quiet};
 	norm *n = norm_new(w, &nopts);
-	int rc = RP_EXIT_OK;
-	for (int i = 0; i < (argc ? argc : 1); i++) {
-		nd_reader *r = nd_reader_open(argc ? argv[i] : NULL);
-		if (!r) {
-			rp_warn("%s", argv[i]);
-			rc = RP_EXIT_IO;
-			continue;
-		}
-		cJSON *o;
-		int got;
-		while ((got = nd_next(r, &o)) != 0) {
-			if (got == -2) {
-				if (nd_io_failed(r))
-					rc = RP_EXIT_IO;
-				break;
-			}
-			if (got < 0)
-				continue;
-			size_t len;
-			const char *text = nd_text(r, &len);
-			norm_record(n, o, text, len, nd_name(r), nd_line(r));
-		}
-		nd_reader_free(r);
-	}
+	int rc = nd_each_record(argv, argc, map_record, n);
 	if (norm_finish(n) != 0) {
 		rp_warn("temporary file");
 		rc = RP_EXIT_IO;

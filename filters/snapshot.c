@@ -4,10 +4,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "statew.h"
 #include "store/store.h"
 
 static const char usage[] =
@@ -31,33 +31,6 @@ static const char usage[] =
 	"                   pg_dump, see the backup pipeline)\n"
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
-
-/* The snapshot's NDJSON: a header naming the version, then each record. */
-struct out {
-	nd_writer *w;
-	const char *school;
-};
-
-static int write_header(void *ctx, long long version)
-{
-	struct out *o = ctx;
-	char now[21];
-	rp_now_utc(now);
-	nd_begin(o->w);
-	nd_str(o->w, "type", "snapshot");
-	nd_int(o->w, "version", version);
-	nd_str(o->w, "created", now);
-	if (o->school)
-		nd_str(o->w, "school", o->school);
-	nd_end(o->w);
-	return 0;
-}
-
-static int write_record(void *ctx, const rec *r)
-{
-	rec_write(((struct out *)ctx)->w, r);
-	return 0;
-}
 
 enum { OPT_DB = RP_OPT_FIRST_PROGRAM_OPTION, OPT_ENTITY, OPT_SCHOOL, OPT_BACKUP };
 
@@ -111,8 +84,8 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
-	struct out out = {.w = w, .school = school};
-	struct store_reader reader = {write_header, write_record, &out};
+	struct state_writer out = {.w = w, .school = school};
+	struct store_reader reader = {state_write_header, state_write_record, &out};
 	int rc = RP_EXIT_OK;
 	if (store_read(s, entities, school, &reader) != 0) {
 		rp_warnx("%s: %s", db, store_errmsg(s));

@@ -26,6 +26,48 @@ static const char usage[] =
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
+static const char *const ops[] = {"hard_delete", NULL};
+
+struct purge {
+	plan_writer *pw; /* started at the snapshot header, for its version */
+	rp_arena *arena;
+	const char *before, *school;
+	long kept;
+};
+
+static int purge_record(void *ctx, nd_reader *r, cJSON *o)
+{
+	struct purge *p = ctx;
+	const char *type = nd_get_str(o, "type");
+	if (strcmp(type, "snapshot") == 0 && !p->pw)
+		p->pw = pw_new(nd_get_int(o, "version", 0), "softdelete-plan", ops);
+	if (strcmp(type, "user") != 0)
+		return 0;
+	if (!p->pw)
+		p->pw = pw_new(0, "softdelete-plan", ops);
+	rec u;
+	arena_reset(p->arena);
+	rec_init(&u, &REC_USER, p->arena);
+	const char *why = rec_from_json(&u, o);
+	if (why || !rec_str(&u, U_ID)) {
+		struct rp_loc loc = {.file = nd_name(r), .line = nd_line(r),
+				     .code = "bad_record"};
+		rp_error(&loc, "%s", why ? why : "id: a state user needs its id");
+		return 0;
+	}
+	p->kept += purge_kept(&u);
+	if (!purge_candidate(&u, p->before, p->school))
+		return 0;
+	nd_writer *w = pw_begin(p->pw, "hard_delete", "user", rec_str(&u, U_ID));
+	nd_str(w, "reason", "soft_deleted");
+	nd_str(w, "deleted_at", rec_str(&u, U_DELETED_AT));
+	pw_end(p->pw);
+	static const char *const none[] = {"-"};
+	const struct rec_val *s = &u.v[U_SCHOOL_IDS];
+	pw_count(p->pw, "hard_delete", s->n ? s->items : none, s->n ? s->n : 1);
+	return 0;
+}
+
 enum { OPT_BEFORE = RP_OPT_FIRST_PROGRAM_OPTION, OPT_SCHOOL };
 
 int main(int argc, char **argv)
@@ -36,7 +78,6 @@ int main(int argc, char **argv)
 		{"school", required_argument, NULL, OPT_SCHOOL},
 		{0},
 	};
-	static const char *const ops[] = {"hard_delete", NULL};
 	char before[21];
 	const char *school = NULL;
 	bool have_before = false;
@@ -57,55 +98,12 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 
-	/* The plan's base version comes from the snapshot header, which comes
-	 * first: the plan writer starts once it has been read. */
-	plan_writer *pw = NULL;
-	rp_arena *arena = arena_new();
-	long kept = 0;
-	int rc = RP_EXIT_OK;
-	for (int i = 0; i < (argc ? argc : 1); i++) {
-		nd_reader *r = nd_reader_open(argc ? argv[i] : NULL);
-		if (!r)
-			rp_die(RP_EXIT_IO, "%s: cannot open", argv[i]);
-		cJSON *o;
-		int got;
-		while ((got = nd_next(r, &o)) > 0 || got == -1) {
-			if (got < 0)
-				continue;
-			const char *type = nd_get_str(o, "type");
-			if (strcmp(type, "snapshot") == 0 && !pw) {
-				pw = pw_new(nd_get_int(o, "version", 0), "softdelete-plan",
-					    ops);
-			}
-			if (strcmp(type, "user") != 0)
-				continue;
-			if (!pw)
-				pw = pw_new(0, "softdelete-plan", ops);
-			rec u;
-			arena_reset(arena);
-			rec_init(&u, &REC_USER, arena);
-			const char *why = rec_from_json(&u, o);
-			if (why || !rec_str(&u, U_ID)) {
-				struct rp_loc loc = {.file = nd_name(r), .line = nd_line(r),
-						     .code = "bad_record"};
-				rp_error(&loc, "%s", why ? why : "id: a state user needs its id");
-				continue;
-			}
-			kept += purge_kept(&u);
-			if (!purge_candidate(&u, have_before ? before : NULL, school))
-				continue;
-			nd_writer *w = pw_begin(pw, "hard_delete", "user", rec_str(&u, U_ID));
-			nd_str(w, "reason", "soft_deleted");
-			nd_str(w, "deleted_at", rec_str(&u, U_DELETED_AT));
-			pw_end(pw);
-			static const char *const none[] = {"-"};
-			const struct rec_val *s = &u.v[U_SCHOOL_IDS];
-			pw_count(pw, "hard_delete", s->n ? s->items : none, s->n ? s->n : 1);
-		}
-		if (got == -2)
-			rc = nd_io_failed(r) ? RP_EXIT_IO : RP_EXIT_DATA;
-		nd_reader_free(r);
-	}
+	struct purge p = {.arena = arena_new(), .school = school,
+			  .before = have_before ? before : NULL};
+	int rc = nd_each_record(argv, argc, purge_record, &p);
+	plan_writer *pw = p.pw;
+	long kept = p.kept;
+	rp_arena *arena = p.arena;
 	if (kept && !rp_policy.quiet)
 		rp_warnx("%ld soft-deleted user%s kept: marked ignore_on_import or manual",
 			 kept, kept == 1 ? "" : "s");

@@ -412,3 +412,32 @@ int nd_finish_stdout(nd_writer *w, int rc)
 	rp_warn("standard output");
 	return RP_EXIT_IO;
 }
+
+int nd_each_record(char **paths, int npaths,
+		   int (*fn)(void *ctx, nd_reader *r, cJSON *o), void *ctx)
+{
+	int rc = RP_EXIT_OK;
+	for (int i = 0; i < (npaths ? npaths : 1); i++) {
+		nd_reader *r = nd_reader_open(npaths ? paths[i] : NULL);
+		if (!r) {
+			rp_warn("%s", paths[i]);
+			rc = RP_EXIT_IO;
+			continue;
+		}
+		cJSON *o;
+		int got, stop = 0;
+		while (!stop && (got = nd_next(r, &o)) != 0) {
+			if (got == -2) {
+				int why = nd_io_failed(r) ? RP_EXIT_IO : RP_EXIT_DATA;
+				rc = rc > why ? rc : why;
+				break;
+			}
+			if (got > 0)
+				stop = fn(ctx, r, o);
+		}
+		nd_reader_free(r);
+		if (stop)
+			return stop;
+	}
+	return rc;
+}

@@ -31,6 +31,17 @@ void nd_reader_free(nd_reader *r);
  */
 int nd_next(nd_reader *r, cJSON **obj);
 
+/*
+ * Calls fn on each record of the files named (none: standard input, as
+ * "-" is), in order; fn gets the reader for the record's text and place,
+ * and returns 0 to go on. A file that will not open is reported and
+ * skipped. Returns the worst status: 0; 1 when a file ended in data that
+ * could not be read (reported); 4 on an I/O failure; or what fn returned
+ * when it stopped.
+ */
+int nd_each_record(char **paths, int npaths,
+		   int (*fn)(void *ctx, nd_reader *r, cJSON *o), void *ctx);
+
 /* The current line, as read (without its '\n'): for passing records on. */
 const char *nd_text(const nd_reader *r, size_t *len);
 long nd_line(const nd_reader *r);
