@@ -136,6 +136,13 @@ normalize: $f:5: more than one JSON value on the line"
 	assert_equal "$stderr" "normalize: $f:56: truncated gzip data"
 }
 
+@test "bad input: a truncated gzip input fails even with --keep-going --allow-rejects" {
+	f="$TD/normalize/truncated.ndjson.gz"
+	run -1 --separate-stderr normalize --keep-going --allow-rejects "$f"
+	assert_equal "$stderr" "normalize: $f:56: truncated gzip data
+normalize: 1 bad record skipped"
+}
+
 @test "gzip input is read like plain input" {
 	gzip -c "$TD/oneroster/min.raw.ndjson" > "$BATS_TEST_TMPDIR/raw.ndjson.gz"
 	run normalize "$BATS_TEST_TMPDIR/raw.ndjson.gz"
