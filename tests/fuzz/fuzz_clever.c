@@ -1,8 +1,8 @@
 /*
  * fuzz_clever: Clever Data API pages, as extract-clever reads them: the
  * JSON document reader (lib/jsondoc.c jd_next, several documents a file,
- * pretty-printed or not), clever_next and clever_page (lib/apipage.c) into
- * a pagespool (lib/pagespool.c), then ps_finish into a memory nd_writer.
+ * pretty-printed or not), clever_next and clever_page (lib/extract/apipage.c) into
+ * a pagespool (lib/extract/pagespool.c), then ps_finish into a memory nd_writer.
  * The output must be NDJSON: every line valid UTF-8 and one JSON object.
  *
  * jd_open takes a path: the input is written to a memfd and opened as

@@ -1,5 +1,5 @@
 /*
- * fuzz_gzip: gzip NDJSON archives read by archive_each_line (lib/archive.c
+ * fuzz_gzip: gzip NDJSON archives read by archive_each_line (lib/summer/files.c
  * over lib/input.c's zlib gzread stream): the gzip magic check, inflate,
  * the CRC at the end, truncated and corrupt data, lines of any length, a
  * last line cut short.

@@ -1,8 +1,8 @@
 /*
  * fuzz_rest: OneRoster 1.1 REST pages, as extract-oneroster --rest reads
  * them: the JSON document reader (lib/jsondoc.c jd_next, several documents
- * a file, pretty-printed or not) and rest_page (lib/apipage.c) into a
- * pagespool (lib/pagespool.c), then ps_finish into a memory nd_writer. The
+ * a file, pretty-printed or not) and rest_page (lib/extract/apipage.c) into a
+ * pagespool (lib/extract/pagespool.c), then ps_finish into a memory nd_writer. The
  * output must be NDJSON: every line valid UTF-8 and one JSON object.
  *
  * jd_open takes a path: the input is written to a memfd and opened as
