@@ -1,4 +1,5 @@
 /* apply: change the store as plans say, in one transaction per plan. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +21,24 @@ static const char usage[] =
 	"written by hand) and applies each in one transaction, once per plan_id:\n"
 	"a plan already in the journal is skipped. A summary goes to stderr.\n"
 	"Refused (exit 3, nothing changed): an operation on a record that changed\n"
-	"after the plan's base_version; a plan that would soft-delete more than R\n"
-	"of a school's active users (hard-delete: of all its users) or more than N;\n"
-	"any plan while the store is frozen. conflict lines are reported, skipped.\n"
+	"after the plan's base_version; a plan that would take more than R of a\n"
+	"school's active users (soft deletes), of all its users (hard deletes,\n"
+	"moves out of it, a field cleared), of its sections or of its enrollments\n"
+	"(those of terms that ended before the plan do not count), or more than N\n"
+	"of any of them; any plan while the store is frozen. conflict lines are\n"
+	"reported, skipped.\n"
 	"The store is created when it does not exist (for PostgreSQL: its tables, in\n"
 	"a database that exists). Two applies on one store take turns.\n"
 	"\n"
 	"  --db DB                 the store: a SQLite file (FILE or sqlite:FILE) or\n"
 	"                          a PostgreSQL database (postgresql://USER@HOST/DB)\n"
 	"  --dry-run               check and report; change nothing\n"
-	"  --max-delete-ratio R    default 0.2\n"
+	"  --max-delete-ratio R    a number from 0 to 1, default 0.2\n"
 	"  --max-delete-count N    no limit by default\n"
+	"  --guard-floor N         a school holding fewer than N users (sections,\n"
+	"                          enrollments) is not held to the ratio for them\n"
+	"                          (default 5): one of two administrators leaving\n"
+	"                          must not stop a district's sync\n"
 	"  --force                 past the delete guard (recorded in the journal)\n"
 	"  --during-freeze         apply although the store is frozen (migrations)\n"
 	"  --undo PLAN_ID          revert an applied plan from the journal\n"
@@ -41,7 +49,7 @@ static const char usage[] =
 	"Options:\n" RP_COMMON_HELP;
 
 enum { OPT_DB = RP_OPT_FIRST_PROGRAM_OPTION, OPT_DRY_RUN, OPT_RATIO, OPT_COUNT,
-       OPT_FORCE, OPT_FREEZE, OPT_UNDO, OPT_FREEZE_STORE, OPT_THAW };
+       OPT_FLOOR, OPT_FORCE, OPT_FREEZE, OPT_UNDO, OPT_FREEZE_STORE, OPT_THAW };
 
 int main(int argc, char **argv)
 {
@@ -51,6 +59,7 @@ int main(int argc, char **argv)
 		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 		{"max-delete-ratio", required_argument, NULL, OPT_RATIO},
 		{"max-delete-count", required_argument, NULL, OPT_COUNT},
+		{"guard-floor", required_argument, NULL, OPT_FLOOR},
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"during-freeze", no_argument, NULL, OPT_FREEZE},
 		{"undo", required_argument, NULL, OPT_UNDO},
@@ -58,7 +67,8 @@ int main(int argc, char **argv)
 		{"thaw", no_argument, NULL, OPT_THAW},
 		{0},
 	};
-	struct apply_opts o = {.max_ratio = 0.2, .max_count = -1};
+	struct apply_opts o = {.max_ratio = 0.2, .max_count = -1,
+				.guard_floor = APPLY_GUARD_FLOOR};
 	const char *db = NULL, *undo = NULL, *freeze = NULL;
 	bool thaw = false;
 	char *end;
@@ -76,10 +86,15 @@ int main(int argc, char **argv)
 			break;
 		case OPT_RATIO:
 			o.max_ratio = strtod(optarg, &end);
-			if (*end || end == optarg || o.max_ratio < 0 || o.max_ratio > 1)
+			/* NaN fails both comparisons: nan cannot switch it off */
+			if (*end || end == optarg || isspace((unsigned char)*optarg) ||
+			    !(o.max_ratio >= 0 && o.max_ratio <= 1))
 				rp_usage_error(usage,
 					       "--max-delete-ratio: a number from 0 to 1, not %s",
 					       optarg);
+			break;
+		case OPT_FLOOR:
+			o.guard_floor = rp_parse_count(optarg, "--guard-floor", usage);
 			break;
 		case OPT_COUNT:
 			o.max_count = rp_parse_count(optarg, "--max-delete-count", usage);

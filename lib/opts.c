@@ -1,5 +1,6 @@
 #include "opts.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@ long rp_parse_count(const char *arg, const char *option, const char *usage)
 	char *end;
 	errno = 0;
 	long n = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || n < 0)
+	if (errno || !isdigit((unsigned char)*arg) || *end || n < 0)
 		rp_usage_error(usage, "%s: not a whole number: %s", option, arg);
 	return n;
 }

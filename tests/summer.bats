@@ -249,7 +249,7 @@ archive-appointments"
 	apply --db "$DB" --quiet "$TD/sync/hands-off.plan.ndjson" 2>/dev/null
 	echo "{\"type\":\"op\",\"op\":\"soft_delete\",\"entity\":\"user\",\"id\":\"$(uid m-1)\"}" | apply --db "$DB" --quiet 2>/dev/null
 	run -3 --separate-stderr after-first-import --db "$DB" --school s2
-	assert_stderr_partial "apply: school s2: plan would hard-delete 5 of 15 users (33.3%; limit 20.0%)"
+	assert_stderr_partial "apply: school s2: plan would hard-delete 5 of 15 users (33.3%; limit 20.0% of groups of 5 or more)"
 	run --separate-stderr after-first-import --db "$DB" --max-delete-ratio 0.5 --quiet
 	assert_success
 	run bash -c 'snapshot --db "$1" --entity user | grep -c deleted_at' _ "$DB"

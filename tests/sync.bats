@@ -87,7 +87,7 @@ canonical() { extract-oneroster "$1" | normalize; }
 	sync --db "$db" "$Y1"
 	before=$(records "$db")
 	run -3 --separate-stderr sync --db "$db" "$Y2"
-	assert_equal "${stderr_lines[0]}" "apply: school s2: plan would soft-delete 5 of 12 active users (41.7%; limit 20.0%)"
+	assert_equal "${stderr_lines[0]}" "apply: school s2: plan would soft-delete 5 of 12 active users (41.7%; limit 20.0% of groups of 5 or more)"
 	assert_equal "${stderr_lines[-1]}" "oneroster-sync: stage apply failed (exit 3)"
 	assert_equal "$(records "$db")" "$before"
 	run sync --db "$db" --max-delete-ratio 0.5 "$Y2"
@@ -105,7 +105,7 @@ canonical() { extract-oneroster "$1" | normalize; }
 	: > "$pkg/enrollments.csv"; head -n 1 "$Y1/enrollments.csv" > "$pkg/enrollments.csv"
 	: > "$pkg/demographics.csv"; head -n 1 "$Y1/demographics.csv" > "$pkg/demographics.csv"
 	run -3 --separate-stderr sync --db "$db" "$pkg"
-	assert_stderr_line "apply: school s1: plan would soft-delete 12 of 12 active users (100.0%; limit 20.0%)"
+	assert_stderr_line "apply: school s1: plan would soft-delete 12 of 12 active users (100.0%; limit 20.0% of groups of 5 or more)"
 	assert_equal "$(records "$db")" "$before"
 }
 
@@ -125,7 +125,7 @@ canonical() { extract-oneroster "$1" | normalize; }
 	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	run -3 --separate-stderr sync --db "$db" --max-delete-ratio 1 --max-delete-count 4 "$Y2"
-	assert_stderr_line "apply: school s2: plan would soft-delete 5 of 12 active users (41.7%; limit 100.0%, --max-delete-count)"
+	assert_stderr_line "apply: school s2: plan would soft-delete 5 of 12 active users (41.7%; limit 100.0% of groups of 5 or more, --max-delete-count 4)"
 }
 
 @test "--force passes the guard and is recorded in the journal" {

@@ -10,9 +10,15 @@ struct apply_opts {
 	bool dry_run;
 	bool force;	    /* past the delete guard; recorded in the journal */
 	bool during_freeze; /* the migration's own apply on a frozen store */
-	double max_ratio;   /* of a school's active users, default 0.2 */
-	long long max_count; /* deletes per school; -1: no limit */
+	/* The guard, per school: no more than this share of its users, its
+	 * sections or its enrollments lost (deleted, cleared, moved out)... */
+	double max_ratio;    /* default 0.2 */
+	long long max_count; /* ...and no more than this many; -1: no limit */
+	long long guard_floor; /* smaller groups are not held to the ratio */
 };
+
+/* The guard's floor when none is given: see docs/design.md ("The guard"). */
+#define APPLY_GUARD_FLOOR 5
 
 /*
  * Applies each plan of the stream (a header and its operations, or

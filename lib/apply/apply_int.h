@@ -53,12 +53,22 @@ struct run {
 		idset *ids;
 	} *archives;
 	size_t narchives;
-	struct school_count {
-		char *id;
-		long soft, hard, ops;
-	} *schools;
+	struct school_count *schools;
 	size_t nschools, schools_cap;
 	idset *school_index; /* hash of a school id -> its index in schools */
+	idset *section_school; /* section n -> its school's index * 2 + ended */
+	char today[11];	      /* the plan's date: a term ended before it is over */
+};
+
+/* What a plan would take from one school ("-": users and sections with no
+ * school), counted in the checking pass for the guard. */
+struct school_count {
+	char *id;
+	long ops;		     /* user operations, for the summary */
+	long soft, hard;	     /* users soft- and hard-deleted */
+	long sections, enrollments;  /* deleted, unless their terms all ended */
+	long moved_out;		     /* users taken out of the school */
+	long cleared[REC_MAX_FIELDS]; /* users whose field f is cleared */
 };
 
 /* ops.c */
@@ -75,6 +85,7 @@ bool ap_apply_set(struct run *r, rec *rr, const cJSON *set);
 
 /* check.c */
 void ap_check_op(struct run *r, const struct op *op);
+struct school_count *ap_school_count(struct run *r, const char *id);
 
 /* guard.c */
 void ap_guard(struct run *r);

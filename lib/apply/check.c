@@ -16,7 +16,7 @@
 
 /* ---- checking pass ----------------------------------------------------- */
 
-static struct school_count *school_count(struct run *r, const char *id)
+struct school_count *ap_school_count(struct run *r, const char *id)
 {
 	uint64_t key = id_hash_str(id);
 	uint32_t at;
@@ -45,10 +45,90 @@ static void count_for_schools(struct run *r, const rec *user, enum op_kind k)
 {
 	const struct rec_val *v = &user->v[U_SCHOOL_IDS];
 	for (size_t i = 0; i < (v->n ? v->n : 1); i++) {
-		struct school_count *c = school_count(r, v->n ? v->items[i] : "-");
+		struct school_count *c = ap_school_count(r, v->n ? v->items[i] : "-");
 		c->ops++;
 		c->soft += k == OP_SOFT_DELETE;
 		c->hard += k == OP_HARD_DELETE;
+	}
+}
+
+/*
+ * The school of a section, and whether every term it runs in ended before
+ * the plan's date (a rollover removes last year's classes by design: those
+ * do not count against the guard). Read once a section.
+ */
+static struct school_count *section_school(struct run *r, const char *section,
+					   bool *ended)
+{
+	long long n;
+	uint32_t known;
+	*ended = false;
+	if (store_entity_of_id(section, &n) != &REC_SECTION)
+		return NULL;
+	if (!r->section_school)
+		r->section_school = idset_new();
+	if (idset_get(r->section_school, (uint64_t)n, &known)) {
+		*ended = known & 1;
+		return &r->schools[known >> 1];
+	}
+	rec sec = {.arena = r->arena}, term = {.arena = r->arena};
+	if (store_load(r->s, &REC_SECTION, n, &sec, NULL) != 1)
+		return NULL; /* reported by the operation's own check */
+	const struct rec_val *terms = &sec.v[C_TERM_IDS];
+	*ended = terms->n > 0;
+	for (size_t i = 0; i < terms->n && *ended; i++) {
+		long long t;
+		const char *end = NULL;
+		if (store_entity_of_id(terms->items[i], &t) == &REC_TERM &&
+		    store_load(r->s, &REC_TERM, t, &term, NULL) == 1)
+			end = rec_str(&term, T_END_DATE);
+		*ended = end && strcmp(end, r->today) < 0;
+	}
+	const char *school = rec_str(&sec, C_SCHOOL_ID);
+	struct school_count *c = ap_school_count(r, school ? school : "-");
+	idset_put(r->section_school, (uint64_t)n,
+		  (uint32_t)((c - r->schools) * 2 + *ended), NULL);
+	return c;
+}
+
+/* A section, or an enrollment in a section, that a plan deletes. */
+static void count_roster_delete(struct run *r, const struct op *op,
+				const rec *cur)
+{
+	bool ended;
+	const char *section = op->ent == &REC_SECTION ? op->id
+						       : rec_str(cur, E_SECTION_ID);
+	struct school_count *c = section ? section_school(r, section, &ended)
+					 : ap_school_count(r, "-");
+	if (!c || (section && ended))
+		return;
+	if (op->ent == &REC_SECTION)
+		c->sections++;
+	else
+		c->enrollments++;
+}
+
+static bool has_item(const struct rec_val *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->items[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* What an update takes from a user: values cleared, schools left. */
+static void count_losses(struct run *r, const rec *cur, const rec *next)
+{
+	const struct rec_val *was = &cur->v[U_SCHOOL_IDS];
+	for (size_t i = 0; i < was->n; i++)
+		if (!has_item(&next->v[U_SCHOOL_IDS], was->items[i]))
+			ap_school_count(r, was->items[i])->moved_out++;
+	for (int f = 0; f < REC_USER.nfields; f++) {
+		if (REC_USER.fields[f].kind != K_STR || !rec_str(cur, f) ||
+		    rec_str(next, f))
+			continue;
+		for (size_t i = 0; i < (was->n ? was->n : 1); i++)
+			ap_school_count(r, was->n ? was->items[i] : "-")->cleared[f]++;
 	}
 }
 
@@ -189,9 +269,14 @@ void ap_check_op(struct run *r, const struct op *op)
 	}
 	if (op->set) {
 		next = cur;
-		if (ap_apply_set(r, &next, op->set))
-			ap_resolve_refs(r, &next, false);
+		if (ap_apply_set(r, &next, op->set) &&
+		    ap_resolve_refs(r, &next, false) && op->ent == &REC_USER &&
+		    op->kind == OP_UPDATE)
+			count_losses(r, &cur, &next);
 	}
+	if (op->kind == OP_DELETE &&
+	    (op->ent == &REC_SECTION || op->ent == &REC_ENROLLMENT))
+		count_roster_delete(r, op, &cur);
 	if (op->ids)
 		for (const cJSON *j = op->ids->child; j; j = j->next)
 			if (!cJSON_IsString(j))

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "crash.h"
 #include "err.h"
 #include "idset.h"
@@ -21,6 +22,7 @@ struct plan {
 	bool header;
 	char id_given[65];
 	char producer[64];
+	char created[21]; /* the header's time, or empty */
 	long long base;
 	FILE *spool; /* the operations, as spool records (below) */
 	long *lines; /* their input line numbers */
@@ -195,7 +197,9 @@ static void summary(struct run *r, const char *plan_id, const char *what)
 		 used ? list : " (no operations)");
 	for (size_t i = 0; i < r->nschools; i++) {
 		struct school_count *c = &r->schools[i];
-		rp_warnx("  %s %s: %ld user operation%s%s", 
+		if (!c->ops)
+			continue; /* counted for the guard only */
+		rp_warnx("  %s %s: %ld user operation%s%s",
 			 strcmp(c->id, "-") ? "school" : "users with",
 			 strcmp(c->id, "-") ? c->id : "no school", c->ops,
 			 c->ops == 1 ? "" : "s",
@@ -236,6 +240,12 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	struct run r = {.s = s, .o = o, .file = file, .base = p->base,
 			.arena = arena_new(), .mem = nd_writer_mem(),
 			.created = idset_new(), .resolved = idset_new()};
+	/* the plan's date: terms that ended before it do not count against
+	 * the guard (a plan without a header is made now) */
+	char now[21];
+	rp_now_utc(now);
+	snprintf(r.today, sizeof r.today, "%.10s",
+		 strlen(p->created) >= 10 ? p->created : now);
 	int rc = RP_EXIT_OK;
 	bool locked = false; /* inside the store's write transaction */
 	if (p->header && p->id_given[0] && strcmp(p->id_given, plan_id) != 0) {
@@ -319,6 +329,7 @@ done:
 		free(r.schools[i].id);
 	free(r.schools);
 	idset_free(r.school_index);
+	idset_free(r.section_school);
 	for (size_t i = 0; i < r.narchives; i++) {
 		free(r.archives[i].path);
 		idset_free(r.archives[i].ids);
@@ -355,6 +366,8 @@ static void plan_start(store *s, struct plan *p, const cJSON *header)
 		snprintf(p->id_given, sizeof p->id_given, "%s", id ? id : "");
 		snprintf(p->producer, sizeof p->producer, "%s",
 			 producer ? producer : "");
+		const char *created = nd_get_str(header, "created");
+		snprintf(p->created, sizeof p->created, "%s", created ? created : "");
 	}
 	plan_hash_init(&p->hash, p->base);
 }

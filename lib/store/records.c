@@ -313,25 +313,47 @@ int store_enrollments_of(store *s, int field, const char *id, long long **ns,
 	return rc == DB_DONE ? 0 : st_fail(s, "enrollments");
 }
 
-int store_count_users(store *s, const char *school, long long *active,
-		      long long *all)
+/* One count(*) query with the school bound when it has a placeholder. */
+static int count_one(store *s, const char *sql, const char *school,
+		     long long *out)
 {
 	db_stmt *st;
-	const char *sql =
-		school ? "SELECT count(*), count(*) FILTER (WHERE deleted_at IS NULL)"
-			 " FROM users WHERE n IN"
-			 " (SELECT n FROM user_school_ids WHERE value = ?)"
-		       : "SELECT count(*), count(*) FILTER (WHERE deleted_at IS NULL)"
-			 " FROM users WHERE n NOT IN (SELECT n FROM user_school_ids)";
 	if (!(st = db_prepare(s->db, sql)))
-		return st_fail(s, "users");
-	if (school)
+		return st_fail(s, "counts");
+	if (strchr(sql, '?'))
 		db_bind_text(st, 1, school);
 	int rc = db_step(st);
-	if (rc == DB_ROW) {
-		*all = db_column_int(st, 0);
-		*active = db_column_int(st, 1);
-	}
+	if (rc == DB_ROW)
+		*out = db_column_int(st, 0);
 	db_finalize(st);
-	return rc == DB_ROW ? 0 : st_fail(s, "users");
+	return rc == DB_ROW ? 0 : st_fail(s, "counts");
+}
+
+int store_count_school(store *s, const char *school,
+		       struct store_school_counts *c)
+{
+	static const char *const with[4] = {
+		"SELECT count(*) FROM users WHERE deleted_at IS NULL AND n IN"
+		" (SELECT n FROM user_school_ids WHERE value = ?)",
+		"SELECT count(*) FROM users WHERE n IN"
+		" (SELECT n FROM user_school_ids WHERE value = ?)",
+		"SELECT count(*) FROM sections WHERE school_id = ?",
+		"SELECT count(*) FROM enrollments WHERE section_id IN"
+		" (SELECT 'c' || n FROM sections WHERE school_id = ?)",
+	};
+	static const char *const without[4] = {
+		"SELECT count(*) FROM users WHERE deleted_at IS NULL AND n NOT IN"
+		" (SELECT n FROM user_school_ids)",
+		"SELECT count(*) FROM users WHERE n NOT IN"
+		" (SELECT n FROM user_school_ids)",
+		"SELECT count(*) FROM sections WHERE school_id IS NULL",
+		"SELECT count(*) FROM enrollments WHERE section_id IN"
+		" (SELECT 'c' || n FROM sections WHERE school_id IS NULL)",
+	};
+	long long *out[4] = {&c->active, &c->users, &c->sections,
+			     &c->enrollments};
+	for (int i = 0; i < 4; i++)
+		if (count_one(s, school ? with[i] : without[i], school, out[i]) != 0)
+			return -1;
+	return 0;
 }

@@ -75,10 +75,14 @@ long long store_find_source(store *s, const struct rec_entity *e,
 int store_enrollments_of(store *s, int field, const char *id, long long **ns,
 			 size_t *count);
 
-/* Users of a school: active (not soft-deleted) and all. school NULL counts
- * users with no school. */
-int store_count_users(store *s, const char *school, long long *active,
-		      long long *all);
+/* What a school holds, for the guard: its users (active, and all), its
+ * sections and their enrollments. school NULL: users with no school and
+ * sections with none. */
+struct store_school_counts {
+	long long active, users, sections, enrollments;
+};
+int store_count_school(store *s, const char *school,
+		       struct store_school_counts *c);
 
 /* What reads the store: begin (may be NULL) gets the version every record
  * is read from; record gets each state record (borrowed until it returns).

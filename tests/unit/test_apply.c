@@ -65,6 +65,8 @@ static void parse_options(const char *value, struct apply_opts *o)
 			o->max_ratio = atof(v);
 		else if (strcmp(a, "--max-delete-count") == 0 && ++i)
 			o->max_count = atoll(v);
+		else if (strcmp(a, "--guard-floor") == 0 && ++i)
+			o->guard_floor = atoll(v);
 		else
 			rp_die(2, "test: unknown option %s", a);
 	}
@@ -169,7 +171,8 @@ static int run_setups(void *ctx, int out_fd)
 		return RP_EXIT_IO;
 	for (size_t i = 0; i < c->ns && rc == 0; i++) {
 		const struct case_section *sec = &c->s[i];
-		struct apply_opts o = {.max_ratio = 0.2, .max_count = -1};
+		struct apply_opts o = {.max_ratio = 0.2, .max_count = -1,
+				.guard_floor = APPLY_GUARD_FLOOR};
 		fflush(stderr);
 		off_t from = lseek(STDERR_FILENO, 0, SEEK_END);
 		if (strcmp(sec->name, "setup") == 0) {
@@ -205,7 +208,8 @@ static int run_step(void *ctx, int out_fd)
 	struct job *j = ctx;
 	const struct tcase *c = j->c;
 	const struct case_section *sec;
-	struct apply_opts o = {.max_ratio = 0.2, .max_count = -1};
+	struct apply_opts o = {.max_ratio = 0.2, .max_count = -1,
+				.guard_floor = APPLY_GUARD_FLOOR};
 	(void)out_fd;
 	rp_setprog("apply");
 	if ((sec = case_get(c, "options")))

@@ -320,13 +320,16 @@ static void test_lookups(void)
 	      "enrollments_of: none");
 	free(ns);
 
-	long long active = -1, all = -1;
-	CHECK(store_count_users(s, "s1", &active, &all) == 0 && active == 2 && all == 3,
-	      "count_users: a school's active and all users (soft-deleted ones in all only)");
-	CHECK(store_count_users(s, "s2", &active, &all) == 0 && active == 0 && all == 1,
-	      "count_users: another school");
-	CHECK(store_count_users(s, NULL, &active, &all) == 0 && active == 1 && all == 1,
-	      "count_users: NULL counts the users with no school");
+	struct store_school_counts k = {-1, -1, -1, -1};
+	CHECK(store_count_school(s, "s1", &k) == 0 && k.active == 2 && k.users == 3,
+	      "count_school: a school's active and all users (soft-deleted ones in all only)");
+	CHECK(k.sections == 1 && k.enrollments == 2,
+	      "count_school: a school's sections and their enrollments");
+	CHECK(store_count_school(s, "s2", &k) == 0 && k.active == 0 && k.users == 1 &&
+		      k.sections == 1 && k.enrollments == 1,
+	      "count_school: another school");
+	CHECK(store_count_school(s, NULL, &k) == 0 && k.active == 1 && k.users == 1,
+	      "count_school: NULL counts the users with no school");
 	arena_free(a);
 	free_trees();
 	store_close(s);
