@@ -40,9 +40,11 @@ struct run {
 	long long base;	     /* base_version */
 	long long version;   /* the version this plan writes */
 	int verdict;	     /* worst exit status found so far */
+	bool stale;	     /* an operation found the store moved on: exit 3 */
 	rp_arena *arena;
 	nd_writer *mem;	     /* before-images */
-	idset *created;	     /* entity, source, source_id of this plan's creates */
+	idset *created;	     /* entity, source, source_id of this plan's creates -> line */
+	idset *gone;	     /* entity slot and n of records this plan deletes -> line */
 	idset *resolved;     /* references already resolved: hash -> n */
 	bool executing;	     /* in the applying pass */
 	signed char empty[6]; /* entity table empty at the check: 0 unknown, 1, 2 no */
@@ -74,6 +76,10 @@ struct school_count {
 /* ops.c */
 void ap_bad(struct run *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A refusal because the store moved on since the plan was made: exit 3,
+ * whatever else is wrong with the plan. */
+void ap_stale(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 int ap_op_kind(const char *name);
 int ap_entity_slot(const struct rec_entity *e);
 bool ap_allowed(enum op_kind k, const struct rec_entity *e);

@@ -208,6 +208,76 @@ static bool table_empty(struct run *r, const struct rec_entity *e)
 	return *known == 1;
 }
 
+/* The key of a stored record in r->gone. */
+static uint64_t gone_key(const struct rec_entity *e, long long n)
+{
+	return ((uint64_t)n << 3) | (uint64_t)ap_entity_slot(e);
+}
+
+static bool gone(struct run *r, const struct rec_entity *e, const char *id,
+		 uint32_t *line)
+{
+	long long n;
+	return id && r->gone && store_entity_of_id(id, &n) == e &&
+	       idset_get(r->gone, gone_key(e, n), line);
+}
+
+/*
+ * An operation on a record that an earlier operation of the same plan
+ * deletes (an enrollment whose section or user it deletes, too) is a
+ * mistake in the plan, found before anything is written. Records that this
+ * operation deletes are noted for the ones after it.
+ */
+static bool deleted_before(struct run *r, const struct op *op, const rec *cur)
+{
+	uint32_t line;
+	const char *why = NULL;
+	if (gone(r, op->ent, op->id, &line))
+		why = op->id;
+	else if (op->ent == &REC_ENROLLMENT &&
+		 (gone(r, &REC_SECTION, rec_str(cur, E_SECTION_ID), &line) ||
+		  gone(r, &REC_USER, rec_str(cur, E_USER_ID), &line)))
+		why = "its section or user";
+	if (why) {
+		ap_bad(r, RP_EXIT_DATA, "id: %s %s: the operation at line %u of this "
+					"plan deletes %s already",
+		       op->ent->type, op->id, line, why);
+		return true;
+	}
+	if (op->kind == OP_DELETE || op->kind == OP_HARD_DELETE) {
+		if (!r->gone)
+			r->gone = idset_new();
+		idset_put(r->gone, gone_key(op->ent, op->n), (uint32_t)r->line, NULL);
+	}
+	return false;
+}
+
+/* update changes a record's values, never its state (deleted_at, the
+ * flags): deletions go through soft_delete and restore, flags through set;
+ * set changes flags only. */
+static bool fields_allowed(struct run *r, const struct op *op)
+{
+	for (const cJSON *j = op->set->child; j; j = j->next) {
+		int f = rec_field_index(op->ent, j->string);
+		if (f <= 0)
+			continue; /* reported by ap_apply_set */
+		const struct rec_field *fd = &op->ent->fields[f];
+		bool flag = (fd->flags & RF_STATE) && fd->kind == K_BOOL;
+		if (op->kind == OP_UPDATE && (fd->flags & RF_STATE)) {
+			ap_bad(r, RP_EXIT_DATA, "set: %s is state, not a value an update "
+						"changes (%s)", fd->name,
+			       flag ? "set changes flags" : "soft_delete and restore");
+			return false;
+		}
+		if (op->kind == OP_SET && !flag) {
+			ap_bad(r, RP_EXIT_DATA, "set: %s is not a flag; set changes only "
+						"flags, update changes values", fd->name);
+			return false;
+		}
+	}
+	return true;
+}
+
 void ap_check_op(struct run *r, const struct op *op)
 {
 	rec cur = {.arena = r->arena}, next = {.arena = r->arena};
@@ -229,13 +299,19 @@ void ap_check_op(struct run *r, const struct op *op)
 					      ? 0
 					      : store_find_source(r->s, op->ent,
 								  source, sid);
-			if (n)
-				ap_bad(r, RP_EXIT_GUARD,
-				    "%s %s:%s is already in the store as %c%lld",
-				    op->ent->type, source, sid,
-				    store_id_letter(op->ent), n);
-			idset_put(r->created, ap_source_key(op->ent, source, sid), 0,
-				  NULL);
+			if (n < 0)
+				ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s));
+			else if (n)
+				ap_stale(r, "%s %s:%s is already in the store as %c%lld",
+					 op->ent->type, source, sid,
+					 store_id_letter(op->ent), n);
+			uint32_t first;
+			if (!idset_put(r->created, ap_source_key(op->ent, source, sid),
+				       (uint32_t)r->line, &first))
+				ap_bad(r, RP_EXIT_DATA,
+				       "data: %s %s:%s is created twice in this plan "
+				       "(first at line %u)",
+				       op->ent->type, source, sid, first);
 		}
 		ap_resolve_refs(r, &next, false);
 		if (op->ent == &REC_USER)
@@ -249,22 +325,26 @@ void ap_check_op(struct run *r, const struct op *op)
 		return;
 	}
 	if (got == 0) {
-		ap_bad(r, RP_EXIT_GUARD, "%s %s is no longer in the store",
-		    op->ent->type, op->id);
+		ap_stale(r, "%s %s is no longer in the store", op->ent->type,
+			 op->id);
 		return;
 	}
 	if (version > r->base) {
-		ap_bad(r, RP_EXIT_GUARD,
-		    "%s %s changed at version %lld, after the plan's base version %lld",
-		    op->ent->type, op->id, version, r->base);
+		ap_stale(r, "%s %s changed at version %lld, after the plan's base "
+			    "version %lld",
+			 op->ent->type, op->id, version, r->base);
 		return;
 	}
+	if (deleted_before(r, op, &cur))
+		return;
+	if (op->set && !fields_allowed(r, op))
+		return;
 	if (op->kind == OP_DELETE && op->ent == &REC_APPOINTMENT)
 		check_archive(r, op);
 	rec scratch = {.arena = r->arena};
 	if (op->was && !same_as_was(&cur, op->was, &scratch)) {
-		ap_bad(r, RP_EXIT_GUARD, "%s %s no longer holds the plan's \"was\" values",
-		    op->ent->type, op->id);
+		ap_stale(r, "%s %s no longer holds the plan's \"was\" values",
+			 op->ent->type, op->id);
 		return;
 	}
 	if (op->set) {

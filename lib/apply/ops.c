@@ -4,6 +4,7 @@
 #include "apply_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,17 @@ void ap_bad(struct run *r, int status, const char *fmt, ...)
 	/* bad data outranks a refusal: the plan must be mended either way */
 	if (r->verdict == 0 || status == RP_EXIT_DATA)
 		r->verdict = status;
+}
+
+void ap_stale(struct run *r, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	r->stale = true;
+	ap_bad(r, RP_EXIT_GUARD, "%s", msg);
 }
 
 int ap_op_kind(const char *name)

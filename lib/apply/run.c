@@ -291,7 +291,7 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 		ap_guard(&r);
 	if (r.verdict != 0) {
 		rp_warnx("plan %.12s refused; nothing changed", plan_id);
-		rc = r.verdict;
+		rc = r.stale ? RP_EXIT_GUARD : r.verdict;
 		goto done;
 	}
 	if (o->dry_run) {
@@ -330,6 +330,7 @@ done:
 	free(r.schools);
 	idset_free(r.school_index);
 	idset_free(r.section_school);
+	idset_free(r.gone);
 	for (size_t i = 0; i < r.narchives; i++) {
 		free(r.archives[i].path);
 		idset_free(r.archives[i].ids);
