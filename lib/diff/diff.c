@@ -397,8 +397,6 @@ static uint32_t intern_again(diff *d, const char *s, uint32_t *last)
 	return *last = intern(d->vals, s);
 }
 
-static void enr_index_put(diff *d, uint32_t j);
-
 /* Keeps one enrollment (v: its fields), as a compact entry. */
 static void keep_enrollment(diff *d, bool state, const char *const *v,
 			    const char *file, long line)
@@ -423,7 +421,7 @@ static void keep_enrollment(diff *d, bool state, const char *const *v,
 	const char *status = v[E_STATUS];
 	en->tobedeleted = !state && status && strcmp(status, "tobedeleted") == 0;
 	if (state && en->section != NONE && en->user != NONE)
-		enr_index_put(d, (uint32_t)(d->est.n - 1));
+		dr_enr_index_put(d, (uint32_t)(d->est.n - 1));
 }
 
 /* rec_field_from_json without copying: strings, list items and map members
@@ -858,63 +856,6 @@ static void translate_refs(diff *d)
 	}
 	idset_free(sec);
 	idset_free(user);
-}
-
-/* ---- enrollments by section and user ----------------------------------- */
-
-static size_t enr_slot(const diff *d, uint32_t section, uint32_t user)
-{
-	uint64_t h = (uint64_t)section << 32 | user;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	size_t mask = d->enr_state.nslots - 1, i = (size_t)h & mask;
-	for (; d->enr_state.slots[i]; i = (i + 1) & mask) {
-		const struct enr *st = &d->est.v[d->enr_state.slots[i] - 1];
-		if (st->section == section && st->user == user)
-			break;
-	}
-	return i;
-}
-
-/* Indexes state enrollment j; a later one with the same section and user
- * takes the place of an earlier one. */
-static void enr_index_put(diff *d, uint32_t j)
-{
-	if ((d->enr_state.n + 1) * 2 > d->enr_state.nslots) {
-		uint32_t *old = d->enr_state.slots;
-		size_t nold = d->enr_state.nslots;
-		d->enr_state.nslots = nold ? nold * 2 : 4096;
-		d->enr_state.slots = xcalloc(d->enr_state.nslots,
-					     sizeof *d->enr_state.slots);
-		for (size_t i = 0; i < nold; i++)
-			if (old[i]) {
-				const struct enr *st = &d->est.v[old[i] - 1];
-				d->enr_state.slots[enr_slot(d, st->section,
-							    st->user)] = old[i];
-			}
-		free(old);
-	}
-	const struct enr *st = &d->est.v[j];
-	size_t i = enr_slot(d, st->section, st->user);
-	if (!d->enr_state.slots[i])
-		d->enr_state.n++;
-	d->enr_state.slots[i] = j + 1;
-}
-
-static void match_enrollments(diff *d)
-{
-	for (uint32_t i = 0; i < d->ein.n && d->enr_state.n; i++) {
-		struct enr *en = &d->ein.v[i];
-		uint32_t slot = d->enr_state.slots[enr_slot(d, en->section, en->user)];
-		if (!slot)
-			continue;
-		struct enr *st = &d->est.v[slot - 1];
-		if (st->match != NONE)
-			continue; /* the same membership twice: once is enough */
-		en->match = slot - 1;
-		st->match = i;
-	}
 }
 
 /* ---- scope: paused schools and --school -------------------------------- */
@@ -1478,7 +1419,7 @@ static void match_all(diff *d)
 	assign_keys(d, EC);
 	assign_keys(d, EU);
 	translate_refs(d);
-	match_enrollments(d);
+	dr_match_enrollments(d);
 }
 
 int diff_write_plan(diff *d, nd_writer *w)

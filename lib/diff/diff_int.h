@@ -204,4 +204,10 @@ static inline void unpack(diff *d, const char *p, const struct rec_entity *ent,
 	pr_unpack(p, ent, r, d->scratch);
 }
 
+/* ---- what one file calls in another ---------------------------------- */
+
+/* enroll.c: the stored enrollments by section and user */
+void dr_enr_index_put(diff *d, uint32_t j);
+void dr_match_enrollments(diff *d);
+
 #endif
