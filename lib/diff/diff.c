@@ -858,129 +858,6 @@ static void translate_refs(diff *d)
 	idset_free(user);
 }
 
-/* ---- scope: paused schools and --school -------------------------------- */
-
-static const struct item *state_of(diff *d, int e, const char *id)
-{
-	struct index *ix = &d->by_id[e];
-	if (e == EU && !ix->heads) /* built when first asked (links) */
-		for (uint32_t j = 0; j < d->state[EU].n; j++)
-			index_add(ix, d->state[EU].v[j].id, NULL, j);
-	uint32_t n = id ? index_first(ix, id, NULL) : NONE;
-	return n != NONE ? &d->state[e].v[ix->nodes[n].item] : NULL;
-}
-
-static bool is_paused(diff *d, const char *school)
-{
-	if (!d->any_paused)
-		return false;
-	const struct item *s = state_of(d, ES, school);
-	return s && s->paused;
-}
-
-/* The school a section belongs to, for a reference written either way. */
-static const char *school_of_section(diff *d, const char *section)
-{
-	const struct item *st = state_of(d, EC, section);
-	if (st)
-		return st->school;
-	uint32_t n = index_first(&d->in_sections, section, NULL);
-	return n != NONE ? d->in[EC].v[d->in_sections.nodes[n].item].school : NULL;
-}
-
-/* Whether some school of the record is paused (*why gets it), and whether
- * it is in --school's scope. */
-static bool touches(const struct item *it, int e, const char *school)
-{
-	const char *one = NULL;
-	if (e == ES)
-		one = it->key ? it->key : it->id;
-	else if (e == EC)
-		one = it->school;
-	if (e != EU)
-		return one && strcmp(one, school) == 0;
-	for (size_t k = 0; k < it->nrefs; k++)
-		if (strcmp(it->refs[k], school) == 0)
-			return true;
-	return false;
-}
-
-static const char *paused_school(diff *d, const struct item *it, int e)
-{
-	if (e == ES)
-		return it->paused ? it->id : NULL;
-	if (e == EC)
-		return is_paused(d, it->school) ? it->school : NULL;
-	for (size_t k = 0; k < it->nrefs; k++)
-		if (is_paused(d, it->refs[k]))
-			return it->refs[k];
-	return NULL;
-}
-
-/* Whether a change may touch this pair of records at all. */
-static bool in_scope(diff *d, int e, const struct item *in,
-		     const struct item *st)
-{
-	for (int side = 0; side < 2; side++) {
-		const struct item *it = side ? st : in;
-		if (it && paused_school(d, it, e))
-			return false;
-	}
-	if (!d->o.school || e == ET)
-		return true;
-	return (in && touches(in, e, d->o.school)) ||
-	       (st && touches(st, e, d->o.school));
-}
-
-/* An enrollment's section: its school, and whether that one is paused;
- * worked out once per section. */
-static const char *sec_info(diff *d, uint32_t section, bool *paused)
-{
-	if (!d->sec_known) {
-		size_t n = strtab_count(d->sec_refs);
-		d->sec_known = xcalloc(n + 1, 1);
-		d->sec_school = xcalloc(n + 1, sizeof *d->sec_school);
-	}
-	*paused = false;
-	if (section == NONE)
-		return NULL;
-	if (!d->sec_known[section]) {
-		const char *s = school_of_section(d, strtab_str(d->sec_refs, section));
-		d->sec_school[section] = s;
-		d->sec_known[section] = is_paused(d, s) ? 2 : 1;
-	}
-	*paused = d->sec_known[section] == 2;
-	return d->sec_school[section];
-}
-
-static bool enr_in_scope(diff *d, const struct enr *in, const struct enr *st)
-{
-	bool paused;
-	const char *in_school = in ? sec_info(d, in->section, &paused) : NULL;
-	if (in && paused)
-		return false;
-	const char *st_school = st ? sec_info(d, st->section, &paused) : NULL;
-	if (st && paused)
-		return false;
-	if (!d->o.school)
-		return true;
-	return (in_school && strcmp(in_school, d->o.school) == 0) ||
-	       (st_school && strcmp(st_school, d->o.school) == 0);
-}
-
-static void report_paused(diff *d)
-{
-	for (uint32_t i = 0; i < d->state[ES].n; i++) {
-		const struct item *s = &d->state[ES].v[i];
-		if (!s->paused)
-			continue;
-		if (d->o.school && strcmp(d->o.school, s->id) != 0)
-			continue;
-		rp_warnx("school %s: import paused; no operations planned for it",
-			 s->id);
-	}
-}
-
 /* ---- the plan ---------------------------------------------------------- */
 
 struct out {
@@ -1200,7 +1077,7 @@ static void emit_changes(struct out *o, int e)
 		const struct item *it = &d->in[e].v[i];
 		const struct item *st = it->match != NONE ? &d->state[e].v[it->match]
 							  : NULL;
-		if (it->conflict || it->tobedeleted || !in_scope(d, e, it, st))
+		if (it->conflict || it->tobedeleted || !dr_in_scope(d, e, it, st))
 			continue;
 		if (!st) {
 			emit_create(o, e, it);
@@ -1243,7 +1120,7 @@ static void emit_enrollment_changes(struct out *o)
 	for (uint32_t i = 0; i < d->ein.n; i++) {
 		const struct enr *it = &d->ein.v[i];
 		const struct enr *st = it->match != NONE ? &d->est.v[it->match] : NULL;
-		if (it->tobedeleted || !enr_in_scope(d, it, st))
+		if (it->tobedeleted || !dr_enr_in_scope(d, it, st))
 			continue;
 		/* matched on section and user, so the rest is these two */
 		if (st && it->source == st->source && it->role == st->role)
@@ -1302,7 +1179,7 @@ static void emit_removals(struct out *o, int e)
 		const struct item *st = it->match != NONE ? &d->state[e].v[it->match]
 							  : NULL;
 		if (it->tobedeleted && st && !st->deleted && !st->hands_off &&
-		    in_scope(d, e, it, st))
+		    dr_in_scope(d, e, it, st))
 			emit_removal(o, e, st->id, "tobedeleted", e == EU ? st : NULL);
 	}
 	if (!full_feed(d, e) || (d->o.school && e == ET))
@@ -1310,7 +1187,7 @@ static void emit_removals(struct out *o, int e)
 	for (uint32_t i = 0; i < d->state[e].n; i++) {
 		const struct item *st = &d->state[e].v[i];
 		if (st->match != NONE || st->deleted || st->hands_off ||
-		    st->protect || !in_scope(d, e, NULL, st) ||
+		    st->protect || !dr_in_scope(d, e, NULL, st) ||
 		    !from_feed_source(d, st, e))
 			continue;
 		emit_removal(o, e, st->id, "absent_from_source",
@@ -1324,7 +1201,7 @@ static void emit_enrollment_removals(struct out *o)
 	for (uint32_t i = 0; i < d->ein.n; i++) {
 		const struct enr *it = &d->ein.v[i];
 		const struct enr *st = it->match != NONE ? &d->est.v[it->match] : NULL;
-		if (it->tobedeleted && st && enr_in_scope(d, it, st))
+		if (it->tobedeleted && st && dr_enr_in_scope(d, it, st))
 			emit_removal(o, EE, st->id, "tobedeleted", NULL);
 	}
 	if (!full_feed(d, EE))
@@ -1336,7 +1213,7 @@ static void emit_enrollment_removals(struct out *o)
 	for (uint32_t i = 0; i < d->est.n; i++) {
 		const struct enr *st = &d->est.v[i];
 		if (st->match != NONE || st->source != s ||
-		    !enr_in_scope(d, NULL, st))
+		    !dr_enr_in_scope(d, NULL, st))
 			continue;
 		emit_removal(o, EE, st->id, "absent_from_source", NULL);
 	}
@@ -1425,7 +1302,7 @@ static void match_all(diff *d)
 int diff_write_plan(diff *d, nd_writer *w)
 {
 	match_all(d);
-	report_paused(d);
+	dr_report_paused(d);
 
 	static const char *const ops[] = {"create", "update", "link", "restore",
 					  "soft_delete", "delete", "conflict",
@@ -1465,7 +1342,7 @@ static void add_link(diff *d, const char *path, long row, const char *stored,
 		return; /* unmatched or left undecided: not a link */
 	if (!source || !*source)
 		source = d->in_source ? d->in_source : "";
-	const struct item *st = state_of(d, EU, stored);
+	const struct item *st = dr_state_of(d, EU, stored);
 	uint32_t n = index_first(&d->by_source[1][EU], source, sid);
 	if (!st) {
 		link_error(path, row, "stored_id", "no stored user \"%s\"", stored);

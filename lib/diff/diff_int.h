@@ -210,4 +210,10 @@ static inline void unpack(diff *d, const char *p, const struct rec_entity *ent,
 void dr_enr_index_put(diff *d, uint32_t j);
 void dr_match_enrollments(diff *d);
 
+/* scope.c: paused schools and --school */
+const struct item *dr_state_of(diff *d, int e, const char *id);
+bool dr_in_scope(diff *d, int e, const struct item *in, const struct item *st);
+bool dr_enr_in_scope(diff *d, const struct enr *in, const struct enr *st);
+void dr_report_paused(diff *d);
+
 #endif
