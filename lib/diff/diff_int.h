@@ -206,6 +206,10 @@ static inline void unpack(diff *d, const char *p, const struct rec_entity *ent,
 
 /* ---- what one file calls in another ---------------------------------- */
 
+/* matching (still in diff.c) */
+void dr_match_all(diff *d);
+uint32_t *dr_candidates(diff *d, const struct item *u, size_t *count);
+
 /* enroll.c: the stored enrollments by section and user */
 void dr_enr_index_put(diff *d, uint32_t j);
 void dr_match_enrollments(diff *d);
