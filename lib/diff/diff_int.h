@@ -209,6 +209,7 @@ static inline void unpack(diff *d, const char *p, const struct rec_entity *ent,
 /* matching (still in diff.c) */
 void dr_match_all(diff *d);
 uint32_t *dr_candidates(diff *d, const struct item *u, size_t *count);
+const char *dr_translate(diff *d, int e, const char *source, const char *sid);
 
 /* enroll.c: the stored enrollments by section and user */
 void dr_enr_index_put(diff *d, uint32_t j);
