@@ -206,7 +206,10 @@ static inline void unpack(diff *d, const char *p, const struct rec_entity *ent,
 
 /* ---- what one file calls in another ---------------------------------- */
 
-/* matching (still in diff.c) */
+/* reading (still in diff.c) */
+void dr_read_error(const char *file, long line, const char *msg);
+
+/* match.c: matching, and the keys and references a plan writes */
 void dr_match_all(diff *d);
 uint32_t *dr_candidates(diff *d, const struct item *u, size_t *count);
 const char *dr_translate(diff *d, int e, const char *source, const char *sid);
