@@ -206,7 +206,7 @@ static inline void unpack(diff *d, const char *p, const struct rec_entity *ent,
 
 /* ---- what one file calls in another ---------------------------------- */
 
-/* reading (still in diff.c) */
+/* read.c: reading the state and the incoming records */
 void dr_read_error(const char *file, long line, const char *msg);
 
 /* match.c: matching, and the keys and references a plan writes */
