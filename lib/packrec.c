@@ -150,6 +150,13 @@ static const char *walk(const char *p, const char *end,
 	return q;
 }
 
+uint32_t pr_fields(const char *p)
+{
+	uint32_t fields;
+	memcpy(&fields, p, 4);
+	return fields;
+}
+
 void pr_unpack(const char *p, const struct rec_entity *ent, rec *r,
 	       rp_arena *a)
 {

@@ -2,6 +2,7 @@
 #define RP_PACKREC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "record.h"
@@ -28,6 +29,9 @@ size_t pr_size(const rec *r);
 /* Packs r into dst (pr_size(r) bytes). When k is given, it is r again
  * (rec_init'ed with arena a), its strings pointing into dst. */
 void pr_pack(char *dst, const rec *r, rec *k, rp_arena *a);
+
+/* The mask of the fields a packed record holds (bit f: field f). */
+uint32_t pr_fields(const char *p);
 
 /* Fills r (rec_init'ed here with ent and a) from a record pr_pack wrote.
  * List and map items live in a, with room to add to them. */

@@ -50,6 +50,7 @@ struct item {
 	uint32_t nrefs;
 	uint32_t match; /* the counterpart on the other side */
 	bool deleted, hands_off, tobedeleted, protect, conflict, paused;
+	bool dropped; /* incoming, and skipped: a record the feed holds twice */
 };
 
 struct side {
@@ -70,6 +71,7 @@ struct enr {
 				   written until translate_enrollments */
 	uint32_t match;
 	bool tobedeleted;
+	bool dropped; /* incoming: the same section and user again, merged */
 };
 
 struct eside {
@@ -121,6 +123,9 @@ struct diff {
 	size_t nlinks;
 	rp_arena *scratch;
 	long conflicts;
+	/* the fields some incoming record of each entity holds: a field none
+	 * holds (a file the feed leaves out) tells nothing, and is kept */
+	uint32_t carried[EN];
 };
 
 /* ---- index ------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 
+#include "err.h"
 #include "xalloc.h"
 
 static size_t enr_slot(const diff *d, uint32_t section, uint32_t user)
@@ -49,10 +50,40 @@ void dr_enr_index_put(diff *d, uint32_t j)
 	d->enr_state.slots[i] = j + 1;
 }
 
+/*
+ * The same section and user twice in a feed (one membership under two
+ * sourcedIds, as real exports have) is one enrollment: the first is kept,
+ * the others merged into it, so that a second sync plans nothing (two
+ * creates would leave two stored enrollments, and every sync after would
+ * delete one and create it again).
+ */
+static void merge_repeats(diff *d)
+{
+	idset *seen = idset_new();
+	long merged = 0;
+	for (uint32_t i = 0; i < d->ein.n; i++) {
+		struct enr *en = &d->ein.v[i];
+		uint64_t key = ((uint64_t)en->section << 32 | en->user) + 1;
+		if (en->section != NONE && en->user != NONE &&
+		    !idset_put(seen, key, i, NULL)) {
+			en->dropped = true;
+			merged++;
+		}
+	}
+	idset_free(seen);
+	if (merged && !rp_policy.quiet)
+		rp_warnx("%ld enrollment%s of the feed repeat%s a section and user "
+			 "enrolled already: merged into one", merged,
+			 merged == 1 ? "" : "s", merged == 1 ? "s" : "");
+}
+
 void dr_match_enrollments(diff *d)
 {
+	merge_repeats(d);
 	for (uint32_t i = 0; i < d->ein.n && d->enr_state.n; i++) {
 		struct enr *en = &d->ein.v[i];
+		if (en->dropped)
+			continue;
 		uint32_t slot = d->enr_state.slots[enr_slot(d, en->section, en->user)];
 		if (!slot)
 			continue;

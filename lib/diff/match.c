@@ -115,6 +115,7 @@ static void match_by_source(diff *d, int e)
 		if (st->match != NONE) {
 			dr_read_error(d->in_name, in->line,
 				   "the same record twice in the incoming feed");
+			in->dropped = true;
 			continue;
 		}
 		in->match = ix->nodes[n].item;
@@ -244,6 +245,7 @@ static void match_users(diff *d)
 			if (st->v[found].match != NONE) {
 				dr_read_error(d->in_name, u->line,
 					   "the same user twice in the incoming feed");
+				u->dropped = true;
 				continue;
 			}
 			u->match = found;

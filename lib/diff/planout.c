@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "planw.h"
 #include "record.h"
 #include "xalloc.h"
@@ -113,7 +114,8 @@ static void emit_update(struct out *o, int e, const char *id, rec *st,
 	rec merged;
 	rec_init(&merged, ents[e], o->d->scratch);
 	for (int f = 0; f < ents[e]->nfields; f++) {
-		if (!compared(ents[e], f))
+		if (!compared(ents[e], f) ||
+		    (e != EE && !(o->d->carried[e] & (1u << f))))
 			continue;
 		if (ents[e]->fields[f].kind == K_LIST) {
 			rec_list_sort_unique(st, f);
@@ -241,7 +243,8 @@ static void emit_changes(struct out *o, int e)
 		const struct item *it = &d->in[e].v[i];
 		const struct item *st = it->match != NONE ? &d->state[e].v[it->match]
 							  : NULL;
-		if (it->conflict || it->tobedeleted || !dr_in_scope(d, e, it, st))
+		if (it->conflict || it->tobedeleted || it->dropped ||
+		    !dr_in_scope(d, e, it, st))
 			continue;
 		if (!st) {
 			emit_create(o, e, it);
@@ -284,7 +287,7 @@ static void emit_enrollment_changes(struct out *o)
 	for (uint32_t i = 0; i < d->ein.n; i++) {
 		const struct enr *it = &d->ein.v[i];
 		const struct enr *st = it->match != NONE ? &d->est.v[it->match] : NULL;
-		if (it->tobedeleted || !dr_enr_in_scope(d, it, st))
+		if (it->tobedeleted || it->dropped || !dr_enr_in_scope(d, it, st))
 			continue;
 		/* matched on section and user, so the rest is these two */
 		if (st && it->source == st->source && it->role == st->role)
@@ -412,6 +415,10 @@ int diff_write_plan(diff *d, nd_writer *w)
 {
 	dr_match_all(d);
 	dr_report_paused(d);
+	/* matching found bad records (a user twice in the feed): no plan at
+	 * all, unless they are to be skipped (--keep-going) */
+	if (rp_error_count() && !rp_policy.keep_going)
+		return 0;
 
 	static const char *const ops[] = {"create", "update", "link", "restore",
 					  "soft_delete", "delete", "conflict",

@@ -144,7 +144,8 @@ static const char **keep_refs(diff *d, const struct rec_val *v, uint32_t *n)
 {
 	*n = (uint32_t)v->n;
 	const char **refs = arena_alloc(d->keep, (v->n + 1) * sizeof *refs);
-	memcpy(refs, v->items, v->n * sizeof *refs);
+	if (v->n) /* items is NULL for an empty list */
+		memcpy(refs, v->items, v->n * sizeof *refs);
 	return refs;
 }
 
@@ -158,6 +159,8 @@ static void keep_record(diff *d, bool state, int e, const rec *r,
 	rec k; /* r again, its strings in the packed record */
 	it->rec = pack(d, r, &k);
 	it->line = line;
+	if (!state)
+		d->carried[e] |= pr_fields(it->rec);
 	it->fp = fingerprint(r, e, false);
 	it->fp_ids = fingerprint(r, e, true);
 	it->source = rec_str(&k, 1);

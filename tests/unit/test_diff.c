@@ -63,15 +63,17 @@ static int run(void *ctx, int out_fd)
 	char **argv = case_words(case_get(c, "options") ? case_get(c, "options")->value
 							 : "",
 				 &argc);
-	for (int i = 0; i + 1 < argc; i += 2)
-		if (strcmp(argv[i], "--match") == 0)
-			o.match = argv[i + 1];
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--keep-going") == 0)
+			rp_policy.keep_going = true;
+		else if (i + 1 == argc)
+			rp_die(2, "test: an option without its value");
+		else if (strcmp(argv[i], "--match") == 0)
+			o.match = argv[++i];
 		else if (strcmp(argv[i], "--school") == 0)
-			o.school = argv[i + 1];
+			o.school = argv[++i];
 		else
 			rp_die(2, "test: unknown option %s", argv[i]);
-	if (argc % 2)
-		rp_die(2, "test: an option without its value");
 	rp_setprog("diff-roster");
 	char *state = case_text(case_get(c, "state"));
 	char *incoming = case_text(case_get(c, "incoming"));
