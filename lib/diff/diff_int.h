@@ -47,6 +47,8 @@ struct item {
 	uint64_t fp, fp_ids; /* compared fields, and the identifiers: see fingerprint() */
 	long line;
 	const char *matched_on;
+	const char *contradicts; /* a conflict: the identifier or "role" that
+				  tells the matched pair apart */
 	uint32_t nrefs;
 	uint32_t match; /* the counterpart on the other side */
 	bool deleted, hands_off, tobedeleted, protect, conflict, paused;

@@ -206,6 +206,48 @@ static const char *in_match_value(diff *d, const struct item *u, int m)
 	return match_value(d, &r, m, d->scratch);
 }
 
+/* student, staff (teachers, staff, administrators, aides), guardian: a
+ * match never carries a person from one to another. */
+static int role_class(const char *role)
+{
+	if (!role)
+		return 0;
+	return strcmp(role, "student") == 0 ? 1 : strcmp(role, "guardian") == 0 ? 3 : 2;
+}
+
+/*
+ * Why a pair matched on a secondary identifier is two people after all:
+ * another identifier both carry with different values (a SIS, state or
+ * Google id: never the sources' own ids, which a move to a new source or a
+ * new export changes), or a role of another class (a new teacher with a
+ * departed student's SIS number). NULL when nothing tells them apart.
+ */
+static const char *contradiction(diff *d, const struct item *u,
+				 const struct item *s)
+{
+	rec in, st;
+	unpack(d, u->rec, &REC_USER, &in);
+	unpack(d, s->rec, &REC_USER, &st);
+	static const int typed[] = {U_SIS_ID, U_STATE_ID};
+	for (size_t i = 0; i < sizeof typed / sizeof *typed; i++) {
+		const char *a = rec_str(&in, typed[i]), *b = rec_str(&st, typed[i]);
+		if (a && b && strcmp(a, b) != 0)
+			return REC_USER.fields[typed[i]].name;
+	}
+	const struct rec_val *ids = &in.v[U_IDS];
+	for (size_t i = 0; i < ids->n; i++) {
+		const char *type = ids->items[2 * i], *v = ids->items[2 * i + 1];
+		if ((u->source && strcmp(type, u->source) == 0) ||
+		    (s->source && strcmp(type, s->source) == 0))
+			continue;
+		const char *had = rec_map_get(&st, U_IDS, type);
+		if (had && strcmp(had, v) != 0)
+			return joined(d, "ids", '.', type);
+	}
+	int a = role_class(rec_str(&in, U_ROLE)), b = role_class(rec_str(&st, U_ROLE));
+	return a && b && a != b ? "role" : NULL;
+}
+
 /* Users: by any stored identifier of the incoming source first, then by the
  * --match identifiers in order. Two candidates are a conflict, never a
  * guess; so is one stored user claimed by two incoming ones. */
@@ -283,13 +325,20 @@ static void match_users(diff *d)
 			} else if (count == 1) {
 				u->match = found;
 				u->matched_on = d->match[m];
-				claims[found]++;
+				if ((u->contradicts = contradiction(d, u, &st->v[found]))) {
+					st->v[found].protect = true;
+					u->conflict = true;
+					d->conflicts++;
+				} else {
+					claims[found]++;
+				}
 			}
 		}
 	}
 	for (uint32_t i = 0; i < in->n; i++) {
 		struct item *u = &in->v[i];
-		if (u->match == NONE || strcmp(u->matched_on, "source_id") == 0)
+		if (u->match == NONE || u->conflict ||
+		    strcmp(u->matched_on, "source_id") == 0)
 			continue;
 		if (claims[u->match] > 1) {
 			st->v[u->match].protect = true;

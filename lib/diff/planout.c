@@ -407,6 +407,7 @@ static void emit_conflicts(diff *d, nd_writer *w)
 		free(cand);
 		nd_close(w);
 		nd_str(w, "matched_on", on);
+		nd_str(w, "contradicts", u->contradicts);
 		nd_end(w);
 	}
 }
