@@ -39,8 +39,10 @@ static int purge_record(void *ctx, nd_reader *r, cJSON *o)
 {
 	struct purge *p = ctx;
 	const char *type = nd_get_str(o, "type");
-	if (strcmp(type, "snapshot") == 0 && !p->pw)
+	if (strcmp(type, "snapshot") == 0 && !p->pw) {
 		p->pw = pw_new(nd_get_int(o, "version", 0), "softdelete-plan", ops);
+		pw_set_store(p->pw, nd_get_str(o, "store"));
+	}
 	if (strcmp(type, "user") != 0)
 		return 0;
 	if (!p->pw)

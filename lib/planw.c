@@ -19,6 +19,7 @@ struct school_counts {
 
 struct plan_writer {
 	long long base;
+	char store[33];
 	const char *producer;
 	const char *const *ops;
 	int nops;
@@ -29,6 +30,11 @@ struct plan_writer {
 	nd_writer *spool_w, *op;
 	plan_hash hash;
 };
+
+void pw_set_store(plan_writer *p, const char *store_id)
+{
+	snprintf(p->store, sizeof p->store, "%s", store_id ? store_id : "");
+}
 
 plan_writer *pw_new(long long base_version, const char *producer,
 		    const char *const *ops)
@@ -129,6 +135,8 @@ int pw_finish(plan_writer *p, nd_writer *out)
 	nd_str(out, "type", "plan");
 	nd_str(out, "plan_id", plan_id);
 	nd_int(out, "base_version", p->base);
+	if (p->store[0])
+		nd_str(out, "store", p->store);
 	nd_str(out, "producer", p->producer);
 	nd_str(out, "created", now);
 	nd_obj(out, "counts");

@@ -12,6 +12,11 @@
 typedef struct plan_writer plan_writer;
 
 /* ops: the operation names counted in the header, in order, NULL-ended. */
+/* The store the plan is made against (from its snapshot's header; NULL or
+ * "" for none): named in the header, so that apply refuses the plan on
+ * another store. */
+void pw_set_store(plan_writer *p, const char *store_id);
+
 plan_writer *pw_new(long long base_version, const char *producer,
 		    const char *const *ops);
 

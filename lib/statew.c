@@ -2,7 +2,7 @@
 
 #include "clock.h"
 
-int state_write_header(void *ctx, long long version)
+int state_write_header(void *ctx, long long version, const char *store_id)
 {
 	const struct state_writer *o = ctx;
 	char now[21];
@@ -10,6 +10,8 @@ int state_write_header(void *ctx, long long version)
 	nd_begin(o->w);
 	nd_str(o->w, "type", "snapshot");
 	nd_int(o->w, "version", version);
+	if (store_id && *store_id)
+		nd_str(o->w, "store", store_id);
 	nd_str(o->w, "created", now);
 	if (o->school)
 		nd_str(o->w, "school", o->school);

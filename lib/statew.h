@@ -6,7 +6,8 @@
 
 /*
  * The state as snapshot writes it: a header {"type":"snapshot","version":N,
- * "created":...[,"school":ID]}, then each state record. The two functions
+ * "store":ID,"created":...[,"school":ID]} ("store" left out for a store
+ * without its tables yet), then each state record. The two functions
  * fit store_read's reader (store/store.h), with a struct state_writer as
  * its context; they never stop the reading.
  */
@@ -15,7 +16,7 @@ struct state_writer {
 	const char *school; /* named in the header when set */
 };
 
-int state_write_header(void *ctx, long long version);
+int state_write_header(void *ctx, long long version, const char *store_id);
 int state_write_record(void *ctx, const rec *r);
 
 #endif

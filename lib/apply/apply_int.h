@@ -38,6 +38,8 @@ struct run {
 	const char *file;
 	long line;	     /* of the operation being looked at */
 	long long base;	     /* base_version */
+	long long undone_at;  /* this plan was undone at that version: records
+				it left as the undo put them are not stale */
 	long long version;   /* the version this plan writes */
 	int verdict;	     /* worst exit status found so far */
 	bool stale;	     /* an operation found the store moved on: exit 3 */

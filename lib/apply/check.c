@@ -329,7 +329,7 @@ void ap_check_op(struct run *r, const struct op *op)
 			 op->id);
 		return;
 	}
-	if (version > r->base) {
+	if (version > r->base && !(r->undone_at && version == r->undone_at)) {
 		ap_stale(r, "%s %s changed at version %lld, after the plan's base "
 			    "version %lld",
 			 op->ent->type, op->id, version, r->base);

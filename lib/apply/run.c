@@ -23,6 +23,7 @@ struct plan {
 	char id_given[65];
 	char producer[64];
 	char created[21]; /* the header's time, or empty */
+	char store[33];   /* the store the plan was made against, or empty */
 	long long base;
 	FILE *spool; /* the operations, as spool records (below) */
 	long *lines; /* their input line numbers */
@@ -269,11 +270,23 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 		}
 		locked = true;
 	}
-	if (store_plan_applied(s, plan_id)) {
+	int applied = store_plan_applied(s, plan_id, &r.undone_at);
+	if (applied < 0)
+		goto io_failed;
+	if (applied == 1) {
 		rp_warnx("plan %.12s was applied already; skipped", plan_id);
 		goto done;
 	}
-	char *frozen = store_meta_get(s, "frozen");
+	if (p->store[0] && strcmp(p->store, store_id(s)) != 0) {
+		rp_warnx("plan %.12s was made for store %.12s, not this one (%.12s); "
+			 "refused, nothing changed", plan_id, p->store,
+			 *store_id(s) ? store_id(s) : "new");
+		rc = RP_EXIT_GUARD;
+		goto done;
+	}
+	char *frozen;
+	if (store_meta_get(s, "frozen", &frozen) != 0)
+		goto io_failed;
 	if (frozen && !o->during_freeze) {
 		rp_warnx("the store is frozen (%s): plan %.12s refused; "
 			 "nothing changed", frozen, plan_id);
@@ -318,6 +331,10 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	char what[64];
 	snprintf(what, sizeof what, "applied as store version %lld", r.version);
 	summary(&r, plan_id, what);
+	goto done;
+io_failed:
+	rp_warnx("%s", store_errmsg(s));
+	rc = RP_EXIT_IO;
 done:
 	if (locked)
 		store_rollback(s); /* refused: let go of the lock, nothing written */
@@ -356,7 +373,8 @@ static void plan_start(store *s, struct plan *p, const cJSON *header)
 		rp_die(RP_EXIT_IO, "cannot create a temporary file: %s",
 		       strerror(errno));
 	p->header = header != NULL;
-	p->base = store_version(s);
+	if ((p->base = store_version(s)) < 0)
+		rp_die(RP_EXIT_IO, "%s", store_errmsg(s));
 	p->arena = arena_new();
 	p->bufcap = 4096;
 	p->buf = xmalloc(p->bufcap);
@@ -367,6 +385,8 @@ static void plan_start(store *s, struct plan *p, const cJSON *header)
 		snprintf(p->id_given, sizeof p->id_given, "%s", id ? id : "");
 		snprintf(p->producer, sizeof p->producer, "%s",
 			 producer ? producer : "");
+		const char *for_store = nd_get_str(header, "store");
+		snprintf(p->store, sizeof p->store, "%s", for_store ? for_store : "");
 		const char *created = nd_get_str(header, "created");
 		snprintf(p->created, sizeof p->created, "%s", created ? created : "");
 	}

@@ -107,9 +107,12 @@ int apply_undo(store *s, const char *plan_id, const struct apply_opts *o)
 
 int apply_freeze(store *s, const char *reason, const struct apply_opts *o)
 {
-	char *was = store_meta_get(s, "frozen");
-	char value[512], now[21];
+	char *was, value[512], now[21];
 	int rc = RP_EXIT_OK;
+	if (store_meta_get(s, "frozen", &was) != 0) {
+		rp_warnx("%s", store_errmsg(s));
+		return RP_EXIT_IO;
+	}
 	rp_now_utc(now);
 	if (reason)
 		snprintf(value, sizeof value, "%s, since %s", reason, now);

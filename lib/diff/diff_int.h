@@ -99,6 +99,7 @@ struct diff {
 	int nmatch;
 	rp_arena *keep; /* everything read lives here until the end */
 	long long base_version;
+	const char *store_id; /* the state's store, from its snapshot header */
 	const char *state_name, *in_name;
 	struct side state[EN], in[EN]; /* all but enrollments */
 	struct eside est, ein;	       /* enrollments */

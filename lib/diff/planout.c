@@ -425,6 +425,7 @@ int diff_write_plan(diff *d, nd_writer *w)
 					  "soft_delete", "delete", "conflict",
 					  NULL};
 	struct out o = {.d = d, .pw = pw_new(d->base_version, "diff-roster", ops)};
+	pw_set_store(o.pw, d->store_id);
 	emit_changes(&o, ES);
 	emit_changes(&o, ET);
 	emit_changes(&o, EC);

@@ -11,15 +11,32 @@
 
 /* ---- journal ----------------------------------------------------------- */
 
-bool store_plan_applied(store *s, const char *plan_id)
+int store_plan_applied(store *s, const char *plan_id, long long *undone_at)
 {
 	db_stmt *st;
+	*undone_at = 0;
 	if (!(st = db_prepare(s->db, "SELECT 1 FROM journal WHERE plan_id = ?")))
-		return false;
+		return st_fail(s, "journal");
 	db_bind_text(st, 1, plan_id);
-	bool found = db_step(st) == DB_ROW;
+	int rc = db_step(st);
 	db_finalize(st);
-	return found;
+	if (rc == DB_ROW)
+		return 1;
+	if (rc != DB_DONE)
+		return st_fail(s, "journal");
+	/* undone before: its rows carry the name PLAN_ID~SEQ (see
+	 * store_journal_mark_undone); the latest undo's version */
+	if (!(st = db_prepare(s->db, "SELECT u.version FROM journal j"
+			       " JOIN journal u ON u.plan_id = j.undone_by"
+			       " WHERE substr(j.plan_id, 1, 65) = ?1 || '~'"
+			       " ORDER BY u.seq DESC LIMIT 1")))
+		return st_fail(s, "journal");
+	db_bind_text(st, 1, plan_id);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*undone_at = db_column_int(st, 0);
+	db_finalize(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : st_fail(s, "journal");
 }
 
 int store_journal_plan(store *s, const char *plan_id, const char *producer,
@@ -70,28 +87,39 @@ int store_journal_find(store *s, const char *plan_id, char found[65],
 {
 	db_stmt *st;
 	/* a unique prefix of at least 8 characters will do */
-	if (strlen(plan_id) < 8 || strlen(plan_id) > 64) {
+	if (strlen(plan_id) < 8 || strlen(plan_id) > 64 || strchr(plan_id, '~')) {
 		snprintf(s->err, sizeof s->err, "not a plan id: %s", plan_id);
 		return 0;
 	}
+	/* plans as applied first, then undone ones (PLAN_ID~SEQ), newest first */
 	if (!(st = db_prepare(s->db, "SELECT plan_id, seq, undone_by IS NOT NULL FROM journal"
-			       " WHERE substr(plan_id, 1, length(CAST(?1 AS TEXT))) = CAST(?1 AS TEXT) LIMIT 2")))
+			       " WHERE substr(plan_id, 1, length(CAST(?1 AS TEXT))) = CAST(?1 AS TEXT)"
+			       " AND plan_id NOT LIKE 'undo:%'"
+			       " ORDER BY CASE WHEN plan_id LIKE '%~%' THEN 1 ELSE 0 END, seq DESC")))
 		return st_fail(s, "journal");
 	db_bind_text(st, 1, plan_id);
-	int rows = 0;
-	while (db_step(st) == DB_ROW) {
+	int rows = 0, rc;
+	bool several = false;
+	while ((rc = db_step(st)) == DB_ROW) {
+		char id[65];
+		snprintf(id, sizeof id, "%.*s", (int)strcspn(db_column_text(st, 0), "~"),
+			 db_column_text(st, 0));
 		if (rows++ == 0) {
-			snprintf(found, 65, "%s", db_column_text(st, 0));
+			snprintf(found, 65, "%s", id);
 			*seq = db_column_int(st, 1);
 			*undone = db_column_int(st, 2);
+		} else if (strcmp(id, found) != 0) {
+			several = true;
 		}
 	}
 	db_finalize(st);
-	if (rows != 1)
+	if (rc != DB_DONE)
+		return st_fail(s, "journal");
+	if (rows == 0 || several)
 		snprintf(s->err, sizeof s->err, "%s: %s", plan_id,
-			 rows ? "more than one plan has this prefix"
-			      : "no such plan in the journal");
-	return rows == 1;
+			 several ? "more than one plan has this prefix"
+				 : "no such plan in the journal");
+	return rows > 0 && !several;
 }
 
 int store_journal_later(store *s, const char *plan_id, long long seq,
@@ -148,17 +176,55 @@ int store_journal_each_reverse(store *s, const char *plan_id,
 	return rc == DB_DONE ? 0 : st_fail(s, "journal_ops");
 }
 
+/* Runs sql with the texts bound in order; 0 or -1. */
+static int run(store *s, const char *sql, const char *a, const char *b)
+{
+	db_stmt *st;
+	if (!(st = db_prepare(s->db, sql)))
+		return st_fail(s, "journal");
+	db_bind_text(st, 1, a);
+	if (b)
+		db_bind_text(st, 2, b);
+	int rc = db_step(st);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : st_fail(s, "journal");
+}
+
+/*
+ * An undone plan and its undo keep their journal rows under new names,
+ * PLAN_ID~SEQ and undo:PLAN_ID~SEQ (SEQ: the plan's journal row), so that
+ * the same plan may be applied again (its id is free) and undone again.
+ */
 int store_journal_mark_undone(store *s, const char *plan_id,
 			      const char *undo_id)
 {
 	db_stmt *st;
-	if (!(st = db_prepare(s->db, "UPDATE journal SET undone_by = ?2 WHERE plan_id = ?1")))
+	if (!(st = db_prepare(s->db, "SELECT seq FROM journal WHERE plan_id = ?")))
 		return st_fail(s, "journal");
 	db_bind_text(st, 1, plan_id);
-	db_bind_text(st, 2, undo_id);
 	int rc = db_step(st);
+	long long seq = rc == DB_ROW ? db_column_int(st, 0) : 0;
 	db_finalize(st);
-	return rc == DB_DONE ? 0 : st_fail(s, "journal");
+	if (rc != DB_ROW)
+		return st_fail(s, "journal");
+	char old_name[80], new_name[100], new_undo[120];
+	snprintf(old_name, sizeof old_name, "%s", plan_id);
+	snprintf(new_name, sizeof new_name, "%s~%lld", plan_id, seq);
+	snprintf(new_undo, sizeof new_undo, "undo:%s", new_name);
+	if (run(s, "UPDATE journal_ops SET plan_id = ?2 WHERE plan_id = ?1",
+		old_name, new_name) != 0 ||
+	    run(s, "UPDATE journal_ops SET plan_id = ?2 WHERE plan_id = ?1",
+		undo_id, new_undo) != 0 ||
+	    run(s, "UPDATE journal SET plan_id = ?2 WHERE plan_id = ?1", undo_id,
+		new_undo) != 0 ||
+	    run(s, "UPDATE journal SET plan_id = ?2 WHERE plan_id = ?1", old_name,
+		new_name) != 0 ||
+	    run(s, "UPDATE journal SET undone_by = ?2 WHERE plan_id = ?1", new_name,
+		new_undo) != 0 ||
+	    run(s, "UPDATE journal SET undoes = ?1 WHERE plan_id = ?2", new_name,
+		new_undo) != 0)
+		return -1;
+	return 0;
 }
 
 int store_backup(store *s, const char *path)

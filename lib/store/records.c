@@ -10,15 +10,15 @@
 
 /* ---- meta -------------------------------------------------------------- */
 
-char *store_meta_get(store *s, const char *key)
+int store_meta_get(store *s, const char *key, char **value)
 {
-	char *v = NULL;
+	*value = NULL;
 	db_bind_text(s->meta_get, 1, key);
-	if (db_step(s->meta_get) == DB_ROW &&
-	    db_column_text(s->meta_get, 0))
-		v = xstrdup(db_column_text(s->meta_get, 0));
+	int rc = db_step(s->meta_get);
+	if (rc == DB_ROW && db_column_text(s->meta_get, 0))
+		*value = xstrdup(db_column_text(s->meta_get, 0));
 	db_reset(s->meta_get);
-	return v;
+	return rc == DB_ROW || rc == DB_DONE ? 0 : st_fail(s, "meta");
 }
 
 int store_meta_set(store *s, const char *key, const char *value)
@@ -33,9 +33,12 @@ int store_meta_set(store *s, const char *key, const char *value)
 	return rc == DB_DONE ? 0 : st_fail(s, "meta");
 }
 
+/* A number in meta: 0 when absent, -1 when it cannot be read. */
 static long long meta_int(store *s, const char *key)
 {
-	char *v = store_meta_get(s, key);
+	char *v;
+	if (store_meta_get(s, key, &v) != 0)
+		return -1;
 	long long n = v ? atoll(v) : 0;
 	free(v);
 	return n;
@@ -52,8 +55,8 @@ long long store_version(store *s) { return s->empty ? 0 : meta_int(s, "version")
 
 long long store_bump_version(store *s)
 {
-	long long v = store_version(s) + 1;
-	return meta_set_int(s, "version", v) == 0 ? v : -1;
+	long long v = store_version(s);
+	return v >= 0 && meta_set_int(s, "version", v + 1) == 0 ? v + 1 : -1;
 }
 
 /* Id counters are read once a transaction and written back at its commit:
@@ -64,7 +67,8 @@ long long store_next_n(store *s, const struct rec_entity *e)
 	if (!s->next_loaded[i]) {
 		char key[64];
 		snprintf(key, sizeof key, "next_%s", e->type);
-		s->next[i] = meta_int(s, key);
+		if ((s->next[i] = meta_int(s, key)) < 0)
+			return -1;
 		s->next_loaded[i] = true;
 	}
 	s->next_dirty[i] = true;
@@ -263,12 +267,13 @@ int store_remove(store *s, const struct rec_entity *e, long long n)
 	return clear_sides(s, t, n);
 }
 
-static long long first_n(db_stmt *st)
+/* The first row's n, 0 when there is none, -1 on an error. */
+static long long first_n(store *s, db_stmt *st)
 {
-	long long n = db_step(st) == DB_ROW ? db_column_int(st, 0)
-						     : 0;
+	int rc = db_step(st);
+	long long n = rc == DB_ROW ? db_column_int(st, 0) : 0;
 	db_reset(st);
-	return n;
+	return rc == DB_ROW || rc == DB_DONE ? n : st_fail(s, "look-up");
 }
 
 long long store_find_source(store *s, const struct rec_entity *e,
@@ -279,13 +284,13 @@ long long store_find_source(store *s, const struct rec_entity *e,
 		return 0;
 	db_bind_text(t->by_source, 1, source);
 	db_bind_text(t->by_source, 2, source_id);
-	long long n = first_n(t->by_source);
+	long long n = first_n(s, t->by_source);
 	if (n || e != &REC_USER)
 		return n;
 	/* a user linked to this source keeps its id among its identifiers */
 	db_bind_text(s->user_by_id_type, 1, source_id);
 	db_bind_text(s->user_by_id_type, 2, source);
-	return first_n(s->user_by_id_type);
+	return first_n(s, s->user_by_id_type);
 }
 
 int store_enrollments_of(store *s, int field, const char *id, long long **ns,

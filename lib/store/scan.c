@@ -108,7 +108,9 @@ int store_read(store *s, const char *entities_wanted, const char *school,
 	if (st_exec(s, s->pg ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 			     : "BEGIN") != 0)
 		return -1;
-	int rc = rd->begin ? rd->begin(rd->ctx, store_version(s)) : 0;
+	long long version = store_version(s);
+	int rc = version < 0 ? -1
+		 : rd->begin ? rd->begin(rd->ctx, version, s->id) : 0;
 	rp_arena *arena = arena_new();
 	for (int i = 0; i < NENT && rc == 0 && !s->empty; i++) {
 		if (entities_wanted) {

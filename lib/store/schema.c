@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "xalloc.h"
 
@@ -111,10 +112,59 @@ static char *schema_sql(bool pg)
 	return sql;
 }
 
-/* Forward migrations, one per schema version after the first. */
-static const char *const migrations[] = {
-	NULL, /* 1: the schema above */
+/* A new store's identity: 128 random bits as hex. */
+static int new_store_id(store *s, char out[33])
+{
+	unsigned char b[16];
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+		snprintf(s->err, sizeof s->err, "no random bytes for the store's id");
+		return -1;
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
+/*
+ * 2: the store gets its identity (snapshot headers name it, plans carry
+ * it, apply refuses a plan made against another store), and a record's
+ * source and source id are unique per table, in the store itself.
+ */
+static int migrate_2(store *s)
+{
+	char id[33], sql[256];
+	if (new_store_id(s, id) != 0)
+		return -1;
+	snprintf(sql, sizeof sql, "INSERT INTO meta VALUES('store_id', '%s')", id);
+	if (st_exec(s, sql) != 0)
+		return -1;
+	for (int i = 0; i < NENT; i++) {
+		const char *type = st_entities[i]->type;
+		if (rec_field_index(st_entities[i], "source_id") < 0)
+			continue;
+		snprintf(sql, sizeof sql,
+			 "DROP INDEX %ss_source; CREATE UNIQUE INDEX %ss_source"
+			 " ON %ss(source, source_id)", type, type, type);
+		if (st_exec(s, sql) != 0) {
+			char why[1024];
+			snprintf(why, sizeof why, "%.1000s", s->err);
+			snprintf(s->err, sizeof s->err,
+				 "cannot bring the store to schema 2: two %ss share a"
+				 " source and source id (%.900s); remove one, then open"
+				 " it again", type, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Forward migrations: migrations[v] brings schema v to v + 1. */
+static int (*const migrations[])(store *s) = {
+	NULL,	   /* 0 -> 1: the schema above */
+	migrate_2, /* 1 -> 2 */
 };
+_Static_assert(sizeof migrations / sizeof *migrations == SCHEMA_VERSION,
+	       "one migration a schema version");
 
 static int schema_version(store *s)
 {
@@ -176,7 +226,7 @@ int st_ensure_schema(store *s, bool create)
 		v = 1;
 	}
 	for (; v < SCHEMA_VERSION; v++)
-		if (st_exec(s, migrations[v]) != 0)
+		if (migrations[v](s) != 0)
 			goto failed;
 	char set[128];
 	snprintf(set, sizeof set,

@@ -37,6 +37,8 @@ bool store_missing(const char *path)
 	return !db_is_postgres(path) && access(path, F_OK) != 0;
 }
 
+const char *store_id(const store *s) { return s->id; }
+
 const char *store_errmsg(store *s) { return s->err; }
 
 int st_fail(store *s, const char *what)
@@ -180,6 +182,11 @@ store *store_open(const char *path, bool create)
 			"INSERT INTO journal_ops(plan_id, n, op, entity, record_id,"
 			" before) VALUES(?, ?, ?, ?, ?, ?)")))
 		goto failed;
+	char *id;
+	if (store_meta_get(s, "store_id", &id) != 0)
+		goto failed;
+	snprintf(s->id, sizeof s->id, "%s", id ? id : "");
+	free(id);
 	return s;
 failed:
 	rp_warnx("%s: %s", name, s->err);

@@ -31,7 +31,11 @@ void store_close(store *s);
  * create: it reads as an empty store at version 0. */
 bool store_has_no_tables(const store *s);
 
+/* The store's version (0 for an empty one), or -1 when it cannot be read. */
 long long store_version(store *s);
+/* The store's identity, made when it was created and kept by copies and
+ * backups (32 hex digits); "" for a database without the store's tables. */
+const char *store_id(const store *s);
 const char *store_errmsg(store *s);
 
 /* Transactions: BEGIN IMMEDIATE so two writers queue instead of failing. */
@@ -64,10 +68,11 @@ int store_remove(store *s, const struct rec_entity *e, long long n);
 /* 1 when record n of e exists, 0 when not, -1 on error. */
 int store_exists(store *s, const struct rec_entity *e, long long n);
 /* A fresh n for a new record of e (never reused); counted in memory and
- * written at store_commit. */
+ * written at store_commit. -1 when the counter cannot be read. */
 long long store_next_n(store *s, const struct rec_entity *e);
 /* The n of the record of e with this source and source id; for users also
- * any stored identifier of type source. 0 when there is none. */
+ * any stored identifier of type source. 0 when there is none, -1 when the
+ * store cannot be read. */
 long long store_find_source(store *s, const struct rec_entity *e,
 			    const char *source, const char *source_id);
 /* The n of every enrollment of a user or a section (field E_USER_ID or
@@ -85,10 +90,10 @@ int store_count_school(store *s, const char *school,
 		       struct store_school_counts *c);
 
 /* What reads the store: begin (may be NULL) gets the version every record
- * is read from; record gets each state record (borrowed until it returns).
+ * is read from and the store's identity; record gets each state record (borrowed until it returns).
  * A non-zero return stops the reading. */
 struct store_reader {
-	int (*begin)(void *ctx, long long version);
+	int (*begin)(void *ctx, long long version, const char *store_id);
 	int (*record)(void *ctx, const rec *r);
 	void *ctx;
 };
@@ -101,7 +106,10 @@ int store_read(store *s, const char *entities, const char *school,
 	       const struct store_reader *rd);
 
 /* Journal. */
-bool store_plan_applied(store *s, const char *plan_id);
+/* 1 when the plan is in the journal and stands, 0 when not (*undone_at: the
+ * version of its latest undo when it was applied and undone, else 0), -1
+ * when the journal cannot be read. */
+int store_plan_applied(store *s, const char *plan_id, long long *undone_at);
 int store_journal_plan(store *s, const char *plan_id, const char *producer,
 		       long long base_version, long long version, bool forced,
 		       const char *undoes);
@@ -129,7 +137,9 @@ int store_journal_mark_undone(store *s, const char *plan_id,
 long long store_bump_version(store *s);
 
 /* Meta values (freeze flag and the like). */
-char *store_meta_get(store *s, const char *key); /* malloc'd or NULL */
+/* A meta value into *value (malloc'd; NULL when there is none): 0, or -1
+ * when the store could not be read (never taken for "none"). */
+int store_meta_get(store *s, const char *key, char **value);
 int store_meta_set(store *s, const char *key, const char *value);
 
 /* A consistent copy of the store in a new file (SQLite's online backup),

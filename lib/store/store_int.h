@@ -11,7 +11,7 @@
 #include "record.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define NENT 6
 
 extern const struct rec_entity *const st_entities[NENT];
@@ -35,6 +35,7 @@ struct store {
 	size_t ndeferred;
 	long long next[NENT]; /* id counters of the transaction */
 	bool next_loaded[NENT], next_dirty[NENT];
+	char id[33]; /* meta store_id; empty for a database without the tables */
 	char err[4096];
 };
 

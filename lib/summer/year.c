@@ -62,6 +62,7 @@ struct year_run {
 	struct school *schools;
 	size_t n, cap;
 	long long base;
+	char store[33]; /* the state's store, from its snapshot header */
 	bool base_seen;
 };
 
@@ -120,6 +121,8 @@ static int read_state(struct year_run *y, char **inputs, int ninputs)
 			const char *type = nd_get_str(o, "type");
 			if (strcmp(type, "snapshot") == 0 && !y->base_seen) {
 				y->base = nd_get_int(o, "version", 0);
+				const char *id = nd_get_str(o, "store");
+				snprintf(y->store, sizeof y->store, "%s", id ? id : "");
 				y->base_seen = true;
 			}
 			if (strcmp(type, "appointment") != 0)
@@ -299,6 +302,7 @@ static int write_plan(struct year_run *y, nd_writer *out)
 {
 	static const char *const ops[] = {"delete", NULL};
 	plan_writer *pw = pw_new(y->base, "archive-appointments", ops);
+	pw_set_store(pw, y->store);
 	for (size_t i = 0; i < y->n; i++) {
 		struct school *s = &y->schools[i];
 		char path[PATH_BUF], full[PATH_MAX], sha[65];

@@ -341,20 +341,32 @@ static void test_lookups(void)
 static void test_meta(void)
 {
 	store *s = store_open(path_of("meta.db"), true);
-	char *v = store_meta_get(s, "frozen");
-	CHECK(v == NULL, "meta: a key never set is NULL");
+	char *v = (char *)"unset";
+	CHECK(store_meta_get(s, "frozen", &v) == 0 && v == NULL,
+	      "meta: a key never set is NULL");
 	CHECK(store_meta_set(s, "frozen", "moving") == 0, "meta: set");
-	v = store_meta_get(s, "frozen");
+	store_meta_get(s, "frozen", &v);
 	CHECK_STR(v, "moving", "meta: get what was set");
 	free(v);
 	store_meta_set(s, "frozen", "again");
-	v = store_meta_get(s, "frozen");
+	store_meta_get(s, "frozen", &v);
 	CHECK_STR(v, "again", "meta: a second set replaces");
 	free(v);
 	store_meta_set(s, "frozen", NULL);
-	v = store_meta_get(s, "frozen");
+	store_meta_get(s, "frozen", &v);
 	CHECK(v == NULL, "meta: set to NULL clears");
 	free(v);
+	CHECK(strlen(store_id(s)) == 32 && strspn(store_id(s), "0123456789abcdef") == 32,
+	      "id: a new store has an identity, 32 hex digits");
+	char first[33];
+	snprintf(first, sizeof first, "%s", store_id(s));
+	store_close(s);
+	s = store_open(path_of("meta.db"), false);
+	CHECK_STR(store_id(s), first, "id: kept when the store is opened again");
+	store *other = store_open(path_of("other.db"), true);
+	CHECK(strcmp(store_id(other), first) != 0, "id: another store, another identity");
+	store_close(other);
+	remove_db("other.db");
 	store_close(s);
 	remove_db("meta.db");
 }
@@ -384,7 +396,9 @@ static void test_journal(void)
 	store_journal_op(s, plan_c, 0, "update", "school", "s1", "{\"type\":\"school\",\"id\":\"s1\"}");
 	store_commit(s);
 
-	CHECK(store_plan_applied(s, plan_a) && !store_plan_applied(s, "aaaaaaaa"),
+	long long undone_at = -1;
+	CHECK(store_plan_applied(s, plan_a, &undone_at) == 1 &&
+		      store_plan_applied(s, "aaaaaaaa", &undone_at) == 0 && undone_at == 0,
 	      "journal: a plan applied is known by its whole id only");
 	char found[65] = "";
 	long long seq = 0;
@@ -439,7 +453,7 @@ static void test_snapshot(void)
 	store_bump_version(s);
 	char *got = snapshot_of(s, "user", NULL);
 	CHECK_STR(got,
-		  "{\"type\":\"snapshot\",\"version\":1,\"created\":\"2026-08-01T12:00:00Z\"}\n"
+		  "{\"type\":\"snapshot\",\"version\":1,\"store\":\"STORE\",\"created\":\"2026-08-01T12:00:00Z\"}\n"
 		  "{\"type\":\"user\",\"id\":\"u1\",\"source\":\"oneroster\",\"source_id\":\"stu-1\",\"role\":\"student\",\"school_ids\":[\"s1\"],\"ids\":{\"oneroster\":\"stu-1\"},\"ignore_on_import\":false,\"manual\":false}\n"
 		  "{\"type\":\"user\",\"id\":\"u2\",\"source\":\"clever\",\"source_id\":\"c-2\",\"role\":\"student\",\"school_ids\":[\"s1\"],\"ids\":{\"clever\":\"c-2\",\"oneroster\":\"stu-2\"},\"ignore_on_import\":false,\"manual\":false}\n"
 		  "{\"type\":\"user\",\"id\":\"u3\",\"source\":\"oneroster\",\"source_id\":\"tch-3\",\"role\":\"teacher\",\"school_ids\":[\"s1\",\"s2\"],\"ids\":{},\"deleted_at\":\"2026-07-01T00:00:00Z\",\"ignore_on_import\":false,\"manual\":false}\n"
@@ -448,21 +462,21 @@ static void test_snapshot(void)
 	free(got);
 	got = snapshot_of(s, "section,school", "s2");
 	CHECK_STR(got,
-		  "{\"type\":\"snapshot\",\"version\":1,\"created\":\"2026-08-01T12:00:00Z\",\"school\":\"s2\"}\n"
+		  "{\"type\":\"snapshot\",\"version\":1,\"store\":\"STORE\",\"created\":\"2026-08-01T12:00:00Z\",\"school\":\"s2\"}\n"
 		  "{\"type\":\"school\",\"id\":\"s2\",\"source\":\"oneroster\",\"source_id\":\"sch-2\",\"name\":\"Elm\",\"import_enabled\":true,\"automation_enabled\":true}\n"
 		  "{\"type\":\"section\",\"id\":\"c2\",\"source\":\"oneroster\",\"source_id\":\"cls-2\",\"school_id\":\"s2\",\"term_ids\":[\"t1\"],\"name\":\"Art\"}\n",
 		  "snapshot: a list of entities (in the store's order) and one school");
 	free(got);
 	got = snapshot_of(s, "enrollment,user,term", "s2");
 	CHECK_STR(got,
-		  "{\"type\":\"snapshot\",\"version\":1,\"created\":\"2026-08-01T12:00:00Z\",\"school\":\"s2\"}\n"
+		  "{\"type\":\"snapshot\",\"version\":1,\"store\":\"STORE\",\"created\":\"2026-08-01T12:00:00Z\",\"school\":\"s2\"}\n"
 		  "{\"type\":\"term\",\"id\":\"t1\",\"source\":\"oneroster\",\"source_id\":\"t-1\",\"name\":\"Fall\"}\n"
 		  "{\"type\":\"enrollment\",\"id\":\"e3\",\"source\":\"oneroster\",\"section_id\":\"c2\",\"user_id\":\"u3\",\"role\":\"teacher\"}\n"
 		  "{\"type\":\"user\",\"id\":\"u3\",\"source\":\"oneroster\",\"source_id\":\"tch-3\",\"role\":\"teacher\",\"school_ids\":[\"s1\",\"s2\"],\"ids\":{},\"deleted_at\":\"2026-07-01T00:00:00Z\",\"ignore_on_import\":false,\"manual\":false}\n",
 		  "snapshot: a school's enrollments (of its sections) and users; terms are not by school");
 	free(got);
 	got = snapshot_of(s, "users", NULL);
-	CHECK_STR(got, "{\"type\":\"snapshot\",\"version\":1,\"created\":\"2026-08-01T12:00:00Z\"}\n",
+	CHECK_STR(got, "{\"type\":\"snapshot\",\"version\":1,\"store\":\"STORE\",\"created\":\"2026-08-01T12:00:00Z\"}\n",
 		  "snapshot: entity names are exact (users is not user)");
 	free(got);
 
