@@ -191,25 +191,29 @@ sync_tail() {
 # flags (import_enabled, automation_enabled) to VALUE for the schools named
 # (all when none), only where they differ, so running it twice is harmless.
 switch_plan() {
-	local db=$1 value=$2 flags=() schools=() line id f set
+	local db=$1 value=$2 flags=() schools=() fields=id line id cells f set
 	shift 2
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); shift; done
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); fields+=",$1"; shift; done
 	[ $# -eq 0 ] || { shift; schools=("$@"); }
-	snapshot --db "$db" --entity school | while IFS= read -r line; do
-		case $line in *'"type":"school"'*) ;; *) continue ;; esac
-		id=$(printf '%s\n' "$line" | sed -n 's/.*"id":"\(s[0-9]*\)".*/\1/p')
-		if [ ${#schools[@]} -gt 0 ]; then
-			case " ${schools[*]} " in *" $id "*) ;; *) continue ;; esac
-		fi
-		set=
-		for f in "${flags[@]}"; do
-			case $line in *"\"$f\":$value"*) ;; *) set="$set${set:+,}\"$f\":$value" ;; esac
+	snapshot --db "$db" --entity school |
+		ndjson-fields --where type=school --fields "$fields" |
+		while IFS= read -r line; do
+			# id, then one cell per flag; split by hand, since
+			# `IFS=$'\t' read` would merge empty cells (absent flags)
+			id=${line%%$'\t'*} cells=${line#*$'\t'}$'\t'
+			if [ ${#schools[@]} -gt 0 ]; then
+				case " ${schools[*]} " in *" $id "*) ;; *) continue ;; esac
+			fi
+			set=
+			for f in "${flags[@]}"; do
+				[ "${cells%%$'\t'*}" = "$value" ] || set="$set${set:+,}\"$f\":$value"
+				cells=${cells#*$'\t'}
+			done
+			[ -z "$set" ] || printf '{"type":"op","op":"set","entity":"school","id":"%s","set":{%s}}\n' "$id" "$set"
 		done
-		[ -z "$set" ] || printf '{"type":"op","op":"set","entity":"school","id":"%s","set":{%s}}\n' "$id" "$set"
-	done
 }
 
-# The store ids of all schools.
+# all_schools DB: the store ids of all schools, one a line.
 all_schools() {
-	snapshot --db "$1" --entity school | sed -n 's/^{"type":"school","id":"\(s[0-9]*\)".*/\1/p'
+	snapshot --db "$1" --entity school | ndjson-fields --where type=school --fields id
 }
