@@ -43,12 +43,17 @@
 #
 # Also: make_workdir sets umask 077 and the EXIT trap; TMPDIR is where the
 # temporary folders go; every program is taken from PATH, which the
-# pipeline starts with its own folder.
+# pipelines start with their own folder (sync-all only for rp_version).
 
 # say MESSAGE...: progress on stderr, unless $quiet.
 # die STATUS MESSAGE: the message on stderr, then exit STATUS.
 say() { [ -n "${quiet:-}" ] || echo "$prog: $*" >&2; }
 die() { echo "$prog: $2" >&2; exit "$1"; }
+
+# rp_version: the version of the programs beside the pipeline, which the
+# Makefile builds into them (RP_VERSION), so that there is only one; for
+# --version: `v=$(rp_version); echo "$prog $v"`.
+rp_version() { local v; v=$(apply --version) && echo "${v#apply }"; }
 
 # make_workdir: sets $work, the work folder: $keep (created 0700) or a
 # temporary one removed at exit. Secrets never go there: $private is a
