@@ -256,3 +256,11 @@ records() { snapshot --db "$1" | tail -n +2; }
 	assert_equal "${stderr_lines[-1]}" "clever-sync: the token's district is not 000000000000000000000000; nothing applied"
 	store_is_new "$CDB"
 }
+
+@test "clever-sync --district with the token's own district syncs" {
+	httpd_start clever "$CL"
+	run --separate-stderr clever-sync --quiet --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --district d50c883908d4181395e0a09f
+	assert_success
+	run bash -c 'snapshot --db "$1" --entity school | grep -c "\"type\":\"school\""' _ "$CDB"
+	assert_output 2
+}

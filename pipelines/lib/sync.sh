@@ -1,12 +1,63 @@
-# Shared by the sync pipelines (sourced, not run): the work folder, stages
-# that stop the run, the fetch loop with retries, and the tail of every sync
-# (snapshot, diff-roster, apply).
+# Shared by the pipelines (sourced, not run): the work folder, stages that
+# stop the run, the fetch loop with retries, the tail of every sync
+# (snapshot, diff-roster, apply), and the store's schools.
+#
+# Sourcing this file defines functions and sets no variable. The functions
+# take their inputs as arguments where a call names them (the files, the
+# store of switch_plan), and share the following variables with the
+# pipeline. The pipelines run under `set -euo pipefail`: a variable marked
+# "required" must be set before the function that reads it is called; an
+# "optional" one may be left unset (read as empty).
+#
+# Set by the pipeline, read here:
+#   prog         required  the pipeline's name, which starts every message
+#                          (say, die, stage, make_workdir, sync_tail)
+#   quiet        optional  non-empty: no progress messages (say), and
+#                          apply --quiet (sync_tail)
+#   keep         optional  --keep DIR: make_workdir uses DIR as the work
+#                          folder instead of a temporary one
+#   db           required  the store, for snapshot_early and sync_tail
+#   match        optional  --match LIST, passed to diff-roster (sync_tail)
+#   apply_opts   required  an array (may be empty) of options for apply:
+#                          --dry-run, --force, --max-delete-* (sync_tail)
+#   base_url     required  the server without a trailing "/"; fetch shows
+#                          the URLs it gets without it
+#   timeout      required  seconds per request (fetch)
+#   retries      required  attempts per request (fetch)
+#   retry_delay  required  seconds before the first retry, doubled at each
+#                          further one, unless Retry-After says (fetch)
+#
+# Set here, for the pipeline to read:
+#   work          make_workdir: the work folder (--keep DIR, kept, or a
+#                 temporary one, removed at exit) for the stages' files
+#   private       make_workdir: a temporary folder readable by its owner
+#                 alone, always removed at exit: secrets, headers, scratch
+#   http_headers  fetch: the file holding the headers of the last answer
+#
+# Set and read here only:
+#   token, token_hint  read_token: the bearer token and where it came from
+#                      (for fetch's message when it is refused)
+#   snapshot_pid       snapshot_early: the snapshot running beside the
+#                      fetch and extract stages (sync_tail waits for it;
+#                      stop_snapshot, at exit, stops it)
+#
+# Also: make_workdir sets umask 077 and the EXIT trap; TMPDIR is where the
+# temporary folders go; every program is taken from PATH, which the
+# pipelines start with their own folder (sync-all only for rp_version).
 
+# say MESSAGE...: progress on stderr, unless $quiet.
+# die STATUS MESSAGE: the message on stderr, then exit STATUS.
 say() { [ -n "${quiet:-}" ] || echo "$prog: $*" >&2; }
 die() { echo "$prog: $2" >&2; exit "$1"; }
 
-# The work folder: --keep DIR (created 0700) or a temporary one removed at
-# exit. Secrets never go there: $private is a separate folder, always removed.
+# rp_version: the version of the programs beside the pipeline, which the
+# Makefile builds into them (RP_VERSION), so that there is only one; for
+# --version: `v=$(rp_version); echo "$prog $v"`.
+rp_version() { local v; v=$(apply --version) && echo "${v#apply }"; }
+
+# make_workdir: sets $work, the work folder: $keep (created 0700) or a
+# temporary one removed at exit. Secrets never go there: $private is a
+# separate folder, always removed.
 make_workdir() {
 	umask 077
 	private=$(mktemp -d "${TMPDIR:-/tmp}/$prog.private.XXXXXX")
@@ -25,6 +76,8 @@ make_workdir() {
 # almost free: 7 s of a million-user district's 29 s unchanged sync), and
 # sync_tail waits for it. A plan still carries the snapshot's version, so
 # a change to the store in between is caught by apply's staleness check.
+# Reads $db, writes $work/state.ndjson, sets $snapshot_pid (none when the
+# store does not exist yet: sync_tail starts from an empty state then).
 snapshot_early() {
 	store_missing "$db" && return 0
 	snapshot --db "$db" > "$work/state.ndjson" 2> "$private/snapshot.err" &
@@ -47,8 +100,10 @@ stage() {
 	fi
 }
 
-# The bearer token from --token-file or the environment, never argv.
-read_token() { # FILE VAR
+# read_token FILE VAR: the bearer token from --token-file FILE (when FILE
+# is not empty) or the environment variable VAR, never argv; sets $token,
+# and $token_hint for fetch's message when the token is refused.
+read_token() {
 	if [ -n "$1" ]; then
 		[ -r "$1" ] || die 2 "--token-file $1: cannot read it"
 		token=$(head -n 1 "$1" | tr -d '\r\n')
@@ -56,14 +111,18 @@ read_token() { # FILE VAR
 		token=${!2:-}
 	fi
 	[ -n "$token" ] || die 2 "no token: give --token-file FILE or set \$$2"
+	token_hint="--token-file or \$$2"
 }
 
-# fetch URL OUT: GET with the token (handed to curl on its standard input,
-# so it never shows in a process list), retrying 429 and 5xx and network
-# failures with backoff (Retry-After honoured) up to $retries attempts.
-# Sets $http_headers (a file) for callers that read them. 401/403 and other
-# statuses stop the run (exit 4).
+# fetch [--allow-404] URL OUT: GET with the token (handed to curl on its
+# standard input, so it never shows in a process list), retrying 429 and
+# 5xx and network failures with backoff (Retry-After honoured) up to
+# $retries attempts. Sets $http_headers (a file) for callers that read
+# them. With --allow-404, a 404 returns 44 (the caller decides); 401/403,
+# and other statuses, stop the run (exit 4).
 fetch() {
+	local allow_404=
+	[ "$1" != --allow-404 ] || { allow_404=1; shift; }
 	local url=$1 out=$2 attempt=0 code wait after shown=${1#"$base_url"}
 	http_headers=$private/headers
 	while :; do
@@ -77,7 +136,7 @@ fetch() {
 		401 | 403)
 			die 4 "GET $shown: HTTP $code: the token was refused; check $token_hint" ;;
 		404)
-			[ -z "${allow_404:-}" ] || return 44
+			[ -z "$allow_404" ] || return 44
 			die 4 "GET $shown: HTTP 404 (is --base-url right?)" ;;
 		429 | 5?? | 000)
 			if [ "$attempt" -ge "$retries" ]; then
@@ -95,16 +154,19 @@ fetch() {
 	done
 }
 
-# The end of every sync: snapshot, diff-roster, apply.
-# A store that is not there: a SQLite file that does not exist. A PostgreSQL
-# database is made by its administrator; when it holds no store yet, it
-# reads as an empty one (snapshot prints version 0, apply makes the tables).
+# store_missing DB: true when the store is not there: a SQLite file that
+# does not exist. A PostgreSQL database is made by its administrator; when
+# it holds no store yet, it reads as an empty one (snapshot prints version
+# 0, apply makes the tables).
 store_missing() {
 	case $1 in postgresql://* | postgres://*) return 1 ;; esac
 	[ ! -e "$1" ]
 }
 
-sync_tail() { # CANONICAL
+# sync_tail CANONICAL: the end of every sync: snapshot (or the one
+# snapshot_early started), diff-roster (with $match) and apply (with
+# $apply_opts) of $db, the files in $work.
+sync_tail() {
 	if [ -n "${snapshot_pid:-}" ]; then
 		local status=0
 		say snapshot
@@ -134,25 +196,29 @@ sync_tail() { # CANONICAL
 # flags (import_enabled, automation_enabled) to VALUE for the schools named
 # (all when none), only where they differ, so running it twice is harmless.
 switch_plan() {
-	local db=$1 value=$2 flags=() schools=() line id f set
+	local db=$1 value=$2 flags=() schools=() fields=id line id cells f set
 	shift 2
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); shift; done
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); fields+=",$1"; shift; done
 	[ $# -eq 0 ] || { shift; schools=("$@"); }
-	snapshot --db "$db" --entity school | while IFS= read -r line; do
-		case $line in *'"type":"school"'*) ;; *) continue ;; esac
-		id=$(printf '%s\n' "$line" | sed -n 's/.*"id":"\(s[0-9]*\)".*/\1/p')
-		if [ ${#schools[@]} -gt 0 ]; then
-			case " ${schools[*]} " in *" $id "*) ;; *) continue ;; esac
-		fi
-		set=
-		for f in "${flags[@]}"; do
-			case $line in *"\"$f\":$value"*) ;; *) set="$set${set:+,}\"$f\":$value" ;; esac
+	snapshot --db "$db" --entity school |
+		ndjson-fields --where type=school --fields "$fields" |
+		while IFS= read -r line; do
+			# id, then one cell per flag; split by hand, since
+			# `IFS=$'\t' read` would merge empty cells (absent flags)
+			id=${line%%$'\t'*} cells=${line#*$'\t'}$'\t'
+			if [ ${#schools[@]} -gt 0 ]; then
+				case " ${schools[*]} " in *" $id "*) ;; *) continue ;; esac
+			fi
+			set=
+			for f in "${flags[@]}"; do
+				[ "${cells%%$'\t'*}" = "$value" ] || set="$set${set:+,}\"$f\":$value"
+				cells=${cells#*$'\t'}
+			done
+			[ -z "$set" ] || printf '{"type":"op","op":"set","entity":"school","id":"%s","set":{%s}}\n' "$id" "$set"
 		done
-		[ -z "$set" ] || printf '{"type":"op","op":"set","entity":"school","id":"%s","set":{%s}}\n' "$id" "$set"
-	done
 }
 
-# The store ids of all schools.
+# all_schools DB: the store ids of all schools, one a line.
 all_schools() {
-	snapshot --db "$1" --entity school | sed -n 's/^{"type":"school","id":"\(s[0-9]*\)".*/\1/p'
+	snapshot --db "$1" --entity school | ndjson-fields --where type=school --fields id
 }
