@@ -10,7 +10,7 @@ setup() {
 	oneroster-sync --quiet --db "$DB" "$TD/district/y1-v1p1" 2>/dev/null
 }
 
-records() { snapshot --db "$1" | tail -n +2; }
+records() ( set -o pipefail; snapshot --db "$1" | tail -n +2 )
 
 @test "apply killed at 12 points of a 20,000-operation plan: the store is as before or as after, and sound" {
 	before=$(records "$DB")
@@ -29,6 +29,7 @@ records() { snapshot --db "$1" | tail -n +2; }
 	plan=$(sql "$DB" "SELECT plan_id FROM journal ORDER BY seq DESC LIMIT 1")
 	for point in 1 10000 19999; do
 		run env RP_CRASH_AFTER_OPS=$point apply --db "$DB" --quiet --undo "$plan"
+		assert_equal "$status" 137
 		assert_equal "$(records "$DB")" "$after"
 	done
 }

@@ -5,8 +5,21 @@ setup() { load test_helper/common; }
 
 programs() {
 	for p in "$RP_BIN"/*; do
-		[ -x "$p" ] && [ -f "$p" ] && basename "$p"
+		if [ -x "$p" ] && [ -f "$p" ]; then basename "$p"; fi
 	done
+}
+
+# The programs the Makefile builds: one a filter, one a pipeline script.
+built() {
+	local src
+	for src in "$BATS_TEST_DIRNAME"/../filters/*.c "$BATS_TEST_DIRNAME"/../pipelines/*; do
+		[ -f "$src" ] && basename "$src" .c
+	done | sort
+}
+
+@test "every program the Makefile builds is there, and nothing else" {
+	[ -n "$(built)" ] || fail "no filters/*.c or pipelines/*"
+	assert_equal "$(programs | sort)" "$(built)"
 }
 
 @test "every program prints usage with --help and exits 0" {

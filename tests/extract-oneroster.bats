@@ -81,6 +81,7 @@ setup() { load test_helper/common; }
 	pkg=$(variant header-only)
 	run --separate-stderr extract-oneroster "$pkg"
 	assert_success
+	assert_equal "$stderr" ""
 	refute_output --partial '"entity":"users"'
 }
 

@@ -6,8 +6,24 @@
 
 setup() { load test_helper/common; }
 
-# No crash: exited by itself, neither killed by a signal nor by a sanitizer.
-refute_crash() { [ "$status" -lt 128 ] || fail "crashed with status $status: ${output:0:500}"; }
+# refute_crash WANT: the program the last `run` ran (run it directly, or as
+# the last command of `bash -c`, never before a pipe) exited by itself with
+# status WANT: 128 and above (killed by a signal, a sanitizer's abort) is
+# reported as a crash.
+refute_crash() {
+	[ "$status" -lt 128 ] ||
+		fail "crashed: status $status (SIG$(kill -l $((status - 128)) 2>/dev/null)): ${output:0:500}"
+	[ "$status" -eq "$1" ] || fail "exit status $status, expected $1: ${output:0:500}"
+}
+
+# users_csv GIVEN_NAME_LENGTH: a users.csv of one user whose given name is
+# that many a's.
+users_csv() {
+	head -n 1 "$TD/oneroster/variants/header-only/users.csv"
+	printf 'u-1,,,true,s-1,student,ann,,'
+	head -c "$1" /dev/zero | tr '\0' a
+	printf ',Lee,,100,,,,,3,\n'
+}
 
 @test "a zip bomb inside a package is refused with a clear error" {
 	run -1 --separate-stderr extract-oneroster "$TD/hostile/bomb-package.zip"
@@ -24,31 +40,55 @@ refute_crash() { [ "$status" -lt 128 ] || fail "crashed with status $status: ${o
 }
 
 @test "a CSV field of 100 MB is read whole, without a crash" {
+	# the same user with a one-byte given name: the size to expect
 	pkg=$(variant header-only)
-	{ head -n 1 "$pkg/users.csv"; printf 'u-1,,,true,s-1,student,ann,,'; head -c 100000000 /dev/zero | tr '\0' a; printf ',Lee,,100,,,,,3,\n'; } > "$pkg/users.csv.new"
-	mv "$pkg/users.csv.new" "$pkg/users.csv"
-	run bash -c 'extract-oneroster "$1" | normalize | grep -c "\"type\":\"user\""' _ "$pkg"
-	refute_crash
-	assert_output 1
+	users_csv 1 > "$pkg/users.csv"
+	extract-oneroster "$pkg" | normalize > "$BATS_TEST_TMPDIR/small"
+	assert_equal "$(grep -c '"given_name":"a"' "$BATS_TEST_TMPDIR/small")" 1
+	users_csv 100000000 > "$pkg/users.csv"
+	run bash -c 'extract-oneroster "$1" > "$2"' _ "$pkg" "$BATS_TEST_TMPDIR/raw"
+	refute_crash 0
+	assert_output ""
+	run bash -c 'normalize "$1" > "$2"' _ "$BATS_TEST_TMPDIR/raw" "$BATS_TEST_TMPDIR/canonical"
+	refute_crash 0
+	assert_output ""
+	assert_equal "$(grep -c '"type":"user"' "$BATS_TEST_TMPDIR/canonical")" 1
+	assert_equal "$(wc -c < "$BATS_TEST_TMPDIR/canonical")" $(($(wc -c < "$BATS_TEST_TMPDIR/small") + 100000000 - 1))
 }
 
 @test "an NDJSON line of 100 MB is read whole, without a crash" {
 	{ printf '{"type":"raw","source":"oneroster","entity":"orgs","file":"orgs.csv","line":2,"data":{"sourcedId":"s-1","name":"'; head -c 100000000 /dev/zero | tr '\0' b; printf '","type":"school"}}\n'; } > "$BATS_TEST_TMPDIR/big.ndjson"
-	run bash -c 'normalize "$1" | wc -c' _ "$BATS_TEST_TMPDIR/big.ndjson"
-	refute_crash
-	assert_output 100000067
+	run bash -c 'normalize "$1" > "$2"' _ "$BATS_TEST_TMPDIR/big.ndjson" "$BATS_TEST_TMPDIR/out"
+	refute_crash 0
+	assert_output ""
+	assert_equal "$(wc -c < "$BATS_TEST_TMPDIR/out")" 100000067
 }
 
 @test "deeply nested JSON is an error, not a crash (NDJSON, API pages, plans)" {
 	deep=$(printf '%0.s[' $(seq 1 5000))
+	closed=$deep$(printf '%0.s]' $(seq 1 5000))
+	# cut short: no closing brackets
 	printf '{"type":"raw","data":%s\n' "$deep" > "$BATS_TEST_TMPDIR/deep.ndjson"
 	run -1 --separate-stderr normalize "$BATS_TEST_TMPDIR/deep.ndjson"
 	assert_equal "$stderr" "normalize: $BATS_TEST_TMPDIR/deep.ndjson:1: not valid JSON"
+	assert_output ""
 	printf '{"data":%s\n' "$deep" > "$BATS_TEST_TMPDIR/deep.json"
 	run -1 --separate-stderr extract-clever "$BATS_TEST_TMPDIR/deep.json"
-	refute_crash
+	assert_equal "$stderr" "extract-clever: $BATS_TEST_TMPDIR/deep.json:1: JSON document cut short at the end of the input"
+	assert_output ""
 	run -1 --separate-stderr apply --db "$(new_store s)" "$BATS_TEST_TMPDIR/deep.ndjson"
-	refute_crash
+	assert_equal "$stderr" "apply: $BATS_TEST_TMPDIR/deep.ndjson:1: not valid JSON"
+	assert_output ""
+	# whole documents, too deep and nothing else
+	printf '{"type":"raw","data":%s}\n' "$closed" > "$BATS_TEST_TMPDIR/closed.ndjson"
+	run -1 --separate-stderr normalize "$BATS_TEST_TMPDIR/closed.ndjson"
+	assert_equal "$stderr" "normalize: $BATS_TEST_TMPDIR/closed.ndjson:1: not valid JSON"
+	printf '{"data":%s}\n' "$closed" > "$BATS_TEST_TMPDIR/closed.json"
+	run -1 --separate-stderr extract-clever "$BATS_TEST_TMPDIR/closed.json"
+	assert_equal "$stderr" "extract-clever: $BATS_TEST_TMPDIR/closed.json:1: not valid JSON"
+	assert_output ""
+	run -1 --separate-stderr apply --db "$(new_store s2)" "$BATS_TEST_TMPDIR/closed.ndjson"
+	assert_equal "$stderr" "apply: $BATS_TEST_TMPDIR/closed.ndjson:1: not valid JSON"
 }
 
 @test "NUL bytes and overlong UTF-8 are located errors everywhere" {
@@ -66,7 +106,7 @@ refute_crash() { [ "$status" -lt 128 ] || fail "crashed with status $status: ${o
 	db=$(new_store s)
 	run --separate-stderr oneroster-sync --quiet --db "$db" "$pkg"
 	assert_success
-	run snapshot --db "$db" --entity user
+	run -0 snapshot --db "$db" --entity user
 	assert_line --partial "\"username\":\"x'; DROP TABLE users;--\""
 	assert_line --partial "\"given_name\":\"Robert'); DROP TABLE users;--\",\"middle_name\":\"%_\\\\\",\"family_name\":\"\\\"; DELETE FROM users; --\""
 	assert_line --partial "\"sis_id\":\"1' OR '1'='1\""
@@ -78,7 +118,7 @@ refute_crash() { [ "$status" -lt 128 ] || fail "crashed with status $status: ${o
 	cp "$TD/hostile/sql-meta.users.csv" "$pkg/users.csv"
 	db=$(new_store s)
 	oneroster-sync --quiet --db "$db" "$pkg" 2>/dev/null
-	run migrate-plan --db "$db" --quiet "$pkg"
+	run -0 migrate-plan --db "$db" --quiet "$pkg"
 	assert_line "u2,oneroster,u-2,source_id,unique,\"'=HYPERLINK(\"\"x\"\") +SUM(A1)\",\"'=HYPERLINK(\"\"x\"\") +SUM(A1)\""
 }
 

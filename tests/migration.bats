@@ -12,7 +12,7 @@ setup() {
 	extract-clever "$c"/*.json | normalize | diff-roster --state /dev/null | apply --db "$DB" --quiet 2>/dev/null
 }
 
-records() { snapshot --db "$1" | tail -n +2; }
+records() ( set -o pipefail; snapshot --db "$1" | tail -n +2 )
 user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 
 @test "migrate-plan, freeze, backup, migrate: --help and --version" {
@@ -20,7 +20,7 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 		run "$p" --help
 		assert_success
 		assert_line --index 0 --partial "usage: $p "
-		run "$p" --version
+		run -0 "$p" --version
 		assert_output "$p $RP_VERSION"
 	done
 }
@@ -41,6 +41,7 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	freeze --db "$DB" 2>/dev/null
 	run --separate-stderr migrate-plan --db "$DB" --quiet "$NEW"
 	assert_success
+	assert_output "$(cat "$TD/migration/mapping.expected.csv")"
 	freeze --db "$DB" --thaw 2>/dev/null
 	assert_equal "$(records "$DB")" "$(tail -n +2 <<<"$before")"
 }
@@ -83,7 +84,7 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 		run --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet "$NEW"
 	fi
 	assert_success
-	run --separate-stderr freeze --db "$DB" --thaw
+	run -0 --separate-stderr freeze --db "$DB" --thaw
 	assert_equal "$stderr" "apply: store thawed"
 	run --separate-stderr oneroster-sync --quiet --db "$DB" "$NEW"
 	assert_success
@@ -95,10 +96,11 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	run --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$NEW"
 	assert_success
 	assert_equal "$(user_count "$DB")" 26
-	assert_equal "$(snapshot --db "$DB" --entity user | grep -c deleted_at)" 0
-	run bash -c 'snapshot --db "$1" --entity user | grep "\"id\":\"u9\""' _ "$DB"
-	assert_output --regexp '"source":"oneroster","source_id":"new-stu-1003",.*"ids":\{"clever":"[0-9a-f]{24}","google":"g-1003","oneroster":"new-stu-1003","sis":"1003"\}'
-	run bash -c 'snapshot --db "$1" --entity school' _ "$DB"
+	run -0 snapshot --db "$DB" --entity user
+	refute_output --partial deleted_at
+	run -0 snapshot --db "$DB" --entity user
+	assert_line --regexp '^\{"type":"user","id":"u9","source":"oneroster","source_id":"new-stu-1003",.*"ids":\{"clever":"[0-9a-f]{24}","google":"g-1003","oneroster":"new-stu-1003","sis":"1003"\}'
+	run -0 snapshot --db "$DB" --entity school
 	assert_line --partial '"id":"s2","source":"oneroster","source_id":"new-sch-100","name":"Birchwood Elementary","school_number":"0100"'
 	after=$(records "$DB")
 	run --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$NEW"
@@ -121,10 +123,9 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 
 # bats test_tags=sqlite-only
 @test "backup: a new file each time, never over another" {
-	run backup --db "$DB" --out "$BATS_TEST_TMPDIR/b"
-	assert_success
+	run -0 backup --db "$DB" --out "$BATS_TEST_TMPDIR/b"
 	assert_output "$BATS_TEST_TMPDIR/b/s-20260801T120000Z.db"
-	run backup --db "$DB" --out "$BATS_TEST_TMPDIR/b"
+	run -0 backup --db "$DB" --out "$BATS_TEST_TMPDIR/b"
 	assert_output "$BATS_TEST_TMPDIR/b/s-20260801T120000Z-2.db"
 	run -4 --separate-stderr snapshot --db "$DB" --backup "$BATS_TEST_TMPDIR/b/s-20260801T120000Z.db"
 	assert_equal "$stderr" "snapshot: $BATS_TEST_TMPDIR/b/s-20260801T120000Z.db: File exists"
@@ -177,6 +178,6 @@ diff-roster: $BATS_TEST_TMPDIR/bad.csv:6: source_id: no incoming user \"new-nobo
 	assert_success
 	assert_stderr_partial "link user 22"
 	assert_equal "$(user_count "$DB")" 26
-	run --separate-stderr oneroster-sync --quiet --db "$DB" --match sis_id,email "$NEW"
+	run -0 --separate-stderr oneroster-sync --quiet --db "$DB" --match sis_id,email "$NEW"
 	assert_stderr_partial "has no operations; nothing to do"
 }

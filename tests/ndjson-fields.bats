@@ -15,7 +15,7 @@ setup() {
 	assert_line --index 0 "usage: ndjson-fields [--where KEY=VALUE]... [--count] --fields LIST [FILE...]"
 	run ndjson-fields --version
 	assert_success
-	assert_output "ndjson-fields 0.1.0"
+	assert_output "ndjson-fields $RP_VERSION"
 }
 
 @test "golden: every kind of member of the fixture, one line a record" {

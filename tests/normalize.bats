@@ -7,7 +7,7 @@ setup() { load test_helper/common; }
 	run normalize --help
 	assert_success
 	assert_line --index 0 "usage: normalize [options] [FILE...]"
-	run normalize --version
+	run -0 normalize --version
 	assert_output "normalize $RP_VERSION"
 }
 
@@ -37,9 +37,9 @@ setup() { load test_helper/common; }
 	run normalize "$BATS_TEST_TMPDIR/raw.ndjson"
 	assert_success
 	file_output=$output
-	run normalize - < "$BATS_TEST_TMPDIR/raw.ndjson"
+	run -0 normalize - < "$BATS_TEST_TMPDIR/raw.ndjson"
 	assert_output "$file_output"
-	run normalize < "$BATS_TEST_TMPDIR/raw.ndjson"
+	run -0 normalize < "$BATS_TEST_TMPDIR/raw.ndjson"
 	assert_output "$file_output"
 }
 
@@ -92,8 +92,8 @@ normalize: users.csv:8: dateLastModified: not an ISO 8601 date-time: \"2026-13-0
 @test "no personal data in messages: a bad email is not echoed" {
 	pkg=$(variant bad-values)
 	run -1 --separate-stderr bash -c 'extract-oneroster "$1" | normalize' _ "$pkg"
-	refute [ -z "$stderr" ]
-	[[ "$stderr" != *"ann@"* ]]
+	assert_stderr_line "normalize: users.csv:2: email: not a valid email address"
+	[[ "$stderr" != *"ann@"* ]] || fail "stderr shows the address: $stderr"
 }
 
 @test "bad input: duplicate ids" {

@@ -75,7 +75,7 @@ plan_changing() {
 	wait $a
 	wait $b
 	assert_equal "$(sql "$db" "SELECT version FROM journal WHERE producer = 'diff-roster' ORDER BY version")" "$(printf '1\n2\n3')"
-	run snapshot --db "$db" --entity user
+	run -0 snapshot --db "$db" --entity user
 	assert_line --partial '"source_id":"stu-1001","role":"student","school_ids":["s1"],"given_name":"Anita"'
 	assert_line --partial '"source_id":"stu-1009","role":"student","school_ids":["s2"],"given_name":"Jirō"'
 }
@@ -95,9 +95,10 @@ plan_changing() {
 	wait $b || sb=$?
 	assert_equal "$(printf '%s\n' $sa $sb | sort | tr '\n' ' ')" "0 3 "
 	loser=$([ $sa = 3 ] && echo a || echo b)
-	grep -q "user u1 changed at version 2, after the plan's base version 1" "$BATS_TEST_TMPDIR/$loser.err"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/$loser.err")" "apply: $BATS_TEST_TMPDIR/$loser:2: user u1 changed at version 2, after the plan's base version 1
+apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/$loser") refused; nothing changed"
 	assert_equal "$(sql "$db" "SELECT count(*) FROM journal")" 2
-	run snapshot --db "$db" --entity user
+	run -0 snapshot --db "$db" --entity user
 	winner=$([ $sa = 0 ] && echo Anita || echo Annie)
 	assert_line --partial "\"source_id\":\"stu-1001\",\"role\":\"student\",\"school_ids\":[\"s1\"],\"given_name\":\"$winner\""
 }
@@ -115,7 +116,9 @@ plan_changing() {
 	apply --db "$db" --force --quiet "$BATS_TEST_TMPDIR/plan" & waiting=$!
 	wait_for "$db" "$(waiting_applies)" 1
 	kill -9 $waiting
-	wait $waiting || true
+	killed=0
+	wait $waiting || killed=$?
+	assert_equal "$killed" 137
 	release_lock "$db"
 	assert_equal "$(snapshot --db "$db")" "$before"
 	# the server let go of the killed session's lock: the next apply runs

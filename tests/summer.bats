@@ -10,9 +10,11 @@ setup() {
 	apply --db "$DB" --quiet "$TD/summer/appointments.plan.ndjson" 2>/dev/null
 }
 
-records() { snapshot --db "$1" | tail -n +2; }
+records() ( set -o pipefail; snapshot --db "$1" | tail -n +2 )
 year_appointments() { snapshot --db "$DB" --entity appointment | grep "\"school_year\":\"$1\"" | sort; }
 archive_plan() { snapshot --db "$DB" --entity appointment | archive-appointments --quiet --year 2025-2026 --out "$BATS_TEST_TMPDIR/arch"; }
+# the appointment ids in NDJSON on standard input, on one line
+ids() { grep -o '"id":"a[0-9]*"' | tr '\n' ' '; }
 # the user's store id, by source id
 uid() { snapshot --db "$DB" --entity user | grep "\"source_id\":\"$1\"" | sed 's/.*"id":"\(u[0-9]*\)".*/\1/'; }
 
@@ -20,7 +22,7 @@ uid() { snapshot --db "$DB" --entity user | grep "\"source_id\":\"$1\"" | sed 's
 	run archive-appointments --help
 	assert_success
 	assert_line --index 0 "usage: archive-appointments --year Y --out DIR [options] [STATE...]"
-	run archive-appointments --version
+	run -0 archive-appointments --version
 	assert_output "archive-appointments $RP_VERSION"
 	run -2 --separate-stderr archive-appointments --year 2025-2026
 	assert_equal "${stderr_lines[0]}" "archive-appointments: --year needs --out DIR"
@@ -35,8 +37,9 @@ uid() { snapshot --db "$DB" --entity user | grep "\"source_id\":\"$1\"" | sed 's
 	archive_plan > "$BATS_TEST_TMPDIR/plan"
 	run --separate-stderr apply --db "$DB" "$BATS_TEST_TMPDIR/plan"
 	assert_success
-	assert_equal "$(year_appointments 2025-2026)" ""
-	assert_equal "$(year_appointments 2026-2027 | wc -l)" 2
+	run -0 snapshot --db "$DB" --entity appointment
+	refute_line --partial '"school_year":"2025-2026"'
+	assert_equal "$(grep -c '"school_year":"2026-2027"' <<<"$output")" 2
 	run --separate-stderr archive-appointments --export "$BATS_TEST_TMPDIR/arch"
 	assert_success
 	assert_equal "$(sort <<<"$output")" "$before"
@@ -69,11 +72,11 @@ s2.ndjson.gz"
 
 @test "an earlier archive is added to, never overwritten" {
 	snapshot --db "$DB" --entity appointment | grep -v '"id":"a5"' | archive-appointments --quiet --year 2025-2026 --out "$BATS_TEST_TMPDIR/arch" > /dev/null
-	run bash -c 'archive-appointments --export "$1" --school s1 2>/dev/null | wc -l' _ "$BATS_TEST_TMPDIR/arch"
-	assert_output 4
+	run -0 archive-appointments --quiet --export "$BATS_TEST_TMPDIR/arch" --school s1
+	assert_equal "${#lines[@]}" 4
 	archive_plan > "$BATS_TEST_TMPDIR/plan"
-	run bash -c 'archive-appointments --export "$1" --school s1 2>/dev/null | grep -o "\"id\":\"a[0-9]*\"" | tr "\n" " "' _ "$BATS_TEST_TMPDIR/arch"
-	assert_output '"id":"a1" "id":"a2" "id":"a3" "id":"a4" "id":"a5" '
+	run -0 archive-appointments --quiet --export "$BATS_TEST_TMPDIR/arch" --school s1
+	assert_equal "$(ids <<<"$output")" '"id":"a1" "id":"a2" "id":"a3" "id":"a4" "id":"a5" '
 	run archive-appointments --verify "$BATS_TEST_TMPDIR/arch"
 	assert_success
 }
@@ -121,13 +124,14 @@ s2.ndjson.gz"
 @test "--export: by school, by user (student or staff), by dates; as NDJSON" {
 	archive_plan > /dev/null
 	a="$BATS_TEST_TMPDIR/arch"
-	run bash -c 'archive-appointments --quiet --export "$1" --school s2 | grep -c appointment' _ "$a"
-	assert_output 4
-	run bash -c 'archive-appointments --quiet --export "$1" --user "$2" | grep -o "\"id\":\"a[0-9]*\"" | tr "\n" " "' _ "$a" "$(uid tch-2001)"
-	assert_output '"id":"a1" "id":"a3" "id":"a4" '
-	run bash -c 'archive-appointments --quiet --export "$1" --from 2025-10-01 --to 2025-12-31 | grep -o "\"id\":\"a[0-9]*\"" | tr "\n" " "' _ "$a"
-	assert_output '"id":"a2" "id":"a3" "id":"a7" '
-	run archive-appointments --quiet --export "$a/2025-2026/s1.ndjson.gz" --from 2026-05-01
+	run -0 archive-appointments --quiet --export "$a" --school s2
+	assert_equal "${#lines[@]}" 4
+	assert_equal "$(grep -c '"type":"appointment","id":"a[0-9]*","school_id":"s2",' <<<"$output")" 4
+	run -0 archive-appointments --quiet --export "$a" --user "$(uid tch-2001)"
+	assert_equal "$(ids <<<"$output")" '"id":"a1" "id":"a3" "id":"a4" '
+	run -0 archive-appointments --quiet --export "$a" --from 2025-10-01 --to 2025-12-31
+	assert_equal "$(ids <<<"$output")" '"id":"a2" "id":"a3" "id":"a7" '
+	run -0 archive-appointments --quiet --export "$a/2025-2026/s1.ndjson.gz" --from 2026-05-01
 	assert_output --partial '"id":"a5"'
 	assert_equal "${#lines[@]}" 1
 }
@@ -171,9 +175,11 @@ s2.ndjson.gz"
 	assert_line --index 0 --partial '"producer":"softdelete-plan","created":"2026-08-01T12:00:00Z","counts":{"hard_delete":4,"schools":{"s2":{"hard_delete":4}}}}'
 	refute_line --partial "\"id\":\"$(uid stu-1012)\""
 	assert_line "{\"type\":\"op\",\"op\":\"hard_delete\",\"entity\":\"user\",\"id\":\"$(uid stu-1013)\",\"reason\":\"soft_deleted\",\"deleted_at\":\"2026-08-01T12:00:00Z\"}"
-	run bash -c 'snapshot --db "$1" | softdelete-plan --quiet --before 2026-08-01' _ "$DB"
+	run -0 bash -c 'snapshot --db "$1" | softdelete-plan --quiet --before 2026-08-01' _ "$DB"
 	assert_line --index 0 --partial '"counts":{"hard_delete":0,"schools":{}}'
-	run bash -c 'snapshot --db "$1" | softdelete-plan --quiet --school s1' _ "$DB"
+	assert_equal "${#lines[@]}" 1
+	run -0 bash -c 'snapshot --db "$1" | softdelete-plan --quiet --school s1' _ "$DB"
+	assert_line --index 0 --partial '"counts":{"hard_delete":0,"schools":{}}'
 	assert_equal "${#lines[@]}" 1
 }
 
@@ -183,10 +189,12 @@ s2.ndjson.gz"
 	snapshot --db "$DB" | softdelete-plan --quiet > "$BATS_TEST_TMPDIR/purge"
 	run --separate-stderr apply --db "$DB" "$BATS_TEST_TMPDIR/purge"
 	assert_success
-	refute [ -z "$(uid stu-1013)" ]
+	assert_equal "$(uid stu-1013)" u13
 	assert_equal "$(uid stu-1012)" ""
 	assert_equal "$(sql "$DB" "SELECT count(*) FROM user_ids WHERE value = 'stu-1012'")" 0
-	assert_equal "$(snapshot --db "$DB" --entity enrollment | grep -c '"user_id":"u12"')" 0
+	run -0 snapshot --db "$DB" --entity enrollment
+	assert_line --partial '"type":"enrollment"'
+	refute_line --partial '"user_id":"u12"'
 	plan=$(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/purge")
 	apply --db "$DB" --quiet --undo "$plan" 2>/dev/null
 	assert_equal "$(records "$DB")" "$before"
@@ -196,10 +204,12 @@ s2.ndjson.gz"
 	run --separate-stderr summer-purge --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --quiet
 	assert_success
 	assert_stderr_line "summer-purge: schools paused: 2; appointments of 2025-2026 archived and removed: 9"
-	run snapshot --db "$DB" --entity school
+	run -0 snapshot --db "$DB" --entity school
 	assert_line --partial '"id":"s1","source":"oneroster","source_id":"sch-100","name":"Birchwood Elementary","school_number":"0100","import_enabled":false,"automation_enabled":false}'
-	assert_equal "$(year_appointments 2025-2026)" ""
-	run sql "$DB" "SELECT producer FROM journal ORDER BY seq"
+	run -0 snapshot --db "$DB" --entity appointment
+	refute_line --partial '"school_year":"2025-2026"'
+	assert_equal "$(grep -c '"school_year":"2026-2027"' <<<"$output")" 2
+	run -0 sql "$DB" "SELECT producer FROM journal ORDER BY seq"
 	assert_output "diff-roster
 hand
 hand
@@ -230,7 +240,7 @@ archive-appointments"
 	assert_stderr_line "diff-roster: school s2: import paused; no operations planned for it"
 	run --separate-stderr resume --db "$DB" --school s1 --quiet
 	assert_success
-	run snapshot --db "$DB" --entity school
+	run -0 snapshot --db "$DB" --entity school
 	assert_line --partial '"school_number":"0100","import_enabled":true,"automation_enabled":true}'
 	run --separate-stderr resume --db "$DB" --school s1
 	assert_success
@@ -252,8 +262,7 @@ archive-appointments"
 	assert_stderr_partial "apply: school s2: plan would hard-delete 5 of 15 users (33.3%; limit 20.0% of groups of 5 or more)"
 	run --separate-stderr after-first-import --db "$DB" --max-delete-ratio 0.5 --quiet
 	assert_success
-	run bash -c 'snapshot --db "$1" --entity user | grep -c deleted_at' _ "$DB"
-	assert_output 1
-	run bash -c 'snapshot --db "$1" --entity user | grep deleted_at' _ "$DB"
-	assert_output --partial '"source":"local","source_id":"m-1"'
+	run -0 snapshot --db "$DB" --entity user
+	assert_equal "$(grep -c deleted_at <<<"$output")" 1
+	assert_line --regexp '"source":"local","source_id":"m-1",.*"deleted_at":'
 }

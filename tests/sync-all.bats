@@ -51,7 +51,7 @@ west\tok\t0\tlocal')"
 	for d in north south east west; do
 		snapshot --db "$(sed -n "s/^$d\toneroster-sync --db \([^ ]*\) .*/\1/p" list)" > "$d.snap"
 		assert_equal "$(cat "$d.snap")" "$(cat "$TD/sync/y1.snapshot.ndjson")"
-		grep -q '^apply: plan ef5bf588dead: applied as store version 1' "r/jobs/$d/stderr"
+		assert_equal "$(grep -c '^apply: plan ef5bf588dead: applied as store version 1: ' "r/jobs/$d/stderr")" 1
 	done
 	# the message column is each sync's last summary line
 	assert_equal "$(cut -f 6 r/report.tsv | sort -u | head -1)" "apply: plan ef5bf588dead: applied as store version 1: create school 2, create term 3, create section 6, create enrollment 30, create user 24"
@@ -70,7 +70,9 @@ good\tok\t0
 broken\tfailed\t1
 also\tok\t0')"
 	assert_equal "$(grep '^broken' r/report.tsv | cut -f 6)" "oneroster-sync: stage extract failed (exit 1); nothing applied"
-	! store_is_new "$good" && ! store_is_new "$also" && store_is_new "$broken"
+	refute store_is_new "$good"
+	refute store_is_new "$also"
+	assert store_is_new "$broken"
 }
 
 @test "the highest exit status wins: a guard refusal (3) over bad data (1)" {

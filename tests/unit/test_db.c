@@ -78,7 +78,9 @@ int main(void)
 	char err[1024];
 	char path[] = "/tmp/rp-test-db-XXXXXX";
 	int fd = mkstemp(path);
+	CHECK(fd >= 0, "a temporary file for the SQLite store");
 	if (fd >= 0) {
+		close(fd);
 		db *d = db_open(path, true, err, sizeof err);
 		CHECK(d && db_kind(d) == DB_SQLITE, "sqlite opened");
 		if (d)
@@ -86,8 +88,11 @@ int main(void)
 		db_close(d);
 		unlink(path);
 	}
-	CHECK(!db_open("/nonexistent/dir/x.db", true, err, sizeof err) && *err,
-	      "a SQLite file that cannot be made is refused with a reason");
+	err[0] = '\0';
+	CHECK(!db_open("/nonexistent/dir/x.db", true, err, sizeof err),
+	      "a SQLite file that cannot be made is refused");
+	CHECK_STR(err, "unable to open database file",
+		  "a SQLite file that cannot be made: SQLite's reason");
 	CHECK(db_is_postgres("postgresql://h/db") && db_is_postgres("postgres://h") &&
 		      !db_is_postgres("sqlite:x.db") && !db_is_postgres("x.db"),
 	      "PostgreSQL targets are told by their scheme");

@@ -34,8 +34,7 @@ static void test_put_get(void)
 	      "put: value 0 is stored");
 	CHECK(idset_count(s) == 2, "count is 2");
 	idset_free(s);
-	idset_free(NULL);
-	CHECK(1, "idset_free(NULL) is a no-op");
+	CHECK_RUNS(idset_free(NULL), "idset_free(NULL) is a no-op");
 }
 
 static void test_growth(void)

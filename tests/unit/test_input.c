@@ -146,8 +146,7 @@ static void test_basic(void)
 	CHECK(rp_input_lineno(in) == 4, "basic: line count stays at 4");
 	rp_input_close(in);
 	CHECK(closed, "basic: close function called");
-	rp_input_close(NULL);
-	CHECK(1, "basic: rp_input_close(NULL) is a no-op");
+	CHECK_RUNS(rp_input_close(NULL), "basic: rp_input_close(NULL) is a no-op");
 
 	in = open_mem("", 0, CHUNK, 0, NULL);
 	CHECK(NEXT_IS(in, "") && rp_input_lineno(in) == 0,
@@ -302,6 +301,8 @@ static void test_gzip_bad(void)
 	write_file(path, gz, n - 8);
 	in = rp_input_open(path);
 	CHECK(drain(in) == -1, "gzip without trailer: read error");
+	CHECK_STR(rp_input_strerror(in), "truncated gzip data",
+		  "gzip without trailer: message");
 	CHECK(!rp_input_io_failure(in),
 	      "gzip without trailer: not an I/O failure");
 	rp_input_close(in);
@@ -312,7 +313,8 @@ static void test_gzip_bad(void)
 	in = rp_input_open(path);
 	CHECK(drain(in) == -1, "gzip with bad CRC: read error");
 	CHECK(!rp_input_io_failure(in), "gzip with bad CRC: not an I/O failure");
-	CHECK(strlen(rp_input_strerror(in)) > 0, "gzip with bad CRC: a message");
+	CHECK_STR(rp_input_strerror(in), "incorrect data check",
+		  "gzip with bad CRC: zlib's message, without its name for the file");
 	rp_input_close(in);
 
 	unlink(path);
