@@ -51,9 +51,9 @@ canonical() { extract-oneroster "$1" | normalize; }
 	db=$(new_store s)
 	run sync --db "$db" "$Y1"
 	assert_success
-	run snapshot --db "$db"
-	assert_success
-	assert_output "$(cat "$TD/sync/y1.snapshot.ndjson")"
+	run -0 snapshot --db "$db"
+	assert_line --index 0 --regexp '^\{"type":"snapshot","version":1,"store":"[0-9a-f]{32}","created":'
+	assert_equal "$(without_store_id <<<"$output")" "$(cat "$TD/sync/y1.snapshot.ndjson")"
 }
 
 @test "syncing the same feed twice: the second plan has no operations" {
@@ -78,7 +78,8 @@ canonical() { extract-oneroster "$1" | normalize; }
 	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
 	run bash -c 'extract-oneroster "$1" | normalize | diff-roster --state "$2"' _ "$Y2" "$BATS_TEST_TMPDIR/state"
 	assert_success
-	assert_output "$(cat "$TD/sync/y2.plan.ndjson")"
+	assert_line --index 0 --regexp '^\{"type":"plan","plan_id":"[0-9a-f]{64}","base_version":1,"store":"[0-9a-f]{32}",'
+	assert_equal "$(without_store_id <<<"$output")" "$(cat "$TD/sync/y2.plan.ndjson")"
 	assert_line '{"type":"op","op":"link","entity":"user","id":"u11","ids":{"oneroster":"stu-1011-b"},"matched_on":"sis_id"}'
 	refute_line --partial '"source_id":"stu-1011-b","role"'
 }
@@ -280,6 +281,53 @@ apply:   school s1: 2 user operations"
 	run --separate-stderr apply --db "$db" --undo "${plan:0:12}"
 	assert_success
 	assert_equal "$stderr" "apply: plan ${plan:0:12} was undone already; nothing to do"
+}
+
+@test "after an undo the same plan applies again, once; its records as the undo left them are not stale" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	canonical "$Y2" | diff-roster --state "$BATS_TEST_TMPDIR/state" > "$BATS_TEST_TMPDIR/plan"
+	apply --db "$db" --quiet --force "$BATS_TEST_TMPDIR/plan"
+	id=$(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/plan")
+	run -0 --separate-stderr apply --db "$db" --undo "$id"
+	run -0 --separate-stderr apply --db "$db" --force "$BATS_TEST_TMPDIR/plan"
+	assert_stderr_partial "apply: plan $id: applied as store version 4: "
+	# year 2 is there again (created records get new ids: ids are never reused)
+	run -0 --separate-stderr oneroster-sync --db "$db" "$Y2"
+	assert_stderr_partial "has no operations; nothing to do"
+	run -0 --separate-stderr apply --db "$db" --force "$BATS_TEST_TMPDIR/plan"
+	assert_equal "$stderr" "apply: plan $id was applied already; skipped"
+	run -0 --separate-stderr apply --db "$db" --undo "$id"
+	assert_equal "$stderr" "apply: plan $id undone: 51 records put back, store version 5"
+	run -0 --separate-stderr apply --db "$db" --undo "$id"
+	assert_equal "$stderr" "apply: plan $id was undone already; nothing to do"
+}
+
+@test "a plan made against another store is refused (exit 3), that store unchanged" {
+	a=$(new_store a) b=$(new_store b)
+	sync --db "$a" "$Y1"
+	sync --db "$b" "$Y1"
+	snapshot --db "$a" > "$BATS_TEST_TMPDIR/state"
+	canonical "$Y2" | diff-roster --state "$BATS_TEST_TMPDIR/state" > "$BATS_TEST_TMPDIR/plan"
+	before=$(records "$b")
+	run -3 --separate-stderr apply --db "$b" --force "$BATS_TEST_TMPDIR/plan"
+	id=$(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/plan")
+	sa=$(snapshot --db "$a" | sed -n '1s/.*"store":"\(.\{12\}\).*/\1/p')
+	sb=$(snapshot --db "$b" | sed -n '1s/.*"store":"\(.\{12\}\).*/\1/p')
+	assert_equal "$stderr" "apply: plan $id was made for store $sa, not this one ($sb); refused, nothing changed"
+	assert_equal "$(records "$b")" "$before"
+	run -0 apply --db "$a" --force --quiet "$BATS_TEST_TMPDIR/plan"
+}
+
+# bats test_tags=sqlite-only
+@test "a copy of a store is the same store: its plans apply to the copy" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	snapshot --db "$db" --backup "$BATS_TEST_TMPDIR/copy.db"
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	canonical "$Y2" | diff-roster --state "$BATS_TEST_TMPDIR/state" > "$BATS_TEST_TMPDIR/plan"
+	run -0 apply --db "$BATS_TEST_TMPDIR/copy.db" --force --quiet "$BATS_TEST_TMPDIR/plan"
 }
 
 @test "undo is refused when a later plan changed the same records" {

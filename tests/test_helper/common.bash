@@ -6,6 +6,9 @@ bats_load_library bats-assert
 RP_BIN="${RP_BIN:-$BATS_TEST_DIRNAME/../bin}"
 PATH="$RP_BIN:$PATH"
 TD="$BATS_TEST_DIRNAME/../testdata"
+# A snapshot or plan without its store's identity in the header line (each
+# new store gets a random one), for comparing with golden files.
+without_store_id() { sed '1s/,"store":"[0-9a-f]\{32\}"//'; }
 RP_VERSION=$(cat "$BATS_TEST_DIRNAME/../VERSION") # the one version string
 export SOURCE_DATE_EPOCH=1785585600 # 2026-08-01T12:00:00Z
 

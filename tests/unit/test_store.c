@@ -338,6 +338,31 @@ static void test_lookups(void)
 
 /* ---- meta and journal ---------------------------------------------------- */
 
+/* The store holds a source and source id once per table, whatever a plan
+ * says. */
+static void test_unique_source(void)
+{
+	rp_arena *a = arena_new();
+	store *s = district_store("uniq.db", a);
+	rec r;
+	rec_init(&r, &REC_USER, a);
+	cJSON *o = cJSON_Parse("{\"type\":\"user\",\"source\":\"oneroster\","
+			       "\"source_id\":\"stu-1\",\"role\":\"student\"}");
+	rec_from_json(&r, o);
+	store_begin(s);
+	long long n = store_next_n(s, &REC_USER);
+	char id[32];
+	snprintf(id, sizeof id, "u%lld", n);
+	rec_set_copy(&r, 0, id);
+	CHECK(store_insert(s, &r, n, 2) != 0 && strstr(store_errmsg(s), "UNIQUE"),
+	      "unique: a second user of one source and source id is refused by the store");
+	store_rollback(s);
+	cJSON_Delete(o);
+	store_close(s);
+	remove_db("uniq.db");
+	arena_free(a);
+}
+
 static void test_meta(void)
 {
 	store *s = store_open(path_of("meta.db"), true);
@@ -530,6 +555,7 @@ int main(void)
 	test_round_trip();
 	test_next_ids();
 	test_lookups();
+	test_unique_source();
 	test_meta();
 	test_journal();
 	test_snapshot();
