@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "crash.h"
 #include "err.h"
+#include "idset.h"
 
 /* ---- undo -------------------------------------------------------------- */
 
@@ -53,19 +54,139 @@ static int undo_record(void *ctx, const char *record_id, const char *before)
 	return rc;
 }
 
+/*
+ * Before an undo: what it would remove (records the plan created) and put
+ * back (records the plan deleted), so that it can be refused when either
+ * would leave the store wrong: a removed record that a later plan's record
+ * names (an enrollment of a created user), a record put back whose source
+ * id a later plan gave to a new one, or whose references are gone.
+ */
+struct undo_check {
+	store *s;
+	rp_arena *arena;
+	idset *restored;	   /* record id hashes */
+	idset *touched;		   /* every record the undo puts back */
+	char why[512];
+	bool second; /* the pass that checks, after the one that gathers */
+	bool refused;
+};
+
+static int refers(void *ctx, const char *referrer)
+{
+	struct undo_check *c = ctx;
+	if (idset_get(c->touched, id_hash_str(referrer), NULL))
+		return 0; /* put back by the same undo, to what named none of it */
+	snprintf(c->why + strlen(c->why), sizeof c->why - strlen(c->why),
+		 " is named by %s, which a later plan made", referrer);
+	return c->refused = true;
+}
+
+static int restore_conflict(struct undo_check *c, const struct rec_entity *e,
+			    const rec *old);
+
+static int check_record(void *ctx, const char *record_id, const char *before)
+{
+	struct undo_check *c = ctx;
+	long long n;
+	const struct rec_entity *e = store_entity_of_id(record_id, &n);
+	if (!e)
+		return 0; /* reported when the undo runs */
+	if (!c->second) {
+		idset_put(c->touched, id_hash_str(record_id), 0, NULL);
+		if (before && store_exists(c->s, e, n) == 0)
+			idset_put(c->restored, id_hash_str(record_id), 0, NULL);
+		return 0;
+	}
+	snprintf(c->why, sizeof c->why, "%s %s", e->type, record_id);
+	if (!before)
+		return store_referrers(c->s, record_id, refers, c);
+	if (!idset_get(c->restored, id_hash_str(record_id), NULL))
+		return 0;
+	arena_reset(c->arena);
+	cJSON *o = cJSON_Parse(before);
+	rec old = {.arena = c->arena};
+	rec_init(&old, e, c->arena);
+	if (!o || rec_from_json(&old, o)) {
+		cJSON_Delete(o);
+		return 0; /* reported when the undo runs */
+	}
+	int refused = restore_conflict(c, e, &old); /* old's strings are in o */
+	cJSON_Delete(o);
+	return refused;
+}
+
+/* Why a record put back by an undo would not fit the store as it is. */
+static int restore_conflict(struct undo_check *c, const struct rec_entity *e,
+			    const rec *old)
+{
+	int f_sid = rec_field_index(e, "source_id");
+	const char *source = rec_str(old, 1), *sid = f_sid > 0 ? rec_str(old, f_sid) : NULL;
+	long long again = source && sid ? store_find_source(c->s, e, source, sid) : 0;
+	if (again != 0) {
+		snprintf(c->why + strlen(c->why), sizeof c->why - strlen(c->why),
+			 again > 0 ? " (%s:%s) is in the store again as %c%lld"
+				   : " (%s:%s) cannot be looked up",
+			 source, sid, store_id_letter(e), again);
+		return c->refused = true;
+	}
+	for (int f = 0; f < e->nfields; f++) {
+		const struct rec_entity *target = rec_ref_target(e, f);
+		const struct rec_val *v = &old->v[f];
+		size_t count = e->fields[f].kind == K_LIST ? v->n : v->s != NULL;
+		for (size_t i = 0; target && i < count; i++) {
+			const char *ref = e->fields[f].kind == K_LIST ? v->items[i] : v->s;
+			long long t;
+			if (store_entity_of_id(ref, &t) != target ||
+			    idset_get(c->restored, id_hash_str(ref), NULL) ||
+			    store_exists(c->s, target, t) == 1)
+				continue;
+			snprintf(c->why + strlen(c->why), sizeof c->why - strlen(c->why),
+				 " names %s %s, which a later plan removed", target->type,
+				 ref);
+			return c->refused = true;
+		}
+	}
+	return 0;
+}
+
+/* 0 when the undo may run; 1 refused (why said); -1 a store failure. */
+static int undo_allowed(store *s, const char *plan_id, char *why, size_t size)
+{
+	struct undo_check c = {.s = s, .arena = arena_new(),
+			       .restored = idset_new(), .touched = idset_new()};
+	int rc = store_journal_each_reverse(s, plan_id, check_record, &c);
+	if (rc == 0) {
+		c.second = true;
+		rc = store_journal_each_reverse(s, plan_id, check_record, &c);
+	}
+	snprintf(why, size, "%s", c.why);
+	arena_free(c.arena);
+	idset_free(c.restored);
+	idset_free(c.touched);
+	/* each_reverse says -1 when a callback stopped it, as on a failure */
+	return c.refused ? 1 : rc == 0 ? 0 : -1;
+}
+
 int apply_undo(store *s, const char *plan_id, const struct apply_opts *o)
 {
-	char full[65], later[65], undo_id[80];
+	char full[65], later[65], undo_id[80], why[512];
 	long long seq;
 	bool undone;
+	/* the writer's lock first: what is checked is what is undone */
+	if (!o->dry_run && store_begin(s) != 0) {
+		rp_warnx("%s", store_errmsg(s));
+		return RP_EXIT_IO;
+	}
+	int rc = RP_EXIT_OK;
 	int found = store_journal_find(s, plan_id, full, &seq, &undone);
 	if (found <= 0) {
 		rp_warnx("undo: %s", store_errmsg(s));
-		return found < 0 ? RP_EXIT_IO : RP_EXIT_DATA;
+		rc = found < 0 ? RP_EXIT_IO : RP_EXIT_DATA;
+		goto done;
 	}
 	if (undone) {
 		rp_warnx("plan %.12s was undone already; nothing to do", full);
-		return RP_EXIT_OK;
+		goto done;
 	}
 	int touched = store_journal_later(s, full, seq, later);
 	if (touched != 0) {
@@ -75,33 +196,48 @@ int apply_undo(store *s, const char *plan_id, const struct apply_opts *o)
 				 full, later);
 		else
 			rp_warnx("%s", store_errmsg(s));
-		return touched > 0 ? RP_EXIT_GUARD : RP_EXIT_IO;
+		rc = touched > 0 ? RP_EXIT_GUARD : RP_EXIT_IO;
+		goto done;
+	}
+	int allowed = undo_allowed(s, full, why, sizeof why);
+	if (allowed != 0) {
+		if (allowed > 0)
+			rp_warnx("undo of plan %.12s refused: %s; nothing changed", full,
+				 why);
+		else
+			rp_warnx("%s", store_errmsg(s));
+		rc = allowed > 0 ? RP_EXIT_GUARD : RP_EXIT_IO;
+		goto done;
 	}
 	if (o->dry_run) {
 		rp_warnx("plan %.12s can be undone (dry run, nothing changed)", full);
-		return RP_EXIT_OK;
+		goto done;
 	}
 	snprintf(undo_id, sizeof undo_id, "undo:%s", full);
 	struct run r = {.s = s, .o = o, .file = "undo", .arena = arena_new(),
 			.mem = nd_writer_mem()};
 	struct undo u = {.r = &r, .undo_id = undo_id};
-	int rc = RP_EXIT_OK;
-	if (store_begin(s) != 0 || (r.version = store_bump_version(s)) < 0 ||
+	if ((r.version = store_bump_version(s)) < 0 ||
 	    store_journal_each_reverse(s, full, undo_record, &u) != 0 ||
 	    store_journal_plan(s, undo_id, "undo", r.version - 1, r.version,
 			       false, full) != 0 ||
 	    store_journal_mark_undone(s, full, undo_id) != 0 ||
 	    store_commit(s) != 0) {
-		store_rollback(s);
 		rp_warnx("undo of plan %.12s failed, nothing changed: %s", full,
 			 store_errmsg(s));
 		rc = r.verdict ? r.verdict : RP_EXIT_IO;
 	} else {
 		rp_warnx("plan %.12s undone: %ld record%s put back, store version %lld",
 			 full, u.n, u.n == 1 ? "" : "s", r.version);
+		rc = -1; /* committed: nothing to roll back */
 	}
 	arena_free(r.arena);
 	nd_writer_close(r.mem);
+	if (rc == -1)
+		return RP_EXIT_OK;
+done:
+	if (!o->dry_run)
+		store_rollback(s);
 	return rc;
 }
 

@@ -362,3 +362,39 @@ int store_count_school(store *s, const char *school,
 			return -1;
 	return 0;
 }
+
+int store_referrers(store *s, const char *id,
+		    int (*fn)(void *ctx, const char *referrer), void *ctx)
+{
+	/* every reference field of the schema, by the entity it names */
+	static const struct {
+		char target;
+		const char *sql;
+	} refs[] = {
+		{'s', "SELECT 'c' || n FROM sections WHERE school_id = ?1"},
+		{'s', "SELECT 'u' || n FROM user_school_ids WHERE value = ?1"},
+		{'s', "SELECT 'a' || n FROM appointments WHERE school_id = ?1"},
+		{'t', "SELECT 'c' || n FROM section_term_ids WHERE value = ?1"},
+		{'c', "SELECT 'e' || n FROM enrollments WHERE section_id = ?1"},
+		{'u', "SELECT 'e' || n FROM enrollments WHERE user_id = ?1"},
+		{'u', "SELECT 'a' || n FROM appointments WHERE user_id = ?1"
+		      " OR staff_id = ?1"},
+	};
+	for (size_t i = 0; i < sizeof refs / sizeof *refs; i++) {
+		if (refs[i].target != id[0])
+			continue;
+		db_stmt *st;
+		if (!(st = db_prepare(s->db, refs[i].sql)))
+			return st_fail(s, "references");
+		db_bind_text(st, 1, id);
+		int rc, stop = 0;
+		while (!stop && (rc = db_step(st)) == DB_ROW)
+			stop = fn(ctx, db_column_text(st, 0));
+		db_finalize(st);
+		if (stop)
+			return stop;
+		if (rc != DB_DONE)
+			return st_fail(s, "references");
+	}
+	return 0;
+}

@@ -80,6 +80,12 @@ long long store_find_source(store *s, const struct rec_entity *e,
 int store_enrollments_of(store *s, int field, const char *id, long long **ns,
 			 size_t *count);
 
+/* Calls fn with the id of each record that names record id (an enrollment
+ * naming a user, a section naming a term...); fn returns non-zero to stop,
+ * and that is returned. 0 when done, -1 on an error. */
+int store_referrers(store *s, const char *id,
+		    int (*fn)(void *ctx, const char *referrer), void *ctx);
+
 /* What a school holds, for the guard: its users (active, and all), its
  * sections and their enrollments. school NULL: users with no school and
  * sections with none. */
