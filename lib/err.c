@@ -1,6 +1,7 @@
 #include "err.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,10 @@ void rp_setprog(const char *argv0)
 {
 	const char *slash = strrchr(argv0, '/');
 	rp_prog = slash ? slash + 1 : argv0;
+	/* past a file size limit a write fails (EFBIG), reported as an I/O
+	 * failure with its message, instead of the signal killing the program
+	 * with nothing said */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 static void vwarn(const char *fmt, va_list ap, int errnum)

@@ -130,3 +130,24 @@ users_csv() {
 		[[ "$stderr" != *"$personal"* ]] || fail "stderr shows \"$personal\": $stderr"
 	done
 }
+
+# bats test_tags=sqlite-only
+@test "a file size limit hit mid-apply is an I/O failure (exit 4, said), never a death by SIGXFSZ; the store as before" {
+	db=$(new_store s)
+	oneroster-sync --quiet --db "$db" "$TD/district/y1-v1p1" 2>/dev/null
+	before=$(snapshot --db "$db" | tail -n +2)
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	extract-oneroster "$TD/district/y2-v1p1" | normalize | diff-roster --state "$BATS_TEST_TMPDIR/state" > "$BATS_TEST_TMPDIR/plan"
+	# room for the write-ahead log's first pages, not for the plan's changes
+	kb=16
+	run --separate-stderr bash -c 'ulimit -f "$1"; apply --db "$2" --force --quiet "$3"' _ "$kb" "$db" "$BATS_TEST_TMPDIR/plan"
+	refute_crash 4
+	assert_stderr_partial "disk I/O error"
+	assert_equal "$(snapshot --db "$db" | tail -n +2)" "$before"
+}
+
+@test "a file size limit on an output is an I/O failure of the writer (exit 4), not a death" {
+	run --separate-stderr bash -c 'ulimit -f 1; extract-oneroster "$1" > "$2"' _ "$TD/district/y1-v1p1" "$BATS_TEST_TMPDIR/raw"
+	refute_crash 4
+	assert_stderr_partial "extract-oneroster: "
+}

@@ -237,7 +237,7 @@ int st_ensure_schema(store *s, bool create)
 		goto failed;
 	return 0;
 failed:
-	st_exec(s, "ROLLBACK");
+	db_exec(s->db, "ROLLBACK"); /* the first error is the one to tell */
 	return -1;
 }
 

@@ -231,5 +231,5 @@ void store_rollback(store *s)
 {
 	st_forget_counters(s);
 	st_forget_deferred(s); /* the rollback puts the dropped indexes back */
-	st_exec(s, "ROLLBACK");
+	db_exec(s->db, "ROLLBACK"); /* keeps the error that led here */
 }

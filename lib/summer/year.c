@@ -332,7 +332,6 @@ int archive_year(char **inputs, int ninputs, const char *year,
 	struct year_run y = {.year = year};
 	/* a full disk or a file size limit is an error to report, not a
 	 * signal to die of half-way */
-	signal(SIGXFSZ, SIG_IGN);
 	int rc = read_state(&y, inputs, ninputs);
 	if (rc != RP_EXIT_OK) {
 		free_schools(&y);
