@@ -13,7 +13,15 @@ struct side_cursor {
 	db_stmt *st;
 	int field;
 	bool more;
+	bool failed; /* a failed step is no end: the read fails */
 };
+
+static void side_step(struct side_cursor *c)
+{
+	int rc = db_step(c->st);
+	c->more = rc == DB_ROW;
+	c->failed |= rc != DB_ROW && rc != DB_DONE;
+}
 
 static int read_entity(store *s, const struct store_reader *rd,
 		       const struct rec_entity *e,
@@ -59,9 +67,15 @@ static int read_entity(store *s, const struct store_reader *rd,
 			 "SELECT n, key, value FROM %s ORDER BY n, pos", side);
 		struct side_cursor *c = &sides[nsides++];
 		c->field = f;
-		if (!(c->st = db_prepare(s->db, sql)))
-			return st_fail(s, side);
-		c->more = db_step(c->st) == DB_ROW;
+		c->failed = false;
+		if (!(c->st = db_prepare(s->db, sql))) {
+			st_fail(s, side);
+			for (int i = 0; i < nsides - 1; i++)
+				db_finalize(sides[i].st);
+			db_finalize(st);
+			return -1;
+		}
+		side_step(c);
 	}
 
 	int rc;
@@ -76,7 +90,7 @@ static int read_entity(store *s, const struct store_reader *rd,
 			struct side_cursor *c = &sides[i];
 			rec_list_add(&r, c->field, NULL);
 			while (c->more && db_column_int(c->st, 0) < n)
-				c->more = db_step(c->st) == DB_ROW;
+				side_step(c);
 			while (c->more && db_column_int(c->st, 0) == n) {
 				const char *v = db_column_text(c->st, 2);
 				if (e->fields[c->field].kind == K_MAP)
@@ -84,8 +98,15 @@ static int read_entity(store *s, const struct store_reader *rd,
 						    db_column_text(c->st, 1), v);
 				else
 					rec_list_add(&r, c->field, v);
-				c->more = db_step(c->st) == DB_ROW;
+				side_step(c);
 			}
+		}
+		bool cut = false; /* a side table that failed: no record half read */
+		for (int i = 0; i < nsides; i++)
+			cut |= sides[i].failed;
+		if (cut) {
+			rc = DB_DONE;
+			break;
 		}
 		if (rd->record(rd->ctx, &r) != 0) {
 			rc = DB_DONE;
@@ -93,10 +114,16 @@ static int read_entity(store *s, const struct store_reader *rd,
 			break;
 		}
 	}
-	for (int i = 0; i < nsides; i++)
+	bool side_failed = false;
+	for (int i = 0; i < nsides; i++) {
+		if (sides[i].failed && !side_failed) {
+			side_failed = true;
+			st_fail(s, t->name);
+		}
 		db_finalize(sides[i].st);
+	}
 	db_finalize(st);
-	if (stopped)
+	if (stopped || side_failed)
 		return -1;
 	return rc == DB_DONE ? 0 : st_fail(s, t->name);
 }
