@@ -151,3 +151,18 @@ users_csv() {
 	refute_crash 4
 	assert_stderr_partial "extract-oneroster: "
 }
+
+# bats test_tags=sqlite-only
+@test "a store whose side table cannot be read: snapshot fails (exit 4), it never writes users without their schools" {
+	db=$(new_store s)
+	oneroster-sync --quiet --db "$db" "$TD/district/y1-v1p1" 2>/dev/null
+	sql "$db" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
+	page=$(sql "$db" "SELECT rootpage FROM sqlite_master WHERE name = 'user_school_ids'")
+	size=$(sql "$db" "PRAGMA page_size")
+	# the table's first page overwritten: its rows can no longer be read
+	printf '\377%.0s' $(seq 64) | dd of="$db" bs=1 seek=$(( (page - 1) * size + 8 )) conv=notrunc status=none
+	run --separate-stderr snapshot --db "$db" --entity user
+	refute_crash 4
+	assert_equal "$stderr" "snapshot: $db: users: database disk image is malformed"
+	refute_output --partial '"school_ids":[]'
+}
