@@ -140,6 +140,44 @@ records() ( set -o pipefail; snapshot --db "$1" | tail -n +2 )
 	assert_stderr_partial "has no operations; nothing to do"
 }
 
+@test "classlink-sync: pages capped below the limit, with no X-Total-Count, are read to an empty page: the whole district" {
+	httpd_start oneroster "$REST" --max-page 3 --no-total
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run -0 --separate-stderr classlink-sync --quiet --db "$RDB" --base-url "$HTTPD_URL" --limit 7
+	assert_equal "$(records "$RDB" | sed 's/,"modified":"[^"]*"//')" "$(tail -n +2 "$TD/sync/y1.snapshot.ndjson")"
+	# the users (24) came 3 a page, then the empty page that ends them
+	assert_equal "$(grep -c 'GET /ims/oneroster/v1p1/users?' "$HTTPD_LOG")" 9
+	grep -q 'GET /ims/oneroster/v1p1/users?limit=7&offset=24 200' "$HTTPD_LOG"
+}
+
+@test "classlink-sync: capped pages with X-Total-Count: each page starts after what the last one held" {
+	httpd_start oneroster "$REST" --max-page 4
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run -0 --separate-stderr classlink-sync --quiet --db "$RDB" --base-url "$HTTPD_URL" --limit 7
+	assert_equal "$(records "$RDB" | sed 's/,"modified":"[^"]*"//')" "$(tail -n +2 "$TD/sync/y1.snapshot.ndjson")"
+	grep -q 'GET /ims/oneroster/v1p1/users?limit=7&offset=4 200' "$HTTPD_LOG"
+}
+
+@test "classlink-sync: a server that ignores offset (the same page again) stops the run (exit 4), nothing applied" {
+	httpd_start oneroster "$REST" --ignore-offset --no-total --max-page 5
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run -4 --separate-stderr classlink-sync --quiet --db "$RDB" --base-url "$HTTPD_URL" --limit 5
+	assert_equal "${stderr_lines[-1]}" "classlink-sync: stage fetch: orgs: page 2 is page 1 again (offset not honoured?); nothing applied"
+	run -4 snapshot --db "$RDB"
+}
+
+@test "clever-sync: /sections answering empty mid-year deletes no class roster: refused by the guard (exit 3)" {
+	export SOURCE_DATE_EPOCH=1768435200 # 2026-01-15, in the school year
+	httpd_start clever "$CL"
+	run -0 clever-sync --quiet --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
+	before=$(records "$CDB")
+	root=$(fixture_copy "$CL" clever)
+	printf '{"data":[],"links":[]}\n' > "$root/sections.json"
+	httpd_start clever "$root"
+	run -3 --separate-stderr clever-sync --quiet --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
+	assert_stderr_line "apply: school s1: plan would delete 15 of 15 enrollments (100.0%; limit 20.0% of groups of 5 or more)"
+	assert_stderr_line "apply: school s2: plan would delete 15 of 15 enrollments (100.0%; limit 20.0% of groups of 5 or more)"
+	assert_equal "${stderr_lines[-1]}" "clever-sync: stage apply failed (exit 3)"
+	assert_equal "$(records "$CDB")" "$before"
+}
+
 @test "clever-sync: a 429 with Retry-After is retried, and the run succeeds" {
 	httpd_start clever "$CL" --fault 429:/v3.0/users:2:1
 	db=$CDB
@@ -205,6 +243,19 @@ records() ( set -o pipefail; snapshot --db "$1" | tail -n +2 )
 	run -0 snapshot --db "$RDB" --entity user
 	assert_equal "$(grep -c '"type":"user"' <<<"$output")" 24
 	refute_output --partial birth_date
+}
+
+@test "classlink-sync: demographics that a later run cannot get (404) leave the stored birth dates as they are" {
+	httpd_start oneroster "$REST"
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run -0 classlink-sync --quiet --db "$RDB" --base-url "$HTTPD_URL"
+	before=$(records "$RDB")
+	assert_equal "$(grep -c birth_date <<<"$before")" 16
+	root=$(fixture_copy "$REST" rest)
+	rm "$root/demographics.json"
+	httpd_start oneroster "$root"
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run -0 --separate-stderr classlink-sync --db "$RDB" --base-url "$HTTPD_URL"
+	assert_stderr_partial "has no operations; nothing to do"
+	assert_equal "$(records "$RDB")" "$before"
 }
 
 @test "the token is never in argv, logs, messages or the --keep folder" {

@@ -111,6 +111,54 @@ canonical() { extract-oneroster "$1" | normalize; }
 	assert_equal "$(records "$db")" "$before"
 }
 
+@test "an enrollments.csv with its header only is refused by the guard: no class roster of the current year is deleted" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	sync --db "$db" --max-delete-ratio 0.5 "$Y2"
+	before=$(records "$db")
+	pkg=$(fixture_copy "$Y2")
+	head -n 1 "$Y2/enrollments.csv" > "$pkg/enrollments.csv"
+	run -3 --separate-stderr sync --db "$db" "$pkg"
+	assert_stderr_line "apply: school s1: plan would delete 14 of 14 enrollments (100.0%; limit 20.0% of groups of 5 or more)"
+	assert_stderr_line "apply: school s2: plan would delete 12 of 12 enrollments (100.0%; limit 20.0% of groups of 5 or more)"
+	assert_equal "${stderr_lines[-1]}" "oneroster-sync: stage apply failed (exit 3)"
+	assert_equal "$(records "$db")" "$before"
+}
+
+@test "a classes.csv cut to one school's classes is refused: the other school's sections are guarded" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	sync --db "$db" --max-delete-ratio 0.5 "$Y2"
+	before=$(records "$db")
+	pkg=$(fixture_copy "$Y2")
+	grep -v 'sch-200' "$Y2/classes.csv" > "$pkg/classes.csv"
+	grep -v 'cls-math-6\|cls-math-78\|cls-sci-ms' "$Y2/enrollments.csv" > "$pkg/enrollments.csv"
+	run -3 --separate-stderr sync --db "$db" "$pkg"
+	assert_stderr_line "apply: school s2: plan would delete 12 of 12 enrollments (100.0%; limit 20.0% of groups of 5 or more)"
+	assert_equal "$(records "$db")" "$before"
+}
+
+@test "a feed without demographics keeps the stored birth dates (a file left out tells nothing)" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	before=$(records "$db")
+	pkg=$(fixture_copy "$Y1")
+	rm "$pkg/demographics.csv"
+	sed -i '/demographics/s/bulk/absent/' "$pkg/manifest.csv"
+	run -0 --separate-stderr sync --db "$db" "$pkg"
+	assert_stderr_partial "has no operations; nothing to do"
+	assert_equal "$(records "$db")" "$before"
+}
+
+@test "a rollover: last year's classes (terms ended before the plan) go without tripping the guard" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	pkg=$(fixture_copy "$Y1")
+	head -n 1 "$Y1/enrollments.csv" > "$pkg/enrollments.csv"
+	run -0 --separate-stderr sync --db "$db" "$pkg"
+	assert_stderr_partial "delete enrollment 30"
+}
+
 @test "a feed missing one school is refused by the guard" {
 	db=$(new_store s)
 	sync --db "$db" "$Y1"

@@ -384,8 +384,12 @@ class Handler(BaseHTTPRequestHandler):
         items, err = self.load(coll)
         if err:
             return self.error(*err)
+        if self.server.ignore_offset:
+            offset = 0
+        if self.server.max_page:
+            limit = min(limit, self.server.max_page)
         page = items[offset:offset + limit]
-        headers = [("X-Total-Count", str(len(items)))]
+        headers = [] if self.server.no_total else [("X-Total-Count", str(len(items)))]
         if offset + limit < len(items):
             host = self.headers.get("Host") or "127.0.0.1:%d" % self.server.server_address[1]
             headers.append(("Link", '<http://%s%s%s?limit=%d&offset=%d>; rel="next"'
@@ -423,6 +427,13 @@ def parse_args(argv):
                    help="429:PATH:N:S 500:PATH:N 401:PATH truncate:PATH:K hang:PATH:S")
     p.add_argument("--max-seconds", type=float, default=120.0, metavar="S",
                    help="exit after S seconds (default 120)")
+    p.add_argument("--max-page", type=int, default=0, metavar="N",
+                   help="OneRoster: serve at most N items a page whatever limit asks"
+                        " (servers cap their pages)")
+    p.add_argument("--no-total", action="store_true",
+                   help="OneRoster: send no X-Total-Count header")
+    p.add_argument("--ignore-offset", action="store_true",
+                   help="OneRoster: serve the first page whatever offset asks")
     a = p.parse_args(argv)
     if not os.path.isdir(a.root):
         p.error("--root %s: not a directory" % a.root)
@@ -473,6 +484,9 @@ def main(argv):
     srv.root = a.root
     srv.token = a.token
     srv.faults = a.faults
+    srv.max_page = a.max_page
+    srv.no_total = a.no_total
+    srv.ignore_offset = a.ignore_offset
     srv.stopping = stop
     try:
         srv.reqlog = RequestLog(a.log)
