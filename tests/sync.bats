@@ -487,3 +487,17 @@ apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/$lo
 	run -0 snapshot --db "$db" --entity user
 	assert_line --partial "\"source_id\":\"stu-1001\",\"role\":\"student\",\"school_ids\":[\"s1\"],\"given_name\":\"$won\""
 }
+
+@test "--max-delete-ratio and --max-delete-count take numbers only: nan, -1, 1.5, a space, a sign are usage errors" {
+	for bad in nan NaN -1 1.5 " 0.2" inf ""; do
+		run -2 --separate-stderr apply --db x.db --max-delete-ratio "$bad"
+		assert_equal "${stderr_lines[0]}" "apply: --max-delete-ratio: a number from 0 to 1, not $bad"
+	done
+	for bad in -1 +3 " 4" 2.5 x ""; do
+		run -2 --separate-stderr apply --db x.db --max-delete-count "$bad"
+		assert_equal "${stderr_lines[0]}" "apply: --max-delete-count: not a whole number: $bad"
+	done
+	run -2 --separate-stderr oneroster-sync --db x.db --max-delete-ratio nan "$Y1"
+	assert_stderr_line "apply: --max-delete-ratio: a number from 0 to 1, not nan"
+	[ ! -e x.db ]
+}
