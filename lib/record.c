@@ -55,6 +55,9 @@ static const struct rec_field user_fields[] = {
 	{"source_id", K_STR, 0},
 	{"status", K_STR, RF_NODIFF},
 	{"role", K_STR, 0},
+	/* every canonical role of a user who holds several (role is the
+	 * primary one), sorted */
+	{"roles", K_LIST, RF_SPARSE},
 	{"school_ids", K_LIST, 0},
 	{"given_name", K_STR, 0},
 	{"middle_name", K_STR, 0},
@@ -222,7 +225,7 @@ static bool present(const rec *r, int f)
 	case K_BOOL:
 		return v->b >= 0;
 	default:
-		return v->set;
+		return v->set && (v->n || !(r->ent->fields[f].flags & RF_SPARSE));
 	}
 }
 

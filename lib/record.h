@@ -20,6 +20,7 @@ enum {
 	RF_STATE = 1,  /* a state field: from the store, not from a source */
 	RF_NODIFF = 2, /* not compared by diff-roster (changes every export) */
 	RF_ID = 4,     /* the store's key */
+	RF_SPARSE = 8, /* a list written only when it holds an item */
 };
 
 struct rec_field {
@@ -45,7 +46,7 @@ enum { T_ID, T_SOURCE, T_SOURCE_ID, T_STATUS, T_NAME, T_KIND, T_START_DATE,
 enum { C_ID, C_SOURCE, C_SOURCE_ID, C_STATUS, C_SCHOOL_ID, C_TERM_IDS,
        C_NAME, C_COURSE, C_PERIOD, C_SUBJECT };
 enum { E_ID, E_SOURCE, E_STATUS, E_SECTION_ID, E_USER_ID, E_ROLE };
-enum { U_ID, U_SOURCE, U_SOURCE_ID, U_STATUS, U_ROLE, U_SCHOOL_IDS,
+enum { U_ID, U_SOURCE, U_SOURCE_ID, U_STATUS, U_ROLE, U_ROLES, U_SCHOOL_IDS,
        U_GIVEN_NAME, U_MIDDLE_NAME, U_FAMILY_NAME, U_EMAIL, U_USERNAME,
        U_SIS_ID, U_STATE_ID, U_STUDENT_NUMBER, U_GRADE, U_BIRTH_DATE, U_IDS,
        U_MODIFIED, U_DELETED_AT, U_IGNORE_ON_IMPORT, U_MANUAL };

@@ -501,3 +501,34 @@ apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/$lo
 	assert_stderr_line "apply: --max-delete-ratio: a number from 0 to 1, not nan"
 	[ ! -e x.db ]
 }
+
+# bats test_tags=sqlite-only
+@test "a store of schema 1 is brought to schema 2 when opened: an identity, roles, unique source ids" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	before=$(records "$db")
+	# the store as schema 1 left it
+	sql "$db" "DROP TABLE user_roles; DELETE FROM meta WHERE key = 'store_id';
+		UPDATE meta SET value = '1' WHERE key = 'schema_version';
+		DROP INDEX users_source; CREATE INDEX users_source ON users(source, source_id)"
+	run -0 snapshot --db "$db"
+	assert_line --index 0 --regexp '^\{"type":"snapshot","version":1,"store":"[0-9a-f]{32}",'
+	assert_equal "$(records "$db")" "$before"
+	assert_equal "$(sql "$db" "SELECT value FROM meta WHERE key = 'schema_version'")" 2
+	assert_equal "$(sql "$db" "SELECT sql LIKE '%UNIQUE%' FROM sqlite_master WHERE name = 'users_source'")" 1
+	echo '{"type":"op","op":"update","entity":"user","id":"u18","set":{"roles":["staff","teacher"]}}' | apply --db "$db" --quiet
+	run -0 snapshot --db "$db" --entity user
+	assert_line --partial '"source_id":"tch-2002","role":"teacher","roles":["staff","teacher"],'
+}
+
+# bats test_tags=sqlite-only
+@test "a schema 1 store holding one source id twice is not opened: the migration names the table (exit 4)" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	sql "$db" "DROP TABLE user_roles; DELETE FROM meta WHERE key = 'store_id';
+		UPDATE meta SET value = '1' WHERE key = 'schema_version';
+		DROP INDEX users_source; CREATE INDEX users_source ON users(source, source_id);
+		INSERT INTO users(n, version, source, source_id, role) VALUES(99, 1, 'oneroster', 'stu-1001', 'student')"
+	run -4 --separate-stderr snapshot --db "$db"
+	assert_stderr_partial "cannot bring the store to schema 2: two users share a source and source id"
+}

@@ -127,12 +127,20 @@ static int new_store_id(store *s, char out[33])
 
 /*
  * 2: the store gets its identity (snapshot headers name it, plans carry
- * it, apply refuses a plan made against another store), and a record's
- * source and source id are unique per table, in the store itself.
+ * it, apply refuses a plan made against another store), a record's source
+ * and source id are unique per table, in the store itself, and a user's
+ * roles have their side table (a store made at schema 1 lacks it; one made
+ * now has it from the record tables already).
  */
 static int migrate_2(store *s)
 {
 	char id[33], sql[256];
+	if (st_exec(s, "CREATE TABLE IF NOT EXISTS user_roles(n INTEGER NOT NULL,"
+		       " pos INTEGER NOT NULL, key TEXT, value TEXT NOT NULL,"
+		       " PRIMARY KEY(n, pos));"
+		       "CREATE INDEX IF NOT EXISTS user_roles_value ON"
+		       " user_roles(value, key)") != 0)
+		return -1;
 	if (new_store_id(s, id) != 0)
 		return -1;
 	snprintf(sql, sizeof sql, "INSERT INTO meta VALUES('store_id', '%s')", id);
