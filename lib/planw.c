@@ -20,6 +20,11 @@ struct school_counts {
 struct plan_writer {
 	long long base;
 	char store[33];
+	struct {
+		const char *entity;
+		long n;
+	} held[8];
+	int nheld;
 	const char *producer;
 	const char *const *ops;
 	int nops;
@@ -30,6 +35,14 @@ struct plan_writer {
 	nd_writer *spool_w, *op;
 	plan_hash hash;
 };
+
+void pw_held(plan_writer *p, const char *entity, long n)
+{
+	if (p->nheld < 8) {
+		p->held[p->nheld].entity = entity;
+		p->held[p->nheld++].n = n;
+	}
+}
 
 void pw_set_store(plan_writer *p, const char *store_id)
 {
@@ -152,6 +165,12 @@ int pw_finish(plan_writer *p, nd_writer *out)
 	}
 	nd_close(out);
 	nd_close(out);
+	if (p->nheld) {
+		nd_obj(out, "held");
+		for (int i = 0; i < p->nheld; i++)
+			nd_int(out, p->held[i].entity, p->held[i].n);
+		nd_close(out);
+	}
 	nd_end(out);
 	if (rc == 0) {
 		char buf[65536];

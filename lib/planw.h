@@ -17,6 +17,10 @@ typedef struct plan_writer plan_writer;
  * another store. */
 void pw_set_store(plan_writer *p, const char *store_id);
 
+/* n records of entity that the feed held back (rejected by normalize, kept
+ * as they are in the store): "held" in the header, when any. */
+void pw_held(plan_writer *p, const char *entity, long n);
+
 plan_writer *pw_new(long long base_version, const char *producer,
 		    const char *const *ops);
 

@@ -24,6 +24,7 @@ struct plan {
 	char producer[64];
 	char created[21]; /* the header's time, or empty */
 	char store[33];   /* the store the plan was made against, or empty */
+	char held[160];   /* the header's held counts, as "user 3, enrollment 2" */
 	long long base;
 	FILE *spool; /* the operations, as spool records (below) */
 	long *lines; /* their input line numbers */
@@ -181,7 +182,8 @@ static int each_op(struct run *r, struct plan *p, op_fn fn, const char *plan_id)
 	return rc;
 }
 
-static void summary(struct run *r, const char *plan_id, const char *what)
+static void summary(struct run *r, const struct plan *p, const char *plan_id,
+		    const char *what)
 {
 	static const char *const ents[6] = {"school", "term", "section",
 					    "enrollment", "user", "appointment"};
@@ -206,6 +208,9 @@ static void summary(struct run *r, const char *plan_id, const char *what)
 			 c->ops == 1 ? "" : "s",
 			 c->soft || c->hard ? " (deletes included)" : "");
 	}
+	if (p->held[0])
+		rp_warnx("  held as stored (rejected in the feed, not deleted): %s",
+			 p->held);
 }
 
 /*
@@ -308,7 +313,7 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 		goto done;
 	}
 	if (o->dry_run) {
-		summary(&r, plan_id, "dry run, nothing changed");
+		summary(&r, p, plan_id, "dry run, nothing changed");
 		goto done;
 	}
 	r.executing = true;
@@ -330,7 +335,7 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	locked = false;
 	char what[64];
 	snprintf(what, sizeof what, "applied as store version %lld", r.version);
-	summary(&r, plan_id, what);
+	summary(&r, p, plan_id, what);
 	goto done;
 io_failed:
 	rp_warnx("%s", store_errmsg(s));
@@ -385,6 +390,13 @@ static void plan_start(store *s, struct plan *p, const cJSON *header)
 		snprintf(p->id_given, sizeof p->id_given, "%s", id ? id : "");
 		snprintf(p->producer, sizeof p->producer, "%s",
 			 producer ? producer : "");
+		const cJSON *held = nd_get_obj(header, "held");
+		for (const cJSON *h = held ? held->child : NULL; h; h = h->next) {
+			size_t used = strlen(p->held);
+			if (h->string && cJSON_IsNumber(h) && used < sizeof p->held - 48)
+				snprintf(p->held + used, sizeof p->held - used, "%s%.32s %.0f",
+					 used ? ", " : "", h->string, h->valuedouble);
+		}
 		const char *for_store = nd_get_str(header, "store");
 		snprintf(p->store, sizeof p->store, "%s", for_store ? for_store : "");
 		const char *created = nd_get_str(header, "created");

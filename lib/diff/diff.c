@@ -72,6 +72,8 @@ void diff_free(diff *d)
 	free(d->sec_school);
 	free(d->sec_known);
 	free(d->links);
+	free(d->held);
+	idset_free(d->held_ids);
 	arena_free(d->keep);
 	arena_free(d->scratch);
 	free(d);

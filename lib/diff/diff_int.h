@@ -129,6 +129,13 @@ struct diff {
 	/* the fields some incoming record of each entity holds: a field none
 	 * holds (a file the feed leaves out) tells nothing, and is kept */
 	uint32_t carried[EN];
+	/* records normalize rejected (held.c) */
+	struct held {
+		int entity;
+		const char *source, *a, *b; /* source_id; enrollment: section, user */
+	} *held;
+	size_t nheld;
+	idset *held_ids; /* store ids (and "section|user" pairs) left alone */
 };
 
 /* ---- index ------------------------------------------------------------- */
@@ -231,5 +238,11 @@ const struct item *dr_state_of(diff *d, int e, const char *id);
 bool dr_in_scope(diff *d, int e, const struct item *in, const struct item *st);
 bool dr_enr_in_scope(diff *d, const struct enr *in, const struct enr *st);
 void dr_report_paused(diff *d);
+
+/* held.c */
+void dr_keep_held(diff *d, const cJSON *o, const char *file, long line);
+void dr_apply_held(diff *d, long counts[EN]);
+bool dr_is_held(const diff *d, const char *id);
+bool dr_enr_held(const diff *d, const struct enr *st);
 
 #endif

@@ -380,7 +380,7 @@ static void emit_enrollment_removals(struct out *o)
 	for (uint32_t i = 0; i < d->est.n; i++) {
 		const struct enr *st = &d->est.v[i];
 		if (st->match != NONE || st->source != s ||
-		    !dr_enr_in_scope(d, NULL, st))
+		    !dr_enr_in_scope(d, NULL, st) || dr_enr_held(d, st))
 			continue;
 		emit_removal(o, EE, st->id, "absent_from_source", NULL);
 	}
@@ -426,6 +426,11 @@ int diff_write_plan(diff *d, nd_writer *w)
 					  NULL};
 	struct out o = {.d = d, .pw = pw_new(d->base_version, "diff-roster", ops)};
 	pw_set_store(o.pw, d->store_id);
+	long held[EN] = {0};
+	dr_apply_held(d, held);
+	for (int e = 0; e < EN; e++)
+		if (held[e])
+			pw_held(o.pw, ents[e]->type, held[e]);
 	emit_changes(&o, ES);
 	emit_changes(&o, ET);
 	emit_changes(&o, EC);

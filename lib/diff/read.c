@@ -387,6 +387,8 @@ static int read_stream(diff *d, nd_reader *r, bool state)
 		} else if (state && strcmp(type, "snapshot") == 0) {
 			d->base_version = nd_get_int(o, "version", 0);
 			d->store_id = keep_str(d, nd_get_str(o, "store"));
+		} else if (!state && strcmp(type, "held") == 0) {
+			dr_keep_held(d, o, nd_name(r), nd_line(r));
 		} else if (!state && strcmp(type, "feed") == 0) {
 			const cJSON *modes = nd_get_obj(o, "modes");
 			d->in_source = keep_str(d, nd_get_str(o, "source"));
