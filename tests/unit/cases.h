@@ -561,4 +561,62 @@ CASES_FN void cases_record_gap(const struct caseset *cs, long from, long to)
 		printf("%s\n", cs->raw[l - 1]);
 }
 
+/*
+ * The main() of a test whose cases give one output, a stderr and an exit
+ * status (test_diff, test_norm): each case is run (in a child, see
+ * case_run) and compared, or, with --record, the file is printed with the
+ * expected sections as the code gives them now. out_name names the output
+ * section; fix (may be NULL) edits the output first (a time in a header).
+ */
+static inline int cases_main(int argc, char **argv, const char *file,
+			     const char *const *sections,
+			     const char *const *expected,
+			     const char *out_name, bool out_trim,
+			     int (*run)(void *ctx, int out_fd),
+			     void (*fix)(char *out))
+{
+	bool record = argc > 1 && strcmp(argv[1], "--record") == 0;
+	if (record)
+		argc--, argv++;
+	struct caseset cs;
+	cases_load(&cs, cases_path(argc > 1 ? argv[1] : NULL, file), sections);
+	long prev = 1;
+	for (size_t i = 0; i < cs.n; i++) {
+		const struct tcase *c = &cs.v[i];
+		struct case_result res;
+		case_run(run, (void *)c, &res);
+		if (fix)
+			fix(res.out);
+		if (record) {
+			char status[16];
+			snprintf(status, sizeof status, "%d", res.status);
+			struct case_actual act[] = {
+				{out_name, NULL, res.out, out_trim},
+				{"stderr", NULL, res.err, true},
+				{"exit", res.status ? status : NULL, NULL, true},
+			};
+			cases_record_gap(&cs, prev, c->line);
+			cases_record(&cs, c, expected, act, 3);
+			prev = c->end;
+		} else {
+			char what[512];
+			snprintf(what, sizeof what, "%s:%ld: %s", cs.name, c->line,
+				 c->title);
+			bool ok = cases_same_status(c, res.status);
+			ok &= cases_same_section(c, out_name, res.out);
+			ok &= cases_same_section(c, "stderr", res.err);
+			CHECK(ok, what);
+			cases_diag_flush();
+		}
+		case_result_free(&res);
+	}
+	if (record) {
+		cases_record_gap(&cs, prev, (long)cs.nraw + 1);
+		cases_free(&cs);
+		return 0;
+	}
+	cases_free(&cs);
+	TEST_END();
+}
+
 #endif

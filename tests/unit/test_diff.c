@@ -107,47 +107,7 @@ static int run(void *ctx, int out_fd)
 
 int main(int argc, char **argv)
 {
-	bool record = argc > 1 && strcmp(argv[1], "--record") == 0;
-	if (record)
-		argc--, argv++;
 	setenv("SOURCE_DATE_EPOCH", "1785585600", 1); /* 2026-08-01T12:00:00Z */
-	struct caseset cs;
-	cases_load(&cs, cases_path(argc > 1 ? argv[1] : NULL, "diff.test"),
-		   sections);
-	long prev = 1;
-	for (size_t i = 0; i < cs.n; i++) {
-		const struct tcase *c = &cs.v[i];
-		struct case_result res;
-		case_run(run, (void *)c, &res);
-		strip_header(res.out);
-		if (record) {
-			char status[16];
-			snprintf(status, sizeof status, "%d", res.status);
-			struct case_actual act[] = {
-				{"plan", NULL, res.out, false},
-				{"stderr", NULL, res.err, true},
-				{"exit", res.status ? status : NULL, NULL, true},
-			};
-			cases_record_gap(&cs, prev, c->line);
-			cases_record(&cs, c, expected, act, 3);
-			prev = c->end;
-		} else {
-			char what[512];
-			snprintf(what, sizeof what, "%s:%ld: %s", cs.name, c->line,
-				 c->title);
-			bool ok = cases_same_status(c, res.status);
-			ok &= cases_same_section(c, "plan", res.out);
-			ok &= cases_same_section(c, "stderr", res.err);
-			CHECK(ok, what);
-			cases_diag_flush();
-		}
-		case_result_free(&res);
-	}
-	if (record) {
-		cases_record_gap(&cs, prev, (long)cs.nraw + 1);
-		cases_free(&cs);
-		return 0;
-	}
-	cases_free(&cs);
-	TEST_END();
+	return cases_main(argc, argv, "diff.test", sections, expected, "plan", false, run,
+			  strip_header);
 }
