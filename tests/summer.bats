@@ -249,6 +249,24 @@ archive-appointments"
 	assert_stderr_line "resume: no school s9 in the store"
 }
 
+@test "the pause holds: with every school paused a year-2 sync leaves sections, terms and enrollments as they were; one school resumed, no section names a missing term" {
+	summer-purge --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --quiet 2>/dev/null
+	roster() { snapshot --db "$DB" --entity term,section,enrollment | tail -n +2; }
+	before=$(roster)
+	run -0 --separate-stderr oneroster-sync --db "$DB" "$TD/district/y2-v1p1"
+	assert_equal "$(roster)" "$before"
+	[[ $stderr != *"delete term"* ]]
+	run -0 resume --db "$DB" --school s1 --quiet
+	run -0 --separate-stderr oneroster-sync --quiet --db "$DB" --max-delete-ratio 0.5 "$TD/district/y2-v1p1"
+	# every term a section names is in the store
+	run -0 snapshot --db "$DB" --entity term,section
+	terms=$(ndjson-fields --where type=term --fields id <<<"$output" | sort)
+	named=$(ndjson-fields --where type=section --fields term_ids <<<"$output" | tr -d '[]"' | tr ',' '\n' | sort -u)
+	assert_equal "$(comm -13 <(echo "$terms") <(echo "$named"))" ""
+	# s2, still paused, kept its sections and their year-1 terms
+	assert_equal "$(snapshot --db "$DB" --entity section --school s2 | tail -n +2)" "$(grep -F '"school_id":"s2"' <<<"$before")"
+}
+
 @test "after-first-import: refused while paused; then purges the soft-deleted, keeps ignore_on_import and manual" {
 	summer-purge --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --quiet 2>/dev/null
 	run -3 --separate-stderr after-first-import --db "$DB" --school s2

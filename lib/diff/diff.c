@@ -73,6 +73,7 @@ void diff_free(diff *d)
 	free(d->sec_known);
 	free(d->links);
 	free(d->held);
+	idset_free(d->paused_terms);
 	idset_free(d->held_ids);
 	arena_free(d->keep);
 	arena_free(d->scratch);

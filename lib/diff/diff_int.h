@@ -106,6 +106,8 @@ struct diff {
 	const char *in_source;
 	bool mode_known[EN], bulk[EN];
 	bool any_paused;
+	bool pause_known, all_paused; /* see scope.c */
+	idset *paused_terms;	      /* terms a paused school's section names */
 	struct index by_source[2][EN]; /* [0] state, [1] incoming */
 	struct index by_id[EN];	       /* state store id -> item (schools,
 					  sections; users when links need) */

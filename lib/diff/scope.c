@@ -6,6 +6,7 @@
 #include "diff_int.h"
 
 #include "err.h"
+#include "idset.h"
 #include "strtab.h"
 #include "xalloc.h"
 
@@ -66,10 +67,41 @@ static const char *paused_school(diff *d, const struct item *it, int e)
 	return NULL;
 }
 
+/*
+ * Terms belong to no school, but a paused school's sections name them: a
+ * term that such a section names is left as it is (never deleted under
+ * it), and when every school is paused no term changes at all. Worked out
+ * once, from the stored sections.
+ */
+static bool term_held_by_pause(diff *d, const struct item *st)
+{
+	if (!d->any_paused)
+		return false;
+	if (!d->pause_known) {
+		d->pause_known = true;
+		d->all_paused = d->state[ES].n > 0;
+		for (uint32_t i = 0; i < d->state[ES].n; i++)
+			d->all_paused &= d->state[ES].v[i].paused;
+		d->paused_terms = idset_new();
+		for (uint32_t i = 0; i < d->state[EC].n; i++) {
+			const struct item *sec = &d->state[EC].v[i];
+			if (!is_paused(d, sec->school))
+				continue;
+			for (uint32_t k = 0; k < sec->nrefs; k++)
+				idset_put(d->paused_terms, id_hash_str(sec->refs[k]), 0,
+					  NULL);
+		}
+	}
+	return d->all_paused ||
+	       (st && idset_get(d->paused_terms, id_hash_str(st->id), NULL));
+}
+
 /* Whether a change may touch this pair of records at all. */
 bool dr_in_scope(diff *d, int e, const struct item *in,
 		 const struct item *st)
 {
+	if (e == ET && term_held_by_pause(d, st))
+		return false;
 	for (int side = 0; side < 2; side++) {
 		const struct item *it = side ? st : in;
 		if (it && paused_school(d, it, e))
