@@ -36,6 +36,11 @@ static const char usage[] =
 	"                   \"source_id\":..}): each row with one\n"
 	"                   stored id and an incoming id is a link, before any other\n"
 	"                   matching; an unknown id or a user linked twice is an error\n"
+	"  --migrate        the feed's source takes over the schools it holds: the\n"
+	"                   stored sections, enrollments, users (and terms only\n"
+	"                   their sections name) of other sources in those schools\n"
+	"                   that the feed no longer holds are retired like absent\n"
+	"                   ones of its own source (migrate passes it)\n"
 	"  --mapping        write the mapping table for review (CSV: stored_id,\n"
 	"                   source, source_id, matched_on, confidence unique /\n"
 	"                   ambiguous / unmatched, names) instead of a plan; counts\n"
@@ -46,7 +51,7 @@ static const char usage[] =
 	"Options:\n" RP_COMMON_HELP;
 
 enum { OPT_STATE = RP_OPT_FIRST_PROGRAM_OPTION, OPT_MATCH, OPT_SCHOOL,
-       OPT_LINKS, OPT_MAPPING, OPT_REPORT };
+       OPT_LINKS, OPT_MAPPING, OPT_REPORT, OPT_MIGRATE };
 
 int main(int argc, char **argv)
 {
@@ -58,6 +63,7 @@ int main(int argc, char **argv)
 		{"links", required_argument, NULL, OPT_LINKS},
 		{"mapping", no_argument, NULL, OPT_MAPPING},
 		{"report", required_argument, NULL, OPT_REPORT},
+		{"migrate", no_argument, NULL, OPT_MIGRATE},
 		{0},
 	};
 	struct diff_opts o = {.match = "sis_id,email"};
@@ -78,6 +84,8 @@ int main(int argc, char **argv)
 			links = optarg;
 		else if (c == OPT_MAPPING)
 			mapping = true;
+		else if (c == OPT_MIGRATE)
+			o.migrate = true;
 		else if (c == OPT_REPORT)
 			report = optarg;
 	}

@@ -57,6 +57,13 @@ static const char *gz_strerror(void *ctx)
 		return strerror(errno);
 	if (errnum == Z_BUF_ERROR)
 		return "truncated gzip data";
+	/* zlib puts its name for the file first ("<fd:3>: "): the message
+	 * names the file already, by the name a person gave */
+	if (msg && strncmp(msg, "<fd:", 4) == 0) {
+		const char *colon = strstr(msg, ">: ");
+		if (colon)
+			return colon + 3;
+	}
 	return msg;
 }
 

@@ -91,13 +91,22 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	assert_stderr_partial "has no operations; nothing to do"
 }
 
-@test "the migration with the reviewed table: no duplicates, no soft-deletes, old and new ids kept; again changes nothing" {
+@test "the migration with the reviewed table: no duplicates, old and new ids kept, the old source retired; again changes nothing" {
 	migrate-plan --db "$DB" --quiet "$NEW" > "$BATS_TEST_TMPDIR/map.csv"
 	run --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$NEW"
 	assert_success
 	assert_equal "$(user_count "$DB")" 26
+	# the two stored users the table left unmatched are soft-deleted like
+	# any absent user; the two new ones are created
 	run -0 snapshot --db "$DB" --entity user
-	refute_output --partial deleted_at
+	assert_equal "$(ndjson-fields --where type=user --count <<<"$output")" 26
+	assert_equal "$(grep -c '"deleted_at"' <<<"$output")" 2
+	assert_equal "$(grep '"deleted_at"' <<<"$output" | ndjson-fields --fields source | sort -u)" clever
+	# no Clever section, term or enrollment is left; the OneRoster feed's are there
+	run -0 snapshot --db "$DB" --entity school,term,section,enrollment
+	assert_equal "$(ndjson-fields --where source=clever --count <<<"$output")" 0
+	assert_equal "$(ndjson-fields --where type=section --fields source_id <<<"$output" | sort)" \
+		"$(extract-oneroster "$NEW" | normalize | ndjson-fields --where type=section --fields source_id | sort)"
 	run -0 snapshot --db "$DB" --entity user
 	assert_line --regexp '^\{"type":"user","id":"u9","source":"oneroster","source_id":"new-stu-1003",.*"ids":\{"clever":"[0-9a-f]{24}","google":"g-1003","oneroster":"new-stu-1003","sis":"1003"\}'
 	run -0 snapshot --db "$DB" --entity school
@@ -179,5 +188,22 @@ diff-roster: $BATS_TEST_TMPDIR/bad.csv:6: source_id: no incoming user \"new-nobo
 	assert_stderr_partial "link user 22"
 	assert_equal "$(user_count "$DB")" 26
 	run -0 --separate-stderr oneroster-sync --quiet --db "$DB" --match sis_id,email "$NEW"
+	assert_stderr_partial "has no operations; nothing to do"
+}
+
+@test "a migration within one source: every user re-keyed by a new export goes through migrate; the new id replaces the old, which is kept" {
+	db=$(new_store o)
+	oneroster-sync --quiet --db "$db" "$TD/district/y1-v1p1" 2>/dev/null
+	pkg=$(fixture_copy "$TD/district/y1-v1p1" rekeyed)
+	sed -i 's/\b\(stu\|tch\|adm\|aide\|par\)-\([0-9]\)/\1-rk\2/g' "$pkg"/users.csv "$pkg"/enrollments.csv "$pkg"/demographics.csv
+	migrate-plan --db "$db" --quiet "$pkg" > "$BATS_TEST_TMPDIR/map.csv"
+	run -0 grep -c ',sis_id,unique,' "$BATS_TEST_TMPDIR/map.csv"
+	assert_output 24
+	run -0 --separate-stderr migrate --db "$db" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$pkg"
+	run -0 snapshot --db "$db" --entity user
+	assert_equal "$(ndjson-fields --where type=user --count <<<"$output")" 24
+	refute_output --partial deleted_at
+	assert_line --regexp '"source_id":"stu-rk1001",.*"ids":\{"google":"g-1001","oneroster":"stu-rk1001","oneroster.previous":"stu-1001","sis":"1001"\}'
+	run -0 --separate-stderr oneroster-sync --db "$db" "$pkg"
 	assert_stderr_partial "has no operations; nothing to do"
 }

@@ -80,7 +80,7 @@ canonical() { extract-oneroster "$1" | normalize; }
 	assert_success
 	assert_line --index 0 --regexp '^\{"type":"plan","plan_id":"[0-9a-f]{64}","base_version":1,"store":"[0-9a-f]{32}",'
 	assert_equal "$(without_store_id <<<"$output")" "$(cat "$TD/sync/y2.plan.ndjson")"
-	assert_line '{"type":"op","op":"link","entity":"user","id":"u11","ids":{"oneroster":"stu-1011-b"},"matched_on":"sis_id"}'
+	assert_line '{"type":"op","op":"link","entity":"user","id":"u11","ids":{"oneroster":"stu-1011-b","oneroster.previous":"stu-1011"},"matched_on":"sis_id"}'
 	refute_line --partial '"source_id":"stu-1011-b","role"'
 }
 
@@ -201,7 +201,7 @@ diff-roster|1"
 @test "a duplicate email gives a conflict, not a link; a unique sis_id links" {
 	run --separate-stderr diff-roster --state "$TD/sync/two-same-email.state.ndjson" "$TD/sync/two-same-email.in.ndjson"
 	assert_success
-	assert_line '{"type":"op","op":"link","entity":"user","id":"u3","ids":{"oneroster":"new-3"},"matched_on":"sis_id"}'
+	assert_line '{"type":"op","op":"link","entity":"user","id":"u3","ids":{"oneroster":"new-3","oneroster.previous":"old-3"},"matched_on":"sis_id"}'
 	assert_line '{"type":"conflict","entity":"user","source":"oneroster","source_id":"new-1","candidates":["u1","u2"],"matched_on":"email"}'
 	refute_line --partial '"op":"create"'
 	refute_line --partial '"op":"soft_delete"'
@@ -230,7 +230,7 @@ apply:   school s1: 2 user operations"
 	# the conflict's candidates untouched, the sis_id match linked
 	assert_equal "$(records "$db" | grep -v '"id":"u3"')" "$(grep -v '"id":"u3"' <<<"$before")"
 	run -0 snapshot --db "$db" --entity user
-	assert_line '{"type":"user","id":"u3","source":"oneroster","source_id":"new-3","role":"student","school_ids":["s1"],"given_name":"Cy","family_name":"Bo","email":"cy@example.org","sis_id":"300","ids":{"oneroster":"new-3","sis":"300"},"ignore_on_import":false,"manual":false}'
+	assert_line '{"type":"user","id":"u3","source":"oneroster","source_id":"new-3","role":"student","school_ids":["s1"],"given_name":"Cy","family_name":"Bo","email":"cy@example.org","sis_id":"300","ids":{"oneroster":"new-3","oneroster.previous":"old-3","sis":"300"},"ignore_on_import":false,"manual":false}'
 }
 
 @test "users marked ignore_on_import or manual are never touched by an import" {

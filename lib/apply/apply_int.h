@@ -61,6 +61,7 @@ struct run {
 	size_t nschools, schools_cap;
 	idset *school_index; /* hash of a school id -> its index in schools */
 	idset *section_school; /* section n -> its school's index * 2 + ended */
+	idset *created_sections; /* SOURCE:SOURCE_ID -> its school's index */
 	char today[11];	      /* the plan's date: a term ended before it is over */
 };
 
@@ -71,6 +72,7 @@ struct school_count {
 	long ops;		     /* user operations, for the summary */
 	long soft, hard;	     /* users soft- and hard-deleted */
 	long sections, enrollments;  /* deleted, unless their terms all ended */
+	long sections_created, enrollments_created; /* set against those */
 	long moved_out;		     /* users taken out of the school */
 	long cleared[REC_MAX_FIELDS]; /* users whose field f is cleared */
 };

@@ -108,6 +108,45 @@ static void count_roster_delete(struct run *r, const struct op *op,
 		c->enrollments++;
 }
 
+/*
+ * A section or enrollment the plan creates, counted against the losses of
+ * its school: a migration retires the old source's classes and creates the
+ * new source's in one plan, and loses nothing. The school of a section the
+ * plan creates is remembered by how the plan names it (SOURCE:SOURCE_ID).
+ */
+static void count_roster_create(struct run *r, const struct op *op,
+				const rec *next)
+{
+	struct school_count *c = NULL;
+	if (op->ent == &REC_SECTION) {
+		const char *school = rec_str(next, C_SCHOOL_ID);
+		c = ap_school_count(r, school ? school : "-");
+		c->sections_created++;
+		const char *source = rec_str(next, C_SOURCE), *sid = rec_str(next, C_SOURCE_ID);
+		if (source && sid) {
+			char ref[512];
+			snprintf(ref, sizeof ref, "%s:%s", source, sid);
+			if (!r->created_sections)
+				r->created_sections = idset_new();
+			idset_set(r->created_sections, id_hash_str(ref),
+				  (uint32_t)(c - r->schools));
+		}
+		return;
+	}
+	const char *section = rec_str(next, E_SECTION_ID);
+	uint32_t at;
+	bool ended;
+	if (!section)
+		return;
+	if (strchr(section, ':') && r->created_sections &&
+	    idset_get(r->created_sections, id_hash_str(section), &at))
+		c = &r->schools[at];
+	else if (!strchr(section, ':'))
+		c = section_school(r, section, &ended);
+	if (c)
+		c->enrollments_created++;
+}
+
 static bool has_item(const struct rec_val *v, const char *s)
 {
 	for (size_t i = 0; i < v->n; i++)
@@ -316,6 +355,8 @@ void ap_check_op(struct run *r, const struct op *op)
 		ap_resolve_refs(r, &next, false);
 		if (op->ent == &REC_USER)
 			count_for_schools(r, &next, op->kind);
+		if (op->ent == &REC_SECTION || op->ent == &REC_ENROLLMENT)
+			count_roster_create(r, op, &next);
 		return;
 	}
 	long long version;

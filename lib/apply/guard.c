@@ -56,20 +56,23 @@ void ap_guard(struct run *r)
 			ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s));
 			return;
 		}
+		/* classes replaced in the same plan are not lost */
+		long sections = c->sections - c->sections_created;
+		long enrollments = c->enrollments - c->enrollments_created;
 		const struct loss losses[] = {
 			{c->soft, has.active, "soft-delete %s%ld of %lld active users",
 			 NULL, false},
 			{c->hard, has.users, "hard-delete %s%ld of %lld users", NULL,
 			 false},
-			{c->sections, has.sections, "delete %s%ld of %lld sections",
+			{sections, has.sections, "delete %s%ld of %lld sections",
 			 NULL, true},
-			{c->enrollments, has.enrollments,
+			{enrollments, has.enrollments,
 			 "delete %s%ld of %lld enrollments", NULL, true},
 			{c->moved_out, has.users, "take %s%ld of %lld users out of it",
 			 NULL, false},
 		};
 		for (size_t k = 0; k < sizeof losses / sizeof *losses; k++)
-			if (losses[k].n)
+			if (losses[k].n > 0)
 				judge(r, c, &losses[k]);
 		for (int f = 0; f < REC_USER.nfields; f++)
 			if (c->cleared[f])

@@ -352,6 +352,7 @@ done:
 	free(r.schools);
 	idset_free(r.school_index);
 	idset_free(r.section_school);
+	idset_free(r.created_sections);
 	idset_free(r.gone);
 	for (size_t i = 0; i < r.narchives; i++) {
 		free(r.archives[i].path);

@@ -17,6 +17,7 @@ typedef struct diff diff;
 struct diff_opts {
 	const char *match;  /* "sis_id,email" */
 	const char *school; /* only this school's records (a store id) */
+	bool migrate;	    /* the feed's source takes over its schools */
 };
 
 diff *diff_new(const struct diff_opts *o);

@@ -53,12 +53,15 @@ static void add_link(diff *d, const char *path, long row, const char *stored,
 				   d->links[l].in == in ? sid : stored);
 			return;
 		}
-	/* a stored user that holds another id of this source is linked already */
+	/* a stored user that holds another id of this source is linked
+	 * already, unless the feed no longer holds that id: then the row
+	 * re-keys the user (a new export of the same source) */
 	arena_reset(d->scratch);
 	rec r;
 	unpack(d, st->rec, &REC_USER, &r);
 	const char *had = rec_map_get(&r, U_IDS, source);
-	bool taken = had && strcmp(had, sid) != 0;
+	bool taken = had && strcmp(had, sid) != 0 &&
+		     index_first(&d->by_source[1][EU], source, had) != NONE;
 	if (taken)
 		link_error(path, row, "stored_id",
 			   "\"%s\" is linked to another id of that source already",

@@ -5,6 +5,7 @@
  */
 #include "diff_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,11 +97,19 @@ static bool ids_to_add(const rec *st, const rec *in, rec *add)
 	const struct rec_val *v = &in->v[U_IDS];
 	bool any = false;
 	for (size_t i = 0; i < v->n; i++) {
-		const char *had = rec_map_get(st, U_IDS, v->items[2 * i]);
-		if (!had || strcmp(had, v->items[2 * i + 1]) != 0) {
-			rec_map_put(add, U_IDS, v->items[2 * i], v->items[2 * i + 1]);
-			any = true;
+		const char *type = v->items[2 * i], *value = v->items[2 * i + 1];
+		const char *had = rec_map_get(st, U_IDS, type);
+		if (had && strcmp(had, value) == 0)
+			continue;
+		rec_map_put(add, U_IDS, type, value);
+		if (had && !strstr(type, ".previous")) {
+			/* a new id of a type replaces the old, which is kept:
+			 * a sign-in or a record elsewhere may still use it */
+			char prev[128];
+			snprintf(prev, sizeof prev, "%s.previous", type);
+			rec_map_put(add, U_IDS, prev, had);
 		}
+		any = true;
 	}
 	return any;
 }
@@ -337,6 +346,50 @@ static bool from_feed_source(diff *d, const struct item *st, int e)
 	return rec_map_get(&r, U_IDS, src) != NULL;
 }
 
+/* Whether a stored school is one the feed holds (its incoming counterpart
+ * matched it). */
+static bool school_taken_over(diff *d, const char *school)
+{
+	const struct item *s = school ? dr_state_of(d, ES, school) : NULL;
+	return s && s->match != NONE;
+}
+
+/*
+ * --migrate: a record of another source in a school the feed holds is the
+ * feed's source's to keep or retire: the migration finishes in one plan,
+ * and a sync after it finds nothing of the old source there. A term is
+ * taken over when every stored section naming it is.
+ */
+static bool taken_over(diff *d, const struct item *st, int e)
+{
+	if (!d->o.migrate)
+		return false;
+	if (e == EC)
+		return school_taken_over(d, st->school);
+	if (e == EU) {
+		for (uint32_t k = 0; k < st->nrefs; k++)
+			if (school_taken_over(d, st->refs[k]))
+				return true;
+		return false;
+	}
+	if (e == ET) {
+		/* no section outside the schools taken over names it, and its
+		 * source is one that some taken-over section was of */
+		bool ours = false;
+		for (uint32_t i = 0; i < d->state[EC].n; i++) {
+			const struct item *sec = &d->state[EC].v[i];
+			bool over = taken_over(d, sec, EC);
+			for (uint32_t k = 0; k < sec->nrefs && !over; k++)
+				if (strcmp(sec->refs[k], st->id) == 0)
+					return false;
+			ours |= over && sec->source && st->source &&
+				strcmp(sec->source, st->source) == 0;
+		}
+		return ours;
+	}
+	return false;
+}
+
 /* Records the feed no longer holds (full feeds) or marks tobedeleted. */
 static void emit_removals(struct out *o, int e)
 {
@@ -355,7 +408,7 @@ static void emit_removals(struct out *o, int e)
 		const struct item *st = &d->state[e].v[i];
 		if (st->match != NONE || st->deleted || st->hands_off ||
 		    st->protect || !dr_in_scope(d, e, NULL, st) ||
-		    !from_feed_source(d, st, e))
+		    !(from_feed_source(d, st, e) || taken_over(d, st, e)))
 			continue;
 		emit_removal(o, e, st->id, "absent_from_source",
 			     e == EU ? st : NULL);
@@ -375,13 +428,20 @@ static void emit_enrollment_removals(struct out *o)
 		return;
 	const char *src = feed_source(d, EE);
 	uint32_t s = src ? strtab_find(d->vals, src, strlen(src)) : NONE;
-	if (s == NONE)
+	if (s == NONE && !d->o.migrate)
 		return; /* no stored enrollment is of the feed's source */
 	for (uint32_t i = 0; i < d->est.n; i++) {
 		const struct enr *st = &d->est.v[i];
-		if (st->match != NONE || st->source != s ||
-		    !dr_enr_in_scope(d, NULL, st) || dr_enr_held(d, st))
+		if (st->match != NONE || !dr_enr_in_scope(d, NULL, st) ||
+		    dr_enr_held(d, st))
 			continue;
+		if (st->source != s) {
+			const struct item *sec = d->o.migrate
+				? dr_state_of(d, EC, strtab_str(d->sec_refs, st->section))
+				: NULL;
+			if (!sec || !taken_over(d, sec, EC))
+				continue;
+		}
 		emit_removal(o, EE, st->id, "absent_from_source", NULL);
 	}
 }
