@@ -16,6 +16,7 @@ static const char usage[] =
 	"             [--force] [--during-freeze] [options] [PLAN...]\n"
 	"       apply --db DB --undo PLAN_ID [--dry-run]\n"
 	"       apply --db DB --freeze REASON | --thaw\n"
+	"       apply --db DB --prune DAYS [--dry-run]\n"
 	"\n"
 	"Reads plans (from diff-roster, softdelete-plan, archive-appointments, or\n"
 	"written by hand) and applies each in one transaction, once per plan_id:\n"
@@ -45,11 +46,15 @@ static const char usage[] =
 	"  --freeze REASON         mark the store frozen: every plan is refused\n"
 	"                          (exit 3) but with --during-freeze\n"
 	"  --thaw                  end the freeze\n"
+	"  --prune DAYS            end the undo window of plans applied more than\n"
+	"                          DAYS ago: their before-images are erased, with\n"
+	"                          what deleted records left in the store's files\n"
+	"                          (0: every plan applied so far)\n"
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
 enum { OPT_DB = RP_OPT_FIRST_PROGRAM_OPTION, OPT_DRY_RUN, OPT_RATIO, OPT_COUNT,
-       OPT_FLOOR, OPT_FORCE, OPT_FREEZE, OPT_UNDO, OPT_FREEZE_STORE, OPT_THAW };
+       OPT_FLOOR, OPT_FORCE, OPT_FREEZE, OPT_UNDO, OPT_FREEZE_STORE, OPT_THAW, OPT_PRUNE };
 
 int main(int argc, char **argv)
 {
@@ -65,11 +70,13 @@ int main(int argc, char **argv)
 		{"undo", required_argument, NULL, OPT_UNDO},
 		{"freeze", required_argument, NULL, OPT_FREEZE_STORE},
 		{"thaw", no_argument, NULL, OPT_THAW},
+		{"prune", required_argument, NULL, OPT_PRUNE},
 		{0},
 	};
 	struct apply_opts o = {.max_ratio = 0.2, .max_count = -1,
 				.guard_floor = APPLY_GUARD_FLOOR};
 	const char *db = NULL, *undo = NULL, *freeze = NULL;
+	long long prune = -1;
 	bool thaw = false;
 	char *end;
 	int c;
@@ -114,16 +121,19 @@ int main(int argc, char **argv)
 		case OPT_THAW:
 			thaw = true;
 			break;
+		case OPT_PRUNE:
+			prune = rp_parse_count(optarg, "--prune", usage);
+			break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (!db)
 		rp_usage_error(usage, "--db is required");
-	if ((undo || freeze || thaw) && argc)
-		rp_usage_error(usage, "--undo, --freeze and --thaw take no plan files");
-	if ((undo != NULL) + (freeze != NULL) + thaw > 1)
-		rp_usage_error(usage, "one of --undo, --freeze or --thaw");
+	if ((undo || freeze || thaw || prune >= 0) && argc)
+		rp_usage_error(usage, "--undo, --freeze, --thaw and --prune take no plan files");
+	if ((undo != NULL) + (freeze != NULL) + thaw + (prune >= 0) > 1)
+		rp_usage_error(usage, "one of --undo, --freeze, --thaw or --prune");
 
 	/* a dry run must not create the store: it runs on an empty one */
 	bool missing = store_missing(db);
@@ -140,6 +150,8 @@ int main(int argc, char **argv)
 		rc = apply_undo(s, undo, &o);
 	} else if (freeze || thaw) {
 		rc = apply_freeze(s, freeze, &o);
+	} else if (prune >= 0) {
+		rc = apply_prune(s, prune, &o);
 	} else {
 		for (int i = 0; i < (argc ? argc : 1) && rc == 0; i++) {
 			nd_reader *r = nd_reader_open(argc ? argv[i] : NULL);

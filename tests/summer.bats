@@ -284,3 +284,29 @@ archive-appointments"
 	assert_equal "$(grep -c deleted_at <<<"$output")" 1
 	assert_line --regexp '"source":"local","source_id":"m-1",.*"deleted_at":'
 }
+
+@test "prune --older-than 0 after the purge: the purged students' data is gone from the store's files; their undo is refused" {
+	oneroster-sync --quiet --db "$DB" --max-delete-ratio 0.5 "$TD/district/y2-v1p1" 2>/dev/null
+	run -0 --separate-stderr after-first-import --db "$DB" --max-delete-ratio 0.5 --quiet
+	purge=$(sql "$DB" "SELECT plan_id FROM journal ORDER BY seq DESC LIMIT 1")
+	run -0 --separate-stderr prune --db "$DB" --older-than 0 --dry-run
+	assert_stderr_partial "dry run, nothing changed: 4 plans applied at or before 2026-08-01T12:00:00Z would lose their undo"
+	run -0 --separate-stderr prune --db "$DB" --older-than 0
+	assert_stderr_partial "4 plans applied at or before 2026-08-01T12:00:00Z can no longer be undone"
+	assert_equal "$(sql "$DB" "SELECT count(*) FROM journal_ops")" 0
+	if ! on_postgres; then
+		# aokafor, a graduate the purge removed: in no byte of the store's files
+		run -1 grep -l "aokafor@students" "$DB"*
+	fi
+	run -3 --separate-stderr apply --db "$DB" --undo "${purge:0:12}"
+	assert_equal "$stderr" "apply: undo of plan ${purge:0:12} refused: its undo window ended at 2026-08-01T12:00:00Z (prune), its before-images are gone; nothing changed"
+}
+
+@test "prune keeps the undo window of plans younger than DAYS" {
+	SOURCE_DATE_EPOCH=$((SOURCE_DATE_EPOCH + 10 * 86400)) run -0 --separate-stderr prune --db "$DB" --older-than 30
+	assert_stderr_partial "0 plans applied at or before 2026-07-12T12:00:00Z can no longer be undone"
+	SOURCE_DATE_EPOCH=$((SOURCE_DATE_EPOCH + 10 * 86400)) run -0 --separate-stderr prune --db "$DB" --older-than 5
+	assert_stderr_partial "2 plans applied at or before 2026-08-06T12:00:00Z can no longer be undone"
+	run -2 --separate-stderr prune --db "$DB" --older-than soon
+	assert_equal "$stderr" "prune: --older-than takes a whole number of days"
+}

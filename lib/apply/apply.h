@@ -33,6 +33,11 @@ int apply_stream(store *s, nd_reader *in, const struct apply_opts *o);
 /* Reverts an applied plan from the journal's before-images. */
 int apply_undo(store *s, const char *plan_id, const struct apply_opts *o);
 
+/* Ends the undo window of the plans applied more than days ago: their
+ * before-images are erased, and so is what deleted records left in the
+ * store's files (a purged student's data). apply_undo refuses them after. */
+int apply_prune(store *s, long long days, const struct apply_opts *o);
+
 /* Marks the store frozen (reason) or thaws it (reason NULL). */
 int apply_freeze(store *s, const char *reason, const struct apply_opts *o);
 

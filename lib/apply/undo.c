@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "crash.h"
@@ -188,6 +189,18 @@ int apply_undo(store *s, const char *plan_id, const struct apply_opts *o)
 		rp_warnx("plan %.12s was undone already; nothing to do", full);
 		goto done;
 	}
+	char pruned_at[21];
+	int pruned = store_journal_pruned(s, full, pruned_at);
+	if (pruned != 0) {
+		if (pruned > 0)
+			rp_warnx("undo of plan %.12s refused: its undo window ended at "
+				 "%s (prune), its before-images are gone; nothing changed",
+				 full, pruned_at);
+		else
+			rp_warnx("%s", store_errmsg(s));
+		rc = pruned > 0 ? RP_EXIT_GUARD : RP_EXIT_IO;
+		goto done;
+	}
 	int touched = store_journal_later(s, full, seq, later);
 	if (touched != 0) {
 		if (touched > 0)
@@ -266,4 +279,33 @@ int apply_freeze(store *s, const char *reason, const struct apply_opts *o)
 		rp_warnx("%s", store_errmsg(s));
 	free(was);
 	return rc;
+}
+
+int apply_prune(store *s, long long days, const struct apply_opts *o)
+{
+	char cutoff[21];
+	rp_format_utc(rp_now() - (time_t)days * 86400, cutoff);
+	long long plans, records;
+	if (store_begin(s) != 0 ||
+	    store_journal_prune(s, cutoff, &plans, &records) != 0) {
+		rp_warnx("prune: %s", store_errmsg(s));
+		store_rollback(s);
+		return RP_EXIT_IO;
+	}
+	if (o->dry_run) {
+		store_rollback(s);
+		rp_warnx("dry run, nothing changed: %lld plan%s applied at or before %s "
+			 "would lose their undo (%lld before-image%s)", plans,
+			 plans == 1 ? "" : "s", cutoff, records, records == 1 ? "" : "s");
+		return RP_EXIT_OK;
+	}
+	if (store_commit(s) != 0 || store_erase_freed(s) != 0) {
+		rp_warnx("prune: %s", store_errmsg(s));
+		return RP_EXIT_IO;
+	}
+	rp_warnx("%lld plan%s applied at or before %s can no longer be undone: "
+		 "%lld before-image%s erased, and what deleted records left in "
+		 "the store's files", plans, plans == 1 ? "" : "s", cutoff, records,
+		 records == 1 ? "" : "s");
+	return RP_EXIT_OK;
 }

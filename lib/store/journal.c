@@ -227,6 +227,85 @@ int store_journal_mark_undone(store *s, const char *plan_id,
 	return 0;
 }
 
+int store_journal_pruned(store *s, const char *plan_id, char when[21])
+{
+	db_stmt *st;
+	when[0] = '\0';
+	if (!(st = db_prepare(s->db, "SELECT pruned_at FROM journal WHERE plan_id = ?")))
+		return st_fail(s, "journal");
+	db_bind_text(st, 1, plan_id);
+	int rc = db_step(st);
+	if (rc == DB_ROW && db_column_text(st, 0))
+		snprintf(when, 21, "%s", db_column_text(st, 0));
+	db_finalize(st);
+	return rc == DB_ROW || rc == DB_DONE ? (when[0] != '\0') : st_fail(s, "journal");
+}
+
+/* How many rows a statement counted (SELECT count(*) ...), -1 on error. */
+static long long count_of(store *s, const char *sql, const char *arg)
+{
+	db_stmt *st;
+	if (!(st = db_prepare(s->db, sql)))
+		return st_fail(s, "journal");
+	db_bind_text(st, 1, arg);
+	int rc = db_step(st);
+	long long n = rc == DB_ROW ? db_column_int(st, 0) : -1;
+	db_finalize(st);
+	return n >= 0 ? n : st_fail(s, "journal");
+}
+
+int store_journal_prune(store *s, const char *cutoff, long long *plans,
+			long long *records)
+{
+	/* the plans applied (and the undos made) at or before the cutoff whose
+	 * before-images are still kept */
+	static const char *const select_plans =
+		"FROM journal WHERE applied_at <= ?1 AND pruned_at IS NULL";
+	char sql[256], now[21];
+	rp_now_utc(now);
+	snprintf(sql, sizeof sql, "SELECT count(*) %s", select_plans);
+	if ((*plans = count_of(s, sql, cutoff)) < 0)
+		return -1;
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM journal_ops WHERE plan_id IN (SELECT plan_id %s)",
+		 select_plans);
+	if ((*records = count_of(s, sql, cutoff)) < 0)
+		return -1;
+	db_stmt *st;
+	snprintf(sql, sizeof sql,
+		 "DELETE FROM journal_ops WHERE plan_id IN (SELECT plan_id %s)",
+		 select_plans);
+	if (!(st = db_prepare(s->db, sql)))
+		return st_fail(s, "journal_ops");
+	db_bind_text(st, 1, cutoff);
+	int rc = db_step(st);
+	db_finalize(st);
+	if (rc != DB_DONE)
+		return st_fail(s, "journal_ops");
+	snprintf(sql, sizeof sql, "UPDATE journal SET pruned_at = ?2 %s",
+		 select_plans + strlen("FROM journal"));
+	if (!(st = db_prepare(s->db, sql)))
+		return st_fail(s, "journal");
+	db_bind_text(st, 1, cutoff);
+	db_bind_text(st, 2, now);
+	rc = db_step(st);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : st_fail(s, "journal");
+}
+
+int store_erase_freed(store *s)
+{
+	/* SQLite: the file rebuilt without its free pages (where deleted rows
+	 * linger), zeroing what it frees from now on, and the log emptied;
+	 * PostgreSQL: the tables that held people rewritten */
+	const char *sql = s->pg ? "VACUUM FULL journal_ops; VACUUM FULL users;"
+				  " VACUUM FULL user_ids; VACUUM FULL user_school_ids;"
+				  " VACUUM FULL user_roles; VACUUM FULL enrollments"
+				: "PRAGMA secure_delete = ON; VACUUM;"
+				  " PRAGMA wal_checkpoint(TRUNCATE)";
+	return st_exec(s, sql);
+}
+
 int store_backup(store *s, const char *path)
 {
 	if (db_backup(s->db, path) == 0)

@@ -130,11 +130,14 @@ static int new_store_id(store *s, char out[33])
  * it, apply refuses a plan made against another store), a record's source
  * and source id are unique per table, in the store itself, and a user's
  * roles have their side table (a store made at schema 1 lacks it; one made
- * now has it from the record tables already).
+ * now has it from the record tables already), and the journal says when a
+ * plan's undo window ended (pruned_at: its before-images are gone).
  */
 static int migrate_2(store *s)
 {
 	char id[33], sql[256];
+	if (st_exec(s, "ALTER TABLE journal ADD COLUMN pruned_at TEXT") != 0)
+		return -1;
 	if (st_exec(s, "CREATE TABLE IF NOT EXISTS user_roles(n INTEGER NOT NULL,"
 		       " pos INTEGER NOT NULL, key TEXT, value TEXT NOT NULL,"
 		       " PRIMARY KEY(n, pos));"

@@ -142,6 +142,19 @@ int store_journal_mark_undone(store *s, const char *plan_id,
 /* Bumps the store version: the version the plan being applied writes. */
 long long store_bump_version(store *s);
 
+/* Ends the undo window of the plans (and undos) applied at or before
+ * cutoff (RFC 3339): their before-images are deleted, and the journal
+ * says when (pruned_at). Counts what it pruned. In a transaction. */
+int store_journal_prune(store *s, const char *cutoff, long long *plans,
+			long long *records);
+/* 1 with the time when the plan's undo window ended, 0 when it has not,
+ * -1 on error. */
+int store_journal_pruned(store *s, const char *plan_id, char when[21]);
+/* Erases from the store's files what deleted rows left behind (SQLite:
+ * VACUUM with secure_delete, the log emptied; PostgreSQL: VACUUM FULL of
+ * the tables that held people). Outside a transaction. */
+int store_erase_freed(store *s);
+
 /* Meta values (freeze flag and the like). */
 /* A meta value into *value (malloc'd; NULL when there is none): 0, or -1
  * when the store could not be read (never taken for "none"). */
