@@ -297,13 +297,22 @@ int store_erase_freed(store *s)
 {
 	/* SQLite: the file rebuilt without its free pages (where deleted rows
 	 * linger), zeroing what it frees from now on, and the log emptied;
-	 * PostgreSQL: the tables that held people rewritten */
-	const char *sql = s->pg ? "VACUUM FULL journal_ops; VACUUM FULL users;"
-				  " VACUUM FULL user_ids; VACUUM FULL user_school_ids;"
-				  " VACUUM FULL user_roles; VACUUM FULL enrollments"
-				: "PRAGMA secure_delete = ON; VACUUM;"
-				  " PRAGMA wal_checkpoint(TRUNCATE)";
-	return st_exec(s, sql);
+	 * PostgreSQL: the tables that held people rewritten, one statement
+	 * each (VACUUM runs outside a transaction only) */
+	if (!s->pg)
+		return st_exec(s, "PRAGMA secure_delete = ON; VACUUM;"
+				  " PRAGMA wal_checkpoint(TRUNCATE)");
+	static const char *const tables[] = {
+		"journal_ops", "users", "user_ids", "user_school_ids", "user_roles",
+		"enrollments",
+	};
+	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "VACUUM FULL %s", tables[i]);
+		if (st_exec(s, sql) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 int store_backup(store *s, const char *path)
