@@ -31,10 +31,9 @@ static const char usage[] =
 
 enum { OPT_NEXT = RP_OPT_FIRST_PROGRAM_OPTION, OPT_ENTITY };
 
-static void on_page(pagespool *ps, const cJSON *doc, const char *file,
-		    long line, void *entity)
+static void on_page(pagespool *ps, const struct api_page *pg, void *entity)
 {
-	clever_page(ps, doc, file, line, entity);
+	clever_page(ps, pg, entity);
 }
 
 /* --next: the page's next link, for the fetch loop of clever-sync. */
@@ -93,7 +92,7 @@ int main(int argc, char **argv)
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
 	/* a feed that did not read whole is not passed on as a feed */
 	if (rc == RP_EXIT_OK && (rp_error_count() == 0 || rp_policy.keep_going) &&
-	    ps_finish(ps, w, "clever", NULL, NULL) != 0) {
+	    ps_finish(ps, w, "clever", ps_version(ps), NULL) != 0) {
 		rp_warn("temporary file");
 		rc = RP_EXIT_IO;
 	}

@@ -35,11 +35,10 @@ static const char usage[] =
 
 enum { OPT_REST = RP_OPT_FIRST_PROGRAM_OPTION };
 
-static void on_page(pagespool *ps, const cJSON *doc, const char *file,
-		    long line, void *ctx)
+static void on_page(pagespool *ps, const struct api_page *pg, void *ctx)
 {
 	(void)ctx;
-	rest_page(ps, doc, file, line);
+	rest_page(ps, pg);
 }
 
 static int extract_rest(char **paths, int n, nd_writer *w)
