@@ -204,6 +204,18 @@ JSON
 	assert_equal "$(records "$db")" "$before"
 }
 
+@test "clever-sync --api-version 3.1 fetches /v3.1/: the same store as v3.0; a bad version is a usage error" {
+	httpd_start clever "$CL"
+	run -0 --separate-stderr clever-sync --quiet --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5 --api-version 3.1 --keep "$BATS_TEST_TMPDIR/keep"
+	assert_equal "$(grep -c 'GET /v3.1/users' "$HTTPD_LOG")" 5
+	assert_equal "$(grep -c 'GET /v3.0/' "$HTTPD_LOG")" 0
+	assert_equal "$(head -1 "$BATS_TEST_TMPDIR/keep/raw.ndjson" | cut -c1-58)" '{"type":"feed","source":"clever","version":"3.1","files":{'
+	run -0 --separate-stderr clever-sync --quiet --db "$RDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5
+	assert_equal "$(records "$CDB" | sed 's/"id":"[a-z][0-9]*",//')" "$(records "$RDB" | sed 's/"id":"[a-z][0-9]*",//')"
+	run -2 --separate-stderr clever-sync --db "$CDB" --token-file "$HTTPD_TOKEN_FILE" --api-version 2.1
+	assert_equal "$stderr" "clever-sync: --api-version: 3.0 or 3.1, not 2.1"
+}
+
 @test "classlink-sync over loopback: the store equals the CSV form's; a second run changes nothing" {
 	httpd_start oneroster "$REST"
 	db=$RDB
