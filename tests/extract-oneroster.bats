@@ -139,7 +139,7 @@ setup() { load test_helper/common; }
 @test "bad input: no manifest" {
 	pkg=$(variant no-manifest)
 	run -1 --separate-stderr extract-oneroster "$pkg"
-	assert_equal "$stderr" "extract-oneroster: $pkg: manifest.csv: required file is missing"
+	assert_equal "$stderr" "extract-oneroster: $pkg: manifest.csv: required file is missing: without it, whether the files are a whole roster (bulk) or changes (delta) cannot be told (OneRoster 1.0 exports have none, and are not read)"
 }
 
 @test "bad input: an unknown OneRoster version" {

@@ -181,7 +181,9 @@ void clever_page(pagespool *ps, const struct api_page *pg, const char *entity)
 						       : NULL;
 		page_error(pg->file, pg->line, "data",
 			   msg ? "not a Clever list response (message: \"%s\")"
-			       : "not a Clever list response%s",
+			   : nd_get_obj(page, "data")
+				   ? "one record (/users/ID, /me), not a Clever list response%s"
+				   : "not a Clever list response%s",
 			   msg ? msg : "");
 		return;
 	}
@@ -203,8 +205,11 @@ void clever_page(pagespool *ps, const struct api_page *pg, const char *entity)
 	int e = ps_entity(ps, name);
 	if (e < 0) {
 		page_error(pg->file, pg->line, "uri",
-			   name[0] ? "unknown Clever entity \"%s\""
-				   : "cannot tell which entity the page holds%s",
+			   strcmp(name, "events") == 0
+				   ? "Clever %s (the Events API) are not read: "
+				     "extract-clever reads the Data API's lists"
+			   : name[0] ? "unknown Clever entity \"%s\""
+				     : "cannot tell which entity the page holds%s",
 			   name);
 		return;
 	}

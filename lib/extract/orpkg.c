@@ -201,7 +201,10 @@ static int read_manifest(orpkg *p)
 	if (!name) {
 		struct rp_loc loc = {.file = p->path, .field = "manifest.csv",
 				     .code = "missing_file"};
-		rp_error(&loc, "required file is missing");
+		rp_error(&loc, "required file is missing: without it, whether "
+			 "the files are a whole roster (bulk) or changes (delta) "
+			 "cannot be told (OneRoster 1.0 exports have none, and "
+			 "are not read)");
 		return -1;
 	}
 	rp_input *in = open_file(p, name);
