@@ -1,4 +1,4 @@
-/* extract-clever: Clever Data API v3.0 pages -> raw NDJSON. */
+/* extract-clever: Clever Data API v3.0 / v3.1 pages -> raw NDJSON. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -13,12 +13,14 @@ static const char usage[] =
 	"usage: extract-clever [--entity NAME] [options] [PAGE.json...]\n"
 	"       extract-clever --next PAGE.json\n"
 	"\n"
-	"Reads Clever Data API v3.0 list responses, {\"data\":[{\"data\":{...},\"uri\":...}],\n"
-	"\"links\":[...]}, from the files named or standard input (several pages a\n"
-	"file, pretty-printed or not) and writes a feed header naming the entities\n"
-	"the pages held, then one raw record per item:\n"
+	"Reads Clever Data API v3.0 or v3.1 list responses, {\"data\":[{\"data\":{...},\n"
+	"\"uri\":...}],\"links\":[...]}, from the files named or standard input\n"
+	"(several pages a file, pretty-printed or not) and writes a feed header\n"
+	"naming the version and the entities the pages held (bulk; delta when only\n"
+	"relation pages such as /schools/ID/terms held it), then one raw record per\n"
+	"item, with the line where the item starts in its page and its place there:\n"
 	"  {\"type\":\"raw\",\"source\":\"clever\",\"entity\":\"users\",\"file\":\"PAGE\",\n"
-	"   \"line\":1,\"data\":{...}}\n"
+	"   \"line\":17,\"item\":3,\"data\":{...}}\n"
 	"in the order districts, schools, terms, courses, users, sections whatever\n"
 	"the order of the pages. The entity comes from the page's self link or its\n"
 	"items' uri.\n"
@@ -31,10 +33,9 @@ static const char usage[] =
 
 enum { OPT_NEXT = RP_OPT_FIRST_PROGRAM_OPTION, OPT_ENTITY };
 
-static void on_page(pagespool *ps, const cJSON *doc, const char *file,
-		    long line, void *entity)
+static void on_page(pagespool *ps, const struct api_page *pg, void *entity)
 {
-	clever_page(ps, doc, file, line, entity);
+	clever_page(ps, pg, entity);
 }
 
 /* --next: the page's next link, for the fetch loop of clever-sync. */
@@ -93,7 +94,7 @@ int main(int argc, char **argv)
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
 	/* a feed that did not read whole is not passed on as a feed */
 	if (rc == RP_EXIT_OK && (rp_error_count() == 0 || rp_policy.keep_going) &&
-	    ps_finish(ps, w, "clever", NULL, NULL) != 0) {
+	    ps_finish(ps, w, "clever", ps_version(ps), NULL) != 0) {
 		rp_warn("temporary file");
 		rc = RP_EXIT_IO;
 	}

@@ -10,11 +10,12 @@
 #include "opts.h"
 
 static const char usage[] =
-	"usage: extract-oneroster [options] FOLDER|FILE.zip\n"
+	"usage: extract-oneroster [options] FOLDER|FILE.zip|-\n"
 	"       extract-oneroster --rest [options] [PAGE.json...]\n"
 	"\n"
 	"Reads a OneRoster 1.1 or 1.2 CSV package (manifest.csv and the files it\n"
-	"lists as bulk or delta) and writes NDJSON: first a feed record\n"
+	"lists as bulk or delta; - is a zip on standard input) and writes NDJSON:\n"
+	"first a feed record\n"
 	"  {\"type\":\"feed\",\"source\":\"oneroster\",\"version\":\"1.1\",\"files\":{\"users\":\"bulk\",...}}\n"
 	"then one raw record per CSV row, for orgs, academicSessions, courses,\n"
 	"classes, roles (1.2), users, enrollments and demographics in that order:\n"
@@ -25,18 +26,19 @@ static const char usage[] =
 	"  --rest   read OneRoster 1.1 REST responses instead ({\"users\":[...]},\n"
 	"           {\"orgs\":[...]}, ... as ClassLink serves them), from the files\n"
 	"           named or standard input, several pages a file; raw records carry\n"
-	"           \"format\":\"rest\" and the object as served; the feed header names\n"
-	"           the collections the pages held (bulk), the others absent\n"
+	"           \"format\":\"rest\", the line where the object starts in its page\n"
+	"           and its place in the page (\"item\":1 for the first), and the\n"
+	"           object as served; the feed header names the collections the\n"
+	"           pages held (bulk), the others absent\n"
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
 enum { OPT_REST = RP_OPT_FIRST_PROGRAM_OPTION };
 
-static void on_page(pagespool *ps, const cJSON *doc, const char *file,
-		    long line, void *ctx)
+static void on_page(pagespool *ps, const struct api_page *pg, void *ctx)
 {
 	(void)ctx;
-	rest_page(ps, doc, file, line);
+	rest_page(ps, pg);
 }
 
 static int extract_rest(char **paths, int n, nd_writer *w)
@@ -68,7 +70,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (!rest && argc != 1)
-		rp_usage_error(usage, "expected one FOLDER or FILE.zip");
+		rp_usage_error(usage, "expected one FOLDER, FILE.zip or -");
 
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
 	int rc;

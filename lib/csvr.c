@@ -49,7 +49,8 @@ struct csvr {
 	enum header_state header;
 	char *names; /* the header's arena, kept */
 	const char **cols;
-	size_t ncols;
+	size_t ncols; /* named columns */
+	size_t width; /* header cells, with the unnamed ones that end it */
 
 	const char *errcol;
 	char errmsg[256];
@@ -337,6 +338,7 @@ static int take_header(csvr *r)
 	for (size_t i = 0; i < n; i++)
 		r->cols[i] = r->names + r->fields[i].off;
 	r->ncols = n;
+	r->width = r->nfields;
 	const char *dup = first_duplicate(r->cols, n);
 	if (dup) {
 		size_t shown = utf8_prefix(dup, NAME_SHOWN_MAX);
@@ -395,20 +397,44 @@ int csvr_col(const csvr *r, const char *name)
 	return -1;
 }
 
+/* "header has 18", or "header has 10 (7 named)" when unnamed cells end it. */
+static void ragged(csvr *r, size_t n)
+{
+	if (r->width == r->ncols)
+		set_error(r, NULL, "ragged row: %zu fields, header has %zu", n,
+			  r->width);
+	else
+		set_error(r, NULL,
+			  "ragged row: %zu fields, header has %zu (%zu named)",
+			  n, r->width, r->ncols);
+}
+
+/*
+ * A row has a field for every named column and at most one for each header
+ * cell. More fields than that is an error even when the extra ones are
+ * empty: an unquoted comma shifts every later value one column on. The
+ * unnamed cells that may end a header (`role,,,`) are columns too, so rows
+ * may fill them, with empty values only (a value there has no name to be
+ * kept under), or leave them out.
+ */
 static int check_record(csvr *r)
 {
 	size_t n = r->nfields;
-	while (n > r->ncols && r->fields[n - 1].len == 0)
-		n--;
-	r->nfields = n;
-	if (n != r->ncols) {
-		set_error(r, NULL, "ragged row: %zu fields, header has %zu", n,
-			  r->ncols);
+	if (n < r->ncols || n > r->width) {
+		ragged(r, n);
 		return -1;
 	}
+	for (size_t i = r->ncols; i < n; i++)
+		if (r->fields[i].len != 0) {
+			set_error(r, NULL,
+				  "value in column %zu, which has no name in the header",
+				  i + 1);
+			return -1;
+		}
+	r->nfields = r->ncols;
 	if (!r->utf8_suspect)
 		return 1;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < r->ncols; i++) {
 		const char *s = r->arena + r->fields[i].off;
 		size_t bad = utf8_check(s, r->fields[i].len);
 		if (bad != UTF8_VALID) {

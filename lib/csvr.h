@@ -20,8 +20,10 @@ csvr *csvr_new(rp_input *in);
 void csvr_free(csvr *r);
 
 /* Reads the header row. Returns 1, 0 for an empty file (no header at all),
- * -1 on a bad header (see csvr_errmsg). Empty trailing header cells are
- * dropped; an empty or repeated name elsewhere is an error. */
+ * -1 on a bad header (see csvr_errmsg). Empty names that end the header
+ * (`role,,,`, as real exporters write) are unnamed columns: not among
+ * csvr_ncols(), but counted in the width rows are held to (see csvr_next).
+ * An empty name before a named column, or a repeated name, is an error. */
 int csvr_header(csvr *r);
 size_t csvr_ncols(const csvr *r);
 const char *csvr_colname(const csvr *r, size_t i);
@@ -33,8 +35,11 @@ int csvr_col(const csvr *r, const char *name);
  * that was skipped (ragged row, invalid UTF-8 or NUL byte in a field): the
  * next call goes on with the following record; -2 when the file cannot be
  * read further (unterminated quote, malformed quoting, read error).
- * A record has exactly csvr_ncols() fields: extra trailing fields that are
- * empty are dropped, any other count is a ragged-row error.
+ * A record has a field for each named column and at most one for each
+ * header cell: fewer or more fields are a ragged-row error, even when the
+ * extra fields are empty (an unquoted comma shifts every later value).
+ * Fields under the header's unnamed columns may be there or not; they must
+ * be empty, and are dropped. csvr_field() then serves csvr_ncols() fields.
  */
 int csvr_next(csvr *r);
 const char *csvr_field(const csvr *r, size_t i); /* NUL-terminated */

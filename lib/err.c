@@ -67,12 +67,14 @@ static void json_member(const char *key, const char *val, int *first)
 	*first = 0;
 }
 
-static void write_error(const struct rp_loc *loc, const char *msg)
+static void write_error(const struct rp_loc *loc, const char *msg,
+			const char *level)
 {
 	if (rp_policy.json) {
 		int first = 1;
 		fputc('{', stderr);
 		json_member("program", rp_prog, &first);
+		json_member("level", level, &first);
 		json_member("file", loc->file, &first);
 		if (loc->line > 0)
 			fprintf(stderr, ",\"line\":%ld", loc->line);
@@ -90,6 +92,8 @@ static void write_error(const struct rp_loc *loc, const char *msg)
 		fprintf(stderr, "%s: ", loc->file);
 	if (loc->field)
 		fprintf(stderr, "%s: ", loc->field);
+	if (level)
+		fprintf(stderr, "%s: ", level);
 	fprintf(stderr, "%s\n", msg);
 }
 
@@ -108,12 +112,22 @@ void rp_verror(const struct rp_loc *loc, const char *fmt, va_list ap)
 
 	error_count++;
 	if (error_count <= rp_policy.max_errors)
-		write_error(loc, msg);
+		write_error(loc, msg, NULL);
 	if (!rp_policy.keep_going && error_count >= rp_policy.max_errors) {
 		rp_warnx("stopping after %ld errors (--max-errors)",
 			 error_count);
 		exit(RP_EXIT_DATA);
 	}
+}
+
+void rp_warning(const struct rp_loc *loc, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	write_error(loc, msg, "warning");
 }
 
 long rp_error_count(void) { return error_count; }

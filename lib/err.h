@@ -53,6 +53,15 @@ void rp_error(const struct rp_loc *loc, const char *fmt, ...)
 
 void rp_verror(const struct rp_loc *loc, const char *fmt, va_list ap);
 
+/*
+ * Reports a problem that rejects nothing (a value dropped, a file the
+ * manifest and the package disagree on that holds no rows) as
+ * "prog: file:line: field: warning: message", or JSON with
+ * "level":"warning". Not counted: the exit status stays as it is.
+ */
+void rp_warning(const struct rp_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 long rp_error_count(void);
 
 /* Exit status for the end of a run: rc unless data errors make it 1. Writes

@@ -41,6 +41,12 @@ void jd_free(jd_reader *r)
 }
 
 long jd_line(const jd_reader *r) { return r->start; }
+
+const char *jd_text(const jd_reader *r, size_t *len)
+{
+	*len = r->len;
+	return r->doc;
+}
 const char *jd_name(const jd_reader *r) { return rp_input_name(r->in); }
 bool jd_io_failed(const jd_reader *r) { return r->io_failed; }
 
@@ -153,4 +159,71 @@ int jd_next(jd_reader *r, cJSON **doc)
 		*doc = r->parsed;
 		return 1;
 	}
+}
+
+static void push_offset(size_t **offs, size_t *cap, size_t n, size_t off)
+{
+	if (n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*offs = xrealloc(*offs, *cap * sizeof **offs);
+	}
+	(*offs)[n] = off;
+}
+
+long jd_array_offsets(const char *t, size_t len, const char *key,
+		      size_t **offs, size_t *cap)
+{
+	size_t klen = strlen(key), n = 0, i = 0;
+	int depth = 0;
+	/* at depth 1: a member name comes next / the last name was key;
+	 * in the array: an element starts at the next value */
+	bool want_name = false, matched = false, in_array = false, want_elem = false;
+	while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
+		i++;
+	if (i == len || t[i] != '{')
+		return -1;
+	for (; i < len; i++) {
+		char c = t[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ':')
+			continue;
+		if (in_array && depth == 2 && want_elem && c != ']') {
+			push_offset(offs, cap, n++, i);
+			want_elem = false;
+		}
+		if (c == '"') {
+			size_t from = ++i;
+			while (i < len && t[i] != '"')
+				i += t[i] == '\\' ? 2 : 1;
+			if (i >= len)
+				return -1;
+			if (depth == 1 && want_name) {
+				matched = i - from == klen && memcmp(t + from, key, klen) == 0;
+				want_name = false;
+			} else if (depth == 1) {
+				matched = false; /* a string value */
+			}
+		} else if (c == '{' || c == '[') {
+			if (depth == 0)
+				want_name = true;
+			else if (depth == 1 && c == '[' && matched) {
+				in_array = want_elem = true;
+			}
+			if (depth == 1)
+				matched = false;
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (--depth == 1 && in_array)
+				return (long)n;
+			if (depth <= 0)
+				return -1;
+		} else if (c == ',') {
+			if (depth == 1)
+				want_name = true;
+			else if (depth == 2 && in_array)
+				want_elem = true;
+		} else if (depth == 1) {
+			matched = false; /* a number, true, false or null */
+		}
+	}
+	return -1;
 }

@@ -357,6 +357,77 @@ static int read_central(rp_zip *z, const struct eocd *e, char *err,
 	return 0;
 }
 
+static int ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* Not strcasecmp: its idea of case follows the locale. */
+static int caseless_cmp(const char *a, const char *b)
+{
+	for (; *a && ascii_lower((unsigned char)*a) ==
+			     ascii_lower((unsigned char)*b);
+	     a++, b++)
+		;
+	return ascii_lower((unsigned char)*a) - ascii_lower((unsigned char)*b);
+}
+
+static int same_name(const char *a, const char *b)
+{
+	return caseless_cmp(a, b) == 0;
+}
+
+/* Entries sorted by name ignoring case, then by their place in the
+ * directory (they lie in one array). */
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct zip_entry *x = *(const struct zip_entry *const *)a;
+	const struct zip_entry *y = *(const struct zip_entry *const *)b;
+	int c = caseless_cmp(x->name, y->name);
+	return c ? c : (x > y) - (x < y);
+}
+
+/*
+ * Two entries of one name (ignoring case, as rp_zip_find matches) make an
+ * archive ambiguous: readers take the first, unzip extracts the last over
+ * it, and a person checking the archive sees another file than the program
+ * reads. The pair whose second entry comes first is named.
+ */
+static int check_unique(const rp_zip *z, char *err, size_t errlen)
+{
+	if (z->count < 2)
+		return 0;
+	const struct zip_entry **order = xmalloc(z->count * sizeof *order);
+	for (size_t i = 0; i < z->count; i++)
+		order[i] = &z->entries[i];
+	qsort(order, z->count, sizeof *order, cmp_entry);
+	size_t first = 0, second = 0;
+	for (size_t k = 1; k < z->count; k++) {
+		size_t i = (size_t)(order[k - 1] - z->entries);
+		size_t j = (size_t)(order[k] - z->entries);
+		if (same_name(z->entries[i].name, z->entries[j].name) &&
+		    (second == 0 || j < second)) {
+			first = i;
+			second = j;
+		}
+	}
+	free(order);
+	if (second == 0)
+		return 0;
+	char q1[256], q2[256];
+	const char *a = z->entries[first].name, *b = z->entries[second].name;
+	if (strcmp(a, b) == 0)
+		say(err, errlen, "entry \"%s\": in the archive twice (entries #%zu and #%zu)",
+		    quote(q1, sizeof q1, a), first + 1, second + 1);
+	else
+		say(err, errlen,
+		    "entry \"%s\": in the archive twice, also as \"%s\" "
+		    "(entries #%zu and #%zu; names are matched ignoring case)",
+		    quote(q1, sizeof q1, a), quote(q2, sizeof q2, b), first + 1,
+		    second + 1);
+	return -1;
+}
+
 rp_zip *rp_zip_open(const char *path, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -364,6 +435,11 @@ rp_zip *rp_zip_open(const char *path, char *err, size_t errlen)
 		say(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
+	return rp_zip_fdopen(fd, path, err, errlen);
+}
+
+rp_zip *rp_zip_fdopen(int fd, const char *name, char *err, size_t errlen)
+{
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		say(err, errlen, "%s", strerror(errno));
@@ -379,11 +455,12 @@ rp_zip *rp_zip_open(const char *path, char *err, size_t errlen)
 
 	rp_zip *z = xcalloc(1, sizeof *z);
 	z->fd = fd;
-	z->path = xstrdup(path);
+	z->path = xstrdup(name);
 	struct eocd e;
 	if (find_eocd(fd, st.st_size, &e, err, errlen) < 0 ||
 	    check_eocd(&e, err, errlen) < 0 ||
-	    read_central(z, &e, err, errlen) < 0) {
+	    read_central(z, &e, err, errlen) < 0 ||
+	    check_unique(z, err, errlen) < 0) {
 		rp_zip_close(z);
 		return NULL;
 	}
@@ -410,20 +487,6 @@ const char *rp_zip_name(const rp_zip *z, size_t i)
 	return i < z->count ? z->entries[i].name : NULL;
 }
 
-static int ascii_lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-/* Not strcasecmp: its idea of case follows the locale. */
-static int same_name(const char *a, const char *b)
-{
-	for (; *a && ascii_lower((unsigned char)*a) ==
-			     ascii_lower((unsigned char)*b);
-	     a++, b++)
-		;
-	return *a == *b;
-}
 
 long rp_zip_find(const rp_zip *z, const char *name)
 {

@@ -11,8 +11,9 @@
  * deflated (8) entries; CRC-32 and sizes checked when an entry has been read
  * to its end. Refused at open, naming the entry: absolute paths, drive
  * letters, backslashes, ".." components, symlinks (Unix mode in the external
- * attributes), encrypted entries, other methods, zip64 archives and
- * multi-disk archives. Guards against zip bombs: an entry that inflates past
+ * attributes), encrypted entries, other methods, zip64 archives,
+ * multi-disk archives, and two entries of one name (ignoring ASCII case, as
+ * rp_zip_find matches names: which of them is meant cannot be told). Guards against zip bombs: an entry that inflates past
  * ZIP_MAX_ENTRY_SIZE or past ZIP_MAX_RATIO times its compressed size (when
  * larger than 1 MiB) is a read error.
  */
@@ -28,6 +29,9 @@ typedef struct rp_zip rp_zip;
  * C), or entry #N: counted from 1 when the name itself is unusable.
  */
 rp_zip *rp_zip_open(const char *path, char *err, size_t errlen);
+/* The same on an open regular file, named name in messages; takes
+ * ownership of fd (closed on failure too). */
+rp_zip *rp_zip_fdopen(int fd, const char *name, char *err, size_t errlen);
 void rp_zip_close(rp_zip *z);
 
 size_t rp_zip_count(const rp_zip *z);

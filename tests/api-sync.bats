@@ -32,7 +32,7 @@ records() ( set -o pipefail; snapshot --db "$1" | tail -n +2 )
 @test "extract-clever: a feed header naming the entities, then records in dependency order whatever the page order" {
 	run extract-clever $(clever_pages "$CL")
 	assert_success
-	assert_line --index 0 '{"type":"feed","source":"clever","files":{"districts":"bulk","schools":"bulk","terms":"bulk","courses":"bulk","users":"bulk","sections":"bulk"}}'
+	assert_line --index 0 '{"type":"feed","source":"clever","version":"3.0","files":{"districts":"bulk","schools":"bulk","terms":"bulk","courses":"bulk","users":"bulk","sections":"bulk"}}'
 	in_order=$output
 	run -0 extract-clever $(clever_pages "$CL" | sort -r)
 	assert_output "$in_order"
@@ -50,7 +50,83 @@ records() ( set -o pipefail; snapshot --db "$1" | tail -n +2 )
 @test "extract-clever: pages of one entity only give a header with the others absent" {
 	run extract-clever "$CL/schools.json"
 	assert_success
-	assert_line --index 0 '{"type":"feed","source":"clever","files":{"districts":"absent","schools":"bulk","terms":"absent","courses":"absent","users":"absent","sections":"absent"}}'
+	assert_line --index 0 '{"type":"feed","source":"clever","version":"3.0","files":{"districts":"absent","schools":"bulk","terms":"absent","courses":"absent","users":"absent","sections":"absent"}}'
+}
+
+@test "extract-clever: each record carries the line where its item starts in a pretty-printed page, and its item number" {
+	# strings holding brackets, braces, commas and escaped quotes do not count
+	cat > "$BATS_TEST_TMPDIR/schools.json" <<'JSON'
+{
+ "links": [{"rel": "self", "uri": "/v3.0/schools?limit=3"}],
+ "data": [
+  {"data": {"id": "s1", "name": "A \"[{,\\"}, "uri": "/v3.0/schools/s1"},
+  {
+   "data": {
+    "id": "s2",
+    "name": "}]"
+   },
+   "uri": "/v3.0/schools/s2"
+  },
+
+  {"data": {"id": "s3"}, "uri": "/v3.0/schools/s3"}
+ ]
+}
+{"data":[{"data":{"id":"s4"}},{"data":{"id":"s5"}}],"links":[{"rel":"self","uri":"/v3.0/schools"}]}
+JSON
+	run -0 --separate-stderr extract-clever "$BATS_TEST_TMPDIR/schools.json"
+	assert_equal "$(grep -c '"type":"raw","source":"clever","entity":"schools","file":"schools.json"' <<<"$output")" 5
+	assert_equal "$(grep -o '"line":[0-9]*,"item":[0-9]*,"data":{"id":"s[0-9]"' <<<"$output" | tr '\n' ' ')" \
+		'"line":4,"item":1,"data":{"id":"s1" "line":5,"item":2,"data":{"id":"s2" "line":13,"item":3,"data":{"id":"s3" "line":16,"item":1,"data":{"id":"s4" "line":16,"item":2,"data":{"id":"s5" '
+}
+
+@test "extract-clever: a bad item is located at its own line, with its number" {
+	printf '{"data": [\n {"data": {"id": "a"}},\n {"uri": "/v3.0/users/b"},\n {"data": {"id": "c"}}\n],\n"links": [{"rel": "self", "uri": "/v3.0/users"}]}\n' > "$BATS_TEST_TMPDIR/users.json"
+	run -1 --separate-stderr extract-clever "$BATS_TEST_TMPDIR/users.json"
+	assert_equal "$stderr" "extract-clever: $BATS_TEST_TMPDIR/users.json:3: data: item 2 has no data object with an id"
+	run -1 --separate-stderr extract-clever --keep-going "$BATS_TEST_TMPDIR/users.json"
+	assert_equal "$(grep -c '"type":"raw"' <<<"$output")" 2
+}
+
+@test "extract-clever: a relation page (a school's terms) holds its records' entity, as a delta: it lists some of them" {
+	cat > "$BATS_TEST_TMPDIR/school_terms.json" <<'JSON'
+{"data":[{"data":{"id":"t1","name":"Y1"},"uri":"/v3.0/terms/t1"}],"links":[{"rel":"self","uri":"/v3.0/schools/s1/terms"}]}
+{"data":[{"data":{"id":"u1"},"uri":"/v3.0/users/u1"}],"links":[{"rel":"self","uri":"/v3.0/users/u9/mystudents"}]}
+JSON
+	run -0 --separate-stderr extract-clever "$BATS_TEST_TMPDIR/school_terms.json"
+	assert_line --index 0 '{"type":"feed","source":"clever","version":"3.0","files":{"districts":"absent","schools":"absent","terms":"delta","courses":"absent","users":"delta","sections":"absent"}}'
+	assert_line --index 1 '{"type":"raw","source":"clever","entity":"terms","file":"school_terms.json","line":1,"item":1,"data":{"id":"t1","name":"Y1"}}'
+	assert_line --index 2 '{"type":"raw","source":"clever","entity":"users","file":"school_terms.json","line":2,"item":1,"data":{"id":"u1"}}'
+	# the whole collection as well: bulk
+	run -0 --separate-stderr extract-clever "$BATS_TEST_TMPDIR/school_terms.json" "$CL/terms.json"
+	assert_line --index 0 '{"type":"feed","source":"clever","version":"3.0","files":{"districts":"absent","schools":"absent","terms":"bulk","courses":"absent","users":"delta","sections":"absent"}}'
+}
+
+@test "extract-clever: an item whose uri names another entity than its page is refused" {
+	printf '{"data":[{"data":{"id":"t1"},"uri":"/v3.0/terms/t1"}],"links":[{"rel":"self","uri":"/v3.0/schools"}]}\n' > "$BATS_TEST_TMPDIR/p.json"
+	run -1 --separate-stderr extract-clever "$BATS_TEST_TMPDIR/p.json"
+	assert_equal "$stderr" "extract-clever: $BATS_TEST_TMPDIR/p.json:1: uri: item 1 (id t1) is one of the terms, on a page of schools"
+}
+
+@test "extract-clever: v3.1 pages read as v3.0 pages do; the feed names the version; versions are not mixed" {
+	root=$(fixture_copy "$CL" v31)
+	sed -i 's#/v3\.0/#/v3.1/#g' "$root"/*.json
+	run -0 --separate-stderr extract-clever $(clever_pages "$root")
+	assert_line --index 0 '{"type":"feed","source":"clever","version":"3.1","files":{"districts":"bulk","schools":"bulk","terms":"bulk","courses":"bulk","users":"bulk","sections":"bulk"}}'
+	assert_equal "$(tail -n +2 <<<"$output")" "$(extract-clever $(clever_pages "$CL") | tail -n +2)"
+	run -1 --separate-stderr extract-clever "$CL/schools.json" "$root/users.json"
+	assert_equal "$stderr" "extract-clever: $root/users.json:1: uri: a page of Clever API v3.1 among pages of v3.0"
+	sed -i 's#/v3\.1/#/v2.1/#g' "$root/users.json"
+	run -1 --separate-stderr extract-clever "$root/users.json"
+	assert_equal "$stderr" "extract-clever: $root/users.json:1: uri: Clever API v2.1: only v3.0 and v3.1 are read"
+}
+
+@test "extract-oneroster --rest: records carry the item's line and number; a bad item is located at its line" {
+	printf '{\n  "academicSessions": [\n    {"sourcedId": "a"},\n    {\n      "status": "active"\n    },\n    7\n  ]\n}\n' > "$BATS_TEST_TMPDIR/as.json"
+	run -1 --separate-stderr extract-oneroster --rest "$BATS_TEST_TMPDIR/as.json"
+	assert_equal "${stderr_lines[0]}" "extract-oneroster: $BATS_TEST_TMPDIR/as.json:4: academicSessions: item 2 has no sourcedId string"
+	assert_equal "${stderr_lines[1]}" "extract-oneroster: $BATS_TEST_TMPDIR/as.json:7: academicSessions: item 3 is not an object"
+	run -1 --separate-stderr extract-oneroster --rest --keep-going "$BATS_TEST_TMPDIR/as.json"
+	assert_line --index 1 '{"type":"raw","source":"oneroster","format":"rest","entity":"academicSessions","file":"as.json","line":3,"item":1,"data":{"sourcedId":"a"}}'
 }
 
 @test "extract-clever --next prints the next page's path, nothing on the last page" {
@@ -126,6 +202,18 @@ records() ( set -o pipefail; snapshot --db "$1" | tail -n +2 )
 	assert_success
 	assert_stderr_partial "has no operations; nothing to do"
 	assert_equal "$(records "$db")" "$before"
+}
+
+@test "clever-sync --api-version 3.1 fetches /v3.1/: the same store as v3.0; a bad version is a usage error" {
+	httpd_start clever "$CL"
+	run -0 --separate-stderr clever-sync --quiet --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5 --api-version 3.1 --keep "$BATS_TEST_TMPDIR/keep"
+	assert_equal "$(grep -c 'GET /v3.1/users' "$HTTPD_LOG")" 5
+	assert_equal "$(grep -c 'GET /v3.0/' "$HTTPD_LOG")" 0
+	assert_equal "$(head -1 "$BATS_TEST_TMPDIR/keep/raw.ndjson" | cut -c1-58)" '{"type":"feed","source":"clever","version":"3.1","files":{'
+	run -0 --separate-stderr clever-sync --quiet --db "$RDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5
+	assert_equal "$(records "$CDB" | sed 's/"id":"[a-z][0-9]*",//')" "$(records "$RDB" | sed 's/"id":"[a-z][0-9]*",//')"
+	run -2 --separate-stderr clever-sync --db "$CDB" --token-file "$HTTPD_TOKEN_FILE" --api-version 2.1
+	assert_equal "$stderr" "clever-sync: --api-version: 3.0 or 3.1, not 2.1"
 }
 
 @test "classlink-sync over loopback: the store equals the CSV form's; a second run changes nothing" {

@@ -103,6 +103,21 @@ vg_same() {
 	assert_success
 }
 
+@test "valgrind: extract-oneroster - (a zip spooled from standard input), ambiguous zips, located API items" {
+	run vg extract-oneroster - < "$TD/district/y1-v1p1.zip"
+	assert_success
+	for z in duplicate duplicate-case; do
+		run -1 --separate-stderr vg extract-oneroster - < "$TD/zip/$z.zip"
+		assert_stderr_partial "extract-oneroster: <stdin>: entry \""
+		vg_same extract-oneroster "$TD/zip/$z.zip"
+	done
+	printf '{"data": [\n {"data": {"id": "a"}, "uri": "/v3.1/terms/a"},\n {"uri": "/v3.1/users/b"}\n],\n"links": [{"rel": "self", "uri": "/v3.1/schools/s/terms"}]}\n' > "$BATS_TEST_TMPDIR/p.json"
+	vg_same extract-clever "$BATS_TEST_TMPDIR/p.json"
+	vg_same extract-clever --keep-going "$BATS_TEST_TMPDIR/p.json"
+	printf '{"users": [\n {"sourcedId": "a"},\n 7\n]}\n' > "$BATS_TEST_TMPDIR/r.json"
+	vg_same extract-oneroster --rest --keep-going "$BATS_TEST_TMPDIR/r.json"
+}
+
 @test "valgrind: archive-appointments (archive, export, verify), softdelete-plan, apply of a delete plan" {
 	db="$BATS_TEST_TMPDIR/s.db"
 	oneroster-sync --quiet --db "$db" "$TD/district/y1-v1p1" 2>/dev/null

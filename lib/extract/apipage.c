@@ -1,11 +1,13 @@
 #include "extract.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "jsondoc.h"
 #include "ndjson.h"
+#include "xalloc.h"
 
 const char *const clever_entities[] = {
 	"districts", "schools", "terms", "courses", "users", "sections", NULL,
@@ -35,19 +37,33 @@ const char *clever_next(const cJSON *page)
 	return NULL;
 }
 
-/* "/v3.0/users/<id>" or "/v3.0/users?limit=..." -> "users", into out. */
-static bool entity_of_uri(const char *uri, char *out, size_t size)
+/* ---- where each item starts ------------------------------------------- */
+
+/*
+ * The line where each of the n items of the page's array member key
+ * starts: the page's own line plus the newlines before the item in the
+ * page's text (so a pretty-printed page gives each item its line, a page
+ * on one line gives every item the page's). Owned by the caller. When the
+ * text does not show n items (a member name written with escapes), every
+ * item gets the page's line; the item number still tells them apart.
+ */
+static long *item_lines(const struct api_page *pg, const char *key, size_t n)
 {
-	const char *p = uri ? strstr(uri, "/v3") : NULL;
-	if (!p || !(p = strchr(p + 1, '/')))
-		return false;
-	p++;
-	size_t n = strcspn(p, "/?");
-	if (n == 0 || n >= size)
-		return false;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return true;
+	long *lines = xmalloc((n ? n : 1) * sizeof *lines);
+	size_t *offs = NULL, cap = 0;
+	long found = pg->text ? jd_array_offsets(pg->text, pg->len, key, &offs, &cap)
+			      : -1;
+	long line = pg->line;
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (found == (long)n) {
+			for (; at < offs[i]; at++)
+				line += pg->text[at] == '\n';
+		}
+		lines[i] = line;
+	}
+	free(offs);
+	return lines;
 }
 
 /* Records name the page file, not where it was kept. */
@@ -59,7 +75,7 @@ static const char *base_name(const char *path)
 
 static void write_raw(nd_writer *w, const char *source, const char *format,
 		      const char *entity, const char *path, long line,
-		      const cJSON *data)
+		      size_t item, const cJSON *data)
 {
 	const char *file = base_name(path);
 	nd_begin(w);
@@ -69,54 +85,161 @@ static void write_raw(nd_writer *w, const char *source, const char *format,
 	nd_str(w, "entity", entity);
 	nd_str(w, "file", file);
 	nd_int(w, "line", line);
+	nd_int(w, "item", (long long)item);
 	nd_json(w, "data", data);
 	nd_end(w);
 }
 
-void clever_page(pagespool *ps, const cJSON *page, const char *file, long line,
-		 const char *entity)
+/* ---- Clever ----------------------------------------------------------- */
+
+/*
+ * What a Clever uri names: the API version ("3.0", "3.1") and the entity
+ * of the records. "/v3.0/users?limit=5" and "/v3.0/users/ID" name users;
+ * a relation, "/v3.0/schools/ID/terms" or "/v3.0/users/ID/mystudents",
+ * names the records it lists (terms; users), and is scoped: it lists some
+ * of them, not all. Returns false when uri is no Clever API path.
+ */
+struct clever_uri {
+	char version[8];
+	char entity[64];
+	bool scoped;
+};
+
+static bool parse_uri(const char *uri, struct clever_uri *u)
 {
+	static const struct {
+		const char *relation, *entity;
+	} relations[] = {
+		{"mystudents", "users"}, {"myteachers", "users"},
+		{"mycontacts", "users"}, {"students", "users"},
+		{"teachers", "users"},   {"contacts", "users"},
+		{"district", "districts"}, {"school", "schools"},
+		{"course", "courses"},   {"term", "terms"},
+	};
+	memset(u, 0, sizeof *u);
+	const char *p = uri;
+	while (p && (p = strstr(p, "/v")) && !(p[2] >= '0' && p[2] <= '9'))
+		p += 2;
+	if (!p)
+		return false;
+	p += 2;
+	size_t n = strcspn(p, "/?#");
+	if (n == 0 || n >= sizeof u->version || p[n] != '/')
+		return false;
+	memcpy(u->version, p, n);
+	p += n + 1;
+	char seg[3][64];
+	int nseg = 0;
+	while (nseg < 3 && *p && *p != '?' && *p != '#') {
+		n = strcspn(p, "/?#");
+		if (n == 0 || n >= sizeof seg[0])
+			return false;
+		memcpy(seg[nseg], p, n);
+		seg[nseg++][n] = '\0';
+		p += n + (p[n] == '/');
+	}
+	if (nseg == 0)
+		return false;
+	const char *entity = seg[0];
+	if (nseg == 3) {
+		entity = seg[2];
+		u->scoped = true;
+		for (size_t i = 0; i < sizeof relations / sizeof *relations; i++)
+			if (strcmp(seg[2], relations[i].relation) == 0)
+				entity = relations[i].entity;
+	}
+	snprintf(u->entity, sizeof u->entity, "%s", entity);
+	return true;
+}
+
+static bool check_version(pagespool *ps, const struct api_page *pg,
+			  const char *version)
+{
+	if (!version[0])
+		return true;
+	if (strcmp(version, "3.0") != 0 && strcmp(version, "3.1") != 0) {
+		page_error(pg->file, pg->line, "uri",
+			   "Clever API v%s: only v3.0 and v3.1 are read", version);
+		return false;
+	}
+	if (!ps_agree_version(ps, version)) {
+		struct rp_loc loc = {.file = pg->file, .line = pg->line,
+				     .field = "uri", .code = "bad_page"};
+		rp_error(&loc, "a page of Clever API v%s among pages of v%s",
+			 version, ps_version(ps));
+		return false;
+	}
+	return true;
+}
+
+void clever_page(pagespool *ps, const struct api_page *pg, const char *entity)
+{
+	const cJSON *page = pg->doc;
 	const cJSON *items = nd_get_arr(page, "data");
 	if (!cJSON_IsObject(page) || !items) {
 		const char *msg = cJSON_IsObject(page) ? nd_get_str(page, "message")
 						       : NULL;
-		page_error(file, line, "data",
+		page_error(pg->file, pg->line, "data",
 			   msg ? "not a Clever list response (message: \"%s\")"
-			       : "not a Clever list response%s",
+			   : nd_get_obj(page, "data")
+				   ? "one record (/users/ID, /me), not a Clever list response%s"
+				   : "not a Clever list response%s",
 			   msg ? msg : "");
 		return;
 	}
-	char name[64] = "";
-	if (entity) {
-		snprintf(name, sizeof name, "%s", entity);
-	} else {
-		const cJSON *l;
-		cJSON_ArrayForEach(l, nd_get_arr(page, "links"))
-			if (nd_get_str(l, "rel") && strcmp(nd_get_str(l, "rel"), "self") == 0)
-				entity_of_uri(nd_get_str(l, "uri"), name, sizeof name);
-		if (!name[0] && items->child)
-			entity_of_uri(nd_get_str(items->child, "uri"), name, sizeof name);
+	/* what the page lists: its self link, else its first item's uri */
+	struct clever_uri self = {0}, u;
+	const cJSON *l;
+	cJSON_ArrayForEach(l, nd_get_arr(page, "links"))
+		if (nd_get_str(l, "rel") && strcmp(nd_get_str(l, "rel"), "self") == 0 &&
+		    parse_uri(nd_get_str(l, "uri"), &u))
+			self = u;
+	if (!self.entity[0] && items->child &&
+	    parse_uri(nd_get_str(items->child, "uri"), &u)) {
+		self = u;
+		self.scoped = false; /* an item's own uri says nothing of that */
 	}
+	if (!check_version(ps, pg, self.version))
+		return;
+	const char *name = entity ? entity : self.entity;
 	int e = ps_entity(ps, name);
 	if (e < 0) {
-		page_error(file, line, "uri",
-			   name[0] ? "unknown Clever entity \"%s\""
-				   : "cannot tell which entity the page holds%s",
+		page_error(pg->file, pg->line, "uri",
+			   strcmp(name, "events") == 0
+				   ? "Clever %s (the Events API) are not read: "
+				     "extract-clever reads the Data API's lists"
+			   : name[0] ? "unknown Clever entity \"%s\""
+				     : "cannot tell which entity the page holds%s",
 			   name);
 		return;
 	}
-	nd_writer *w = ps_writer(ps, e);
+	nd_writer *w = ps_writer(ps, e, !self.scoped);
+	size_t n = (size_t)cJSON_GetArraySize(items), k = 0;
+	long *lines = item_lines(pg, "data", n);
 	const cJSON *item;
 	cJSON_ArrayForEach(item, items) {
+		long line = lines[k++];
 		const cJSON *data = nd_get_obj(item, "data");
+		const char *uri = nd_get_str(item, "uri");
+		struct rp_loc loc = {.file = pg->file, .line = line,
+				     .field = "data", .code = "bad_page"};
 		if (!data || !nd_get_str(data, "id")) {
-			page_error(file, line, "data",
-				   "an item without a data object and its id%s", "");
+			rp_error(&loc, "item %zu has no data object with an id", k);
 			continue;
 		}
-		write_raw(w, "clever", NULL, name, file, line, data);
+		loc.source_id = nd_get_str(data, "id");
+		if (uri && parse_uri(uri, &u) && strcmp(u.entity, name) != 0) {
+			loc.field = "uri";
+			rp_error(&loc, "item %zu (id %s) is one of the %s, on a page of %s",
+				 k, loc.source_id, u.entity, name);
+			continue;
+		}
+		write_raw(w, "clever", NULL, name, pg->file, line, k, data);
 	}
+	free(lines);
 }
+
+/* ---- OneRoster REST --------------------------------------------------- */
 
 /* Collections and the entity whose records they hold. */
 static const struct {
@@ -136,9 +259,9 @@ static const struct {
 	{"demographics", "demographics"},
 };
 
-void rest_page(pagespool *ps, const cJSON *page, const char *file, long line)
+void rest_page(pagespool *ps, const struct api_page *pg)
 {
-	const cJSON *member = NULL;
+	const cJSON *page = pg->doc, *member = NULL;
 	const char *entity = NULL;
 	if (cJSON_IsObject(page))
 		member = page->child;
@@ -151,26 +274,34 @@ void rest_page(pagespool *ps, const cJSON *page, const char *file, long line)
 			break;
 	}
 	if (!entity) {
-		page_error(file, line, NULL,
+		page_error(pg->file, pg->line, NULL,
 			   "not a OneRoster collection response (no users, orgs, "
 			   "classes... array)%s", "");
 		return;
 	}
-	nd_writer *w = ps_writer(ps, ps_entity(ps, entity));
+	nd_writer *w = ps_writer(ps, ps_entity(ps, entity), true);
+	size_t n = (size_t)cJSON_GetArraySize(member), k = 0;
+	long *lines = item_lines(pg, member->string, n);
 	const cJSON *item;
 	cJSON_ArrayForEach(item, member) {
+		long line = lines[k++];
 		if (!cJSON_IsObject(item) || !nd_get_str(item, "sourcedId")) {
-			page_error(file, line, member->string,
-				   "an item without its sourcedId%s", "");
+			struct rp_loc loc = {.file = pg->file, .line = line,
+					     .field = member->string,
+					     .code = "bad_page"};
+			rp_error(&loc, cJSON_IsObject(item)
+					       ? "item %zu has no sourcedId string"
+					       : "item %zu is not an object",
+				 k);
 			continue;
 		}
-		write_raw(w, "oneroster", "rest", entity, file, line, item);
+		write_raw(w, "oneroster", "rest", entity, pg->file, line, k, item);
 	}
+	free(lines);
 }
 
 int api_read_pages(char **paths, int npaths, pagespool *ps,
-		   void (*page)(pagespool *ps, const cJSON *doc, const char *file,
-				long line, void *ctx),
+		   void (*page)(pagespool *ps, const struct api_page *pg, void *ctx),
 		   void *ctx)
 {
 	int rc = RP_EXIT_OK;
@@ -182,7 +313,6 @@ int api_read_pages(char **paths, int npaths, pagespool *ps,
 			rc = RP_EXIT_IO;
 			continue;
 		}
-		const char *file = jd_name(r);
 		cJSON *doc;
 		int got;
 		while ((got = jd_next(r, &doc)) != 0) {
@@ -191,8 +321,12 @@ int api_read_pages(char **paths, int npaths, pagespool *ps,
 					rc = RP_EXIT_IO;
 				break;
 			}
-			if (got > 0)
-				page(ps, doc, file, jd_line(r), ctx);
+			if (got < 0)
+				continue;
+			struct api_page pg = {.doc = doc, .file = jd_name(r),
+					      .line = jd_line(r)};
+			pg.text = jd_text(r, &pg.len);
+			page(ps, &pg, ctx);
 		}
 		jd_free(r);
 	}

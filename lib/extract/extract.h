@@ -63,13 +63,23 @@ void ps_free(pagespool *p);
 
 /* The index of an entity name, or -1. */
 int ps_entity(const pagespool *p, const char *name);
-/* Where raw records of entity i are written; marks it as present. */
-nd_writer *ps_writer(pagespool *p, int i);
+/* Where raw records of entity i are written; marks it as present, and as
+ * read in full when the page listed the whole collection (full). */
+nd_writer *ps_writer(pagespool *p, int i, bool full);
+
+/* The API version of the pages: the first one a page names (true), and
+ * every later one must be the same (false, nothing changed, when not). */
+bool ps_agree_version(pagespool *p, const char *version);
+/* That version, or NULL when no page named one. */
+const char *ps_version(const pagespool *p);
 
 /*
  * Writes {"type":"feed","source":S[,"version":V][,"format":F],"files":{...}}
- * with "bulk" for each entity some page held and "absent" for the others,
- * then the records in entity order. Returns 0 or -1 (errno set).
+ * with "bulk" for each entity some page listed in full, "delta" for one
+ * that only scoped pages held (a school's terms, a section's users: some
+ * of them, so their absence from the pages says nothing), "absent" for
+ * the others; then the records in entity order. Returns 0 or -1 (errno
+ * set).
  */
 int ps_finish(pagespool *p, nd_writer *out, const char *source,
 	      const char *version, const char *format);
@@ -78,10 +88,22 @@ int ps_finish(pagespool *p, nd_writer *out, const char *source,
 
 /*
  * Pages of the two rostering APIs, turned into raw records: the Clever Data
- * API v3.0 ({"data":[{"data":{...},"uri":...}],"links":[...]}) and OneRoster
- * 1.1 REST ({"users":[...]}, {"orgs":[...]}, ...). Each raw record names the
- * page file and the line where the page starts.
+ * API v3.0 and v3.1 ({"data":[{"data":{...},"uri":...}],"links":[...]}) and
+ * OneRoster REST ({"users":[...]}, {"orgs":[...]}, ...). Each raw record
+ * names the page file, the line where the item starts in it (the page's
+ * line when the page is on one line) and the item's place in the page,
+ * "item" counted from 1.
  */
+
+/* One page as read: the parsed document, its text (for the items' lines;
+ * NULL for none) and where it starts. */
+struct api_page {
+	const cJSON *doc;
+	const char *text;
+	size_t len;
+	const char *file;
+	long line;
+};
 
 /* Clever entities, in the order their records are written: every entity
  * before those that refer to it (users before the sections naming them). */
@@ -93,17 +115,20 @@ extern const char *const rest_entities[];
 const char *clever_next(const cJSON *page);
 
 /* Writes the page's records; bad pages and items are located errors.
- * entity (may be NULL) overrides what the page's uris say. */
-void clever_page(pagespool *ps, const cJSON *page, const char *file, long line,
-		 const char *entity);
-void rest_page(pagespool *ps, const cJSON *page, const char *file, long line);
+ * The entity is the one the page's self link lists (a relation such as
+ * /schools/ID/terms lists terms), else its first item's uri; entity (may be
+ * NULL) names it for pages that do not say. An item whose own uri names
+ * another entity is an error. Pages of v3.0 and v3.1 are read alike; one
+ * feed is of one version. */
+void clever_page(pagespool *ps, const struct api_page *pg, const char *entity);
+void rest_page(pagespool *ps, const struct api_page *pg);
 
 /* Reads the pages of each file (NULL or "-": standard input), several
  * documents a file, calling page on each. Returns 0, or 4 when a file could
  * not be read; bad pages are counted as data errors. */
 int api_read_pages(char **paths, int npaths, pagespool *ps,
-		   void (*page)(pagespool *ps, const cJSON *doc, const char *file,
-				long line, void *ctx),
+		   void (*page)(pagespool *ps, const struct api_page *pg,
+				void *ctx),
 		   void *ctx);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "xalloc.h"
@@ -53,6 +54,7 @@ struct orpkg {
 	size_t nfiles;
 	struct manifest_file {
 		char *base;
+		char value[8]; /* as written: "" for a blank mode */
 		enum or_mode mode;
 		long line; /* in manifest.csv */
 	} files[MAX_FILES];
@@ -150,8 +152,19 @@ static void read_manifest_row(orpkg *p, const char *key, const char *value,
 		snprintf(p->version, sizeof p->version, "%s", value);
 		return;
 	}
-	if (strncmp(key, "file.", 5) != 0)
-		return; /* manifest.version, source.*: informative */
+	if (strncmp(key, "file.", 5) != 0) {
+		/* manifest.version, source.*: informative. Anything else is
+		 * not guessed at ("fiel.demographics" is not read as
+		 * file.demographics), but said. */
+		if (strcmp(key, "manifest.version") != 0 &&
+		    strncmp(key, "source.", 7) != 0) {
+			struct rp_loc loc = {.file = p->manifest_name, .line = line,
+					     .field = key, .code = "unknown_property"};
+			rp_warning(&loc, "not a manifest property (file.*, source.*, "
+				   "manifest.version, oneroster.version): ignored");
+		}
+		return;
+	}
 	const char *base = key + 5;
 	enum or_mode mode;
 	if (strcasecmp(value, "bulk") == 0)
@@ -177,6 +190,7 @@ static void read_manifest_row(orpkg *p, const char *key, const char *value,
 	}
 	struct manifest_file *f = &p->files[p->nfiles++];
 	f->base = xstrdup(base);
+	snprintf(f->value, sizeof f->value, "%s", value);
 	f->mode = mode;
 	f->line = line;
 }
@@ -187,7 +201,10 @@ static int read_manifest(orpkg *p)
 	if (!name) {
 		struct rp_loc loc = {.file = p->path, .field = "manifest.csv",
 				     .code = "missing_file"};
-		rp_error(&loc, "required file is missing");
+		rp_error(&loc, "required file is missing: without it, whether "
+			 "the files are a whole roster (bulk) or changes (delta) "
+			 "cannot be told (OneRoster 1.0 exports have none, and "
+			 "are not read)");
 		return -1;
 	}
 	rp_input *in = open_file(p, name);
@@ -224,6 +241,57 @@ static int read_manifest(orpkg *p)
 	return 0;
 }
 
+/* Whether extract-oneroster reads the file base of this package. */
+static bool is_read(const orpkg *p, const char *base)
+{
+	if (strcasecmp(base, "roles") == 0)
+		return strcmp(p->version, "1.2") == 0;
+	for (const char *const *b = orpkg_emitted; *b; b++)
+		if (strcasecmp(*b, base) == 0)
+			return true;
+	return false;
+}
+
+/* Whether the file holds a row, or cannot be read far enough to tell. */
+static bool has_rows(const orpkg *p, const char *name)
+{
+	rp_input *in = open_file(p, name);
+	if (!in)
+		return true;
+	csvr *r = csvr_new(in);
+	bool rows = csvr_header(r) != 0 && csvr_next(r) != 0;
+	csvr_free(r);
+	return rows;
+}
+
+/*
+ * A file that the manifest lists as absent (or leaves blank, or does not
+ * list) but that the package holds: which of the two is right cannot be
+ * told, and reading it as bulk could take away what it leaves out, while
+ * skipping it loses what it holds. So it is an error when extract would
+ * read it and it holds rows; when it holds none, or is a file extract does
+ * not read (userProfiles, lineItems...), nothing is lost by leaving it
+ * unread: a warning.
+ */
+static void file_not_listed(orpkg *p, const char *base, const char *name,
+			    const struct manifest_file *f)
+{
+	char key[128];
+	snprintf(key, sizeof key, "file.%s", f ? f->base : base);
+	struct rp_loc loc = {.file = p->manifest_name, .line = f ? f->line : 0,
+			     .field = key, .code = "unexpected_file"};
+	const char *how = !f ? "not listed" : *f->value ? "listed as absent"
+							 : "listed blank (absent)";
+	if (!is_read(p, base))
+		rp_warning(&loc, "%s but %s is present: not read (extract-oneroster "
+			   "does not read %s files)", how, name, base);
+	else if (!has_rows(p, name))
+		rp_warning(&loc, "%s but %s is present, with no rows: taken as "
+			   "absent", how, name);
+	else
+		rp_error(&loc, "%s but %s is present", how, name);
+}
+
 /* Listed files must be there, absent ones must not, and a roster needs
  * its orgs and users (and, from 1.2, roles). */
 static void check_files(orpkg *p)
@@ -242,9 +310,13 @@ static void check_files(orpkg *p)
 				       "listed as %s but the file is missing",
 				       or_mode_name(f->mode));
 		else if (f->mode == OR_ABSENT && name)
-			manifest_error(p, f->line, key, "unexpected_file",
-				       "listed as absent but %s is present",
-				       name);
+			file_not_listed(p, f->base, name, f);
+		free(name);
+	}
+	for (const char *const *b = orpkg_emitted; *b; b++) {
+		char *name = lookup(p, *b) ? NULL : find_file(p, *b);
+		if (name && is_read(p, *b))
+			file_not_listed(p, *b, name, NULL);
 		free(name);
 	}
 	if (all_delta)
@@ -261,22 +333,115 @@ static void check_files(orpkg *p)
 		}
 }
 
+static int cmp_caseless(const void *a, const void *b)
+{
+	int c = strcasecmp(*(char *const *)a, *(char *const *)b);
+	return c ? c : strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Names are matched ignoring case, so a folder holding users.csv and
+ * Users.csv is ambiguous: which one was meant cannot be told, and picking
+ * one would read data that a person looking at the other does not see.
+ * Only .csv names count (the package's files); returns 0, or -1 reported.
+ */
+static int check_folder_names(const orpkg *p)
+{
+	DIR *d = opendir(p->path);
+	if (!d)
+		rp_die(RP_EXIT_IO, "%s: %s", p->path, strerror(errno));
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 4 || strcasecmp(e->d_name + len - 4, ".csv") != 0)
+			continue;
+		if (n == cap)
+			names = xrealloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_caseless);
+	int rc = 0;
+	for (size_t i = 1; i < n && rc == 0; i++)
+		if (strcasecmp(names[i - 1], names[i]) == 0) {
+			struct rp_loc loc = {.file = p->path, .field = names[i],
+					     .code = "ambiguous_file"};
+			rp_error(&loc, "%s is there too: file names are matched "
+				 "ignoring case, so which one is meant cannot be told",
+				 names[i - 1]);
+			rc = -1;
+		}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/*
+ * "-": a zip package on standard input. The zip's directory is at its end,
+ * so the bytes go to a private temporary file first (tmpfile(3): mode 0600,
+ * already unlinked, so it goes when the program ends however it ends).
+ */
+static rp_zip *open_stdin_zip(char *why, size_t whylen)
+{
+	struct stat st;
+	if (fstat(STDIN_FILENO, &st) != 0)
+		rp_die(RP_EXIT_IO, "standard input: %s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		rp_die(RP_EXIT_USAGE, "standard input is a folder: name the "
+		       "folder instead of -, or pipe a zip package in");
+	if (isatty(STDIN_FILENO))
+		rp_die(RP_EXIT_USAGE, "standard input is a terminal: pipe a zip "
+		       "package in, or name the package");
+	FILE *tmp = tmpfile();
+	if (!tmp)
+		rp_die(RP_EXIT_IO, "cannot create a temporary file: %s",
+		       strerror(errno));
+	char *buf = xmalloc(65536);
+	for (;;) {
+		ssize_t got = read(STDIN_FILENO, buf, 65536);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			rp_die(RP_EXIT_IO, "standard input: %s", strerror(errno));
+		if (got == 0)
+			break;
+		if (fwrite(buf, 1, (size_t)got, tmp) != (size_t)got)
+			rp_die(RP_EXIT_IO, "temporary file: %s", strerror(errno));
+	}
+	free(buf);
+	if (fflush(tmp) != 0)
+		rp_die(RP_EXIT_IO, "temporary file: %s", strerror(errno));
+	int fd = dup(fileno(tmp));
+	fclose(tmp);
+	if (fd < 0)
+		rp_die(RP_EXIT_IO, "temporary file: %s", strerror(errno));
+	return rp_zip_fdopen(fd, "<stdin>", why, whylen);
+}
+
 orpkg *orpkg_open(const char *path)
 {
 	struct stat st;
-	if (stat(path, &st) != 0)
+	bool from_stdin = strcmp(path, "-") == 0;
+	if (!from_stdin && stat(path, &st) != 0)
 		rp_die(RP_EXIT_IO, "%s: %s", path, strerror(errno));
 	orpkg *p = xcalloc(1, sizeof *p);
-	p->path = xstrdup(path);
-	if (!S_ISDIR(st.st_mode)) {
+	p->path = xstrdup(from_stdin ? "<stdin>" : path);
+	if (from_stdin || !S_ISDIR(st.st_mode)) {
 		char why[256];
-		p->zip = rp_zip_open(path, why, sizeof why);
+		p->zip = from_stdin ? open_stdin_zip(why, sizeof why)
+				    : rp_zip_open(path, why, sizeof why);
 		if (!p->zip) {
-			struct rp_loc loc = {.file = path, .code = "bad_zip"};
+			struct rp_loc loc = {.file = p->path, .code = "bad_zip"};
 			rp_error(&loc, "%s", why);
 			orpkg_close(p);
 			return NULL;
 		}
+	} else if (check_folder_names(p) != 0) {
+		orpkg_close(p);
+		return NULL;
 	}
 	long errors = rp_error_count();
 	if (read_manifest(p) != 0) {

@@ -15,6 +15,8 @@ struct pagespool {
 	int n;
 	FILE *file[MAX_ENTITIES];
 	nd_writer *w[MAX_ENTITIES];
+	bool full[MAX_ENTITIES];
+	char version[16];
 };
 
 pagespool *ps_new(const char *const *entities)
@@ -47,8 +49,10 @@ int ps_entity(const pagespool *p, const char *name)
 	return -1;
 }
 
-nd_writer *ps_writer(pagespool *p, int i)
+nd_writer *ps_writer(pagespool *p, int i, bool full)
 {
+	if (full)
+		p->full[i] = true;
 	if (!p->w[i]) {
 		if (!(p->file[i] = tmpfile()))
 			rp_die(RP_EXIT_IO, "cannot create a temporary file: %s",
@@ -56,6 +60,18 @@ nd_writer *ps_writer(pagespool *p, int i)
 		p->w[i] = nd_writer_new(fileno(p->file[i]));
 	}
 	return p->w[i];
+}
+
+bool ps_agree_version(pagespool *p, const char *version)
+{
+	if (!p->version[0])
+		snprintf(p->version, sizeof p->version, "%s", version);
+	return strcmp(p->version, version) == 0;
+}
+
+const char *ps_version(const pagespool *p)
+{
+	return p->version[0] ? p->version : NULL;
 }
 
 int ps_finish(pagespool *p, nd_writer *out, const char *source,
@@ -68,7 +84,8 @@ int ps_finish(pagespool *p, nd_writer *out, const char *source,
 	nd_str(out, "format", format);
 	nd_obj(out, "files");
 	for (int i = 0; i < p->n; i++)
-		nd_str(out, p->entities[i], p->w[i] ? "bulk" : "absent");
+		nd_str(out, p->entities[i],
+		       !p->w[i] ? "absent" : p->full[i] ? "bulk" : "delta");
 	nd_close(out);
 	nd_end(out);
 	for (int i = 0; i < p->n; i++) {

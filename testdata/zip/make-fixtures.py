@@ -184,6 +184,15 @@ def main():
                                  eocd=dict(disk=1, cd_disk=1)))
     write("cd-past-end.zip", build([entry("a.csv", A_CSV)],
                                    eocd=dict(cd_size=5000)))
+    # one name twice: readers take the first, unzip the last
+    write("duplicate.zip", build([
+        entry("a.csv", A_CSV), entry("b.csv", B_CSV), entry("c.csv", A_CSV),
+        entry("b.csv", A_CSV)]))
+    # names that differ in case only are one name to a reader that
+    # matches names ignoring case
+    write("duplicate-case.zip", build([
+        entry("users.csv", A_CSV), entry("a.csv", A_CSV),
+        entry("USERS.csv", B_CSV)]))
 
 
 if __name__ == "__main__":

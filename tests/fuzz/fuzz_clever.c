@@ -43,10 +43,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *next = clever_next(doc);
 		if (next && !*next)
 			fuzz_fail("clever_next", "an empty next link", "", 0);
-		clever_page(ps, doc, jd_name(r), jd_line(r), NULL);
+		struct api_page pg = {.doc = doc, .file = jd_name(r),
+				      .line = jd_line(r)};
+		pg.text = jd_text(r, &pg.len);
+		clever_page(ps, &pg, NULL);
 	}
 	nd_writer *w = nd_writer_mem();
-	if (ps_finish(ps, w, "clever", NULL, NULL) != 0) {
+	if (ps_finish(ps, w, "clever", ps_version(ps), NULL) != 0) {
 		perror("fuzz: ps_finish");
 		abort();
 	}

@@ -40,7 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		if (got < 0)
 			continue;
-		rest_page(ps, doc, jd_name(r), jd_line(r));
+		struct api_page pg = {.doc = doc, .file = jd_name(r),
+				      .line = jd_line(r)};
+		pg.text = jd_text(r, &pg.len);
+		rest_page(ps, &pg);
 	}
 	nd_writer *w = nd_writer_mem();
 	if (ps_finish(ps, w, "oneroster", "1.1", "rest") != 0) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Test-only HTTP server: a loopback stand-in for the Clever Data API v3.0
-and a OneRoster 1.1 REST server (ClassLink), with paging and fault injection.
+"""Test-only HTTP server: a loopback stand-in for the Clever Data API (v3.0
+and v3.1) and a OneRoster 1.1 REST server (ClassLink), with paging and fault
+injection.
 
 Standard library only; runs on Python 3.11.  See README.md beside this file.
 Never use it outside the test suite: it binds 127.0.0.1 only, exits by
@@ -20,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 PROG = "httpd.py"
 
-CLEVER_PREFIX = "/v3.0/"
+CLEVER_PREFIXES = ("/v3.0/", "/v3.1/")  # v3.1 is a superset: the same pages
 CLEVER_ENTITIES = ("districts", "schools", "terms", "courses", "sections", "users")
 CLEVER_MAX_LIMIT = 10000
 
@@ -69,7 +70,8 @@ class Faults:
             kind, path, args = self._parse(spec)
             if not path.startswith(prefix):
                 raise UsageError(
-                    "--fault %s: path must start with %s in this mode" % (spec, prefix))
+                    "--fault %s: path must start with %s in this mode"
+                    % (spec, " or ".join(prefix)))
             self.rules.setdefault(path, []).append((kind, args))
 
     @staticmethod
@@ -330,7 +332,8 @@ class Handler(BaseHTTPRequestHandler):
         return items, None
 
     def serve_clever(self, path, query, truncate):
-        entity = path[len(CLEVER_PREFIX):] if path.startswith(CLEVER_PREFIX) else None
+        prefix = next((p for p in CLEVER_PREFIXES if path.startswith(p)), None)
+        entity = path[len(prefix):] if prefix else None
         if entity not in CLEVER_ENTITIES:
             return self.error(404, "Not Found")
         try:
@@ -359,11 +362,11 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 return self.error(400, "starting_after: no %s record has id %s"
                                   % (entity, after))
-        page = items[start:start + limit]
+        page = [with_version(item, prefix) for item in items[start:start + limit]]
         links = [{"rel": "self", "uri": self.path}]
         if start + limit < len(items):
             links.append({"rel": "next", "uri": "%s%s?limit=%d&starting_after=%s"
-                          % (CLEVER_PREFIX, entity, limit, page[-1]["data"]["id"])})
+                          % (prefix, entity, limit, page[-1]["data"]["id"])})
         self.reply(200, {"data": page, "links": links}, truncate=truncate)
 
     def serve_oneroster(self, path, query, truncate):
@@ -397,6 +400,17 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, {coll: page}, headers, truncate=truncate)
 
 
+def with_version(item, prefix):
+    """The item with its uri in the version asked for, as Clever serves it
+    ("/v3.0/users/ID" in the file is "/v3.1/users/ID" on a v3.1 page)."""
+    uri = item.get("uri")
+    if isinstance(uri, str):
+        for p in CLEVER_PREFIXES:
+            if uri.startswith(p) and p != prefix:
+                return dict(item, uri=prefix + uri[len(p):])
+    return item
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # do not wait for hanging or keep-alive handlers
@@ -414,7 +428,7 @@ class Server(ThreadingHTTPServer):
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog=PROG,
-        description="Test-only Clever v3.0 / OneRoster 1.1 REST server on 127.0.0.1.")
+        description="Test-only Clever v3.0 and v3.1 / OneRoster 1.1 REST server on 127.0.0.1.")
     p.add_argument("--mode", required=True, choices=("clever", "oneroster"))
     p.add_argument("--root", required=True, metavar="DIR",
                    help="one <collection>.json per collection")
@@ -448,7 +462,7 @@ def parse_args(argv):
         p.error("--token-file: %s" % e)
     if not a.token:
         p.error("--token-file %s: empty" % a.token_file)
-    prefix = CLEVER_PREFIX if a.mode == "clever" else OR_PREFIX
+    prefix = CLEVER_PREFIXES if a.mode == "clever" else (OR_PREFIX,)
     try:
         a.faults = Faults(a.fault, prefix)
     except UsageError as e:

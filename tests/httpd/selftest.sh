@@ -96,6 +96,12 @@ is "page 2: 200" "$code" 200
 is "page 2: the last record" "$(py '[i["data"]["id"] for i in d["data"]]')" "['$U3']"
 is "page 2: no next link" "$(py '[l["rel"] for l in d["links"]]')" "['self']"
 is "page 2: self link is the request" "$(py 'd["links"][0]["uri"]')" "$next"
+req "/v3.1/users?limit=2"
+is "v3.1: 200" "$code" 200
+is "v3.1: items' uri in v3.1" "$(py 'd["data"][0]["uri"]')" "/v3.1/users/$U1"
+is "v3.1: next link in v3.1" "$(py '[l["uri"] for l in d["links"] if l["rel"]=="next"][0]')" "/v3.1/users?limit=2&starting_after=$U2"
+req "/v3.2/users"
+is "v3.2: 404" "$code" 404
 req "/v3.0/users"
 is "default limit 100: all 3, no next" "$(py '(len(d["data"]), len(d["links"]))')" "(3, 1)"
 req "/v3.0/users?limit=3"

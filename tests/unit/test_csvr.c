@@ -177,20 +177,40 @@ static void test_kept_as_written(void)
 
 static void test_trailing_empty(void)
 {
-	csvr *r = OPEN("a,b,,\n1,2,,\n3,4\n5,6,\n");
+	csvr *r = OPEN("a,b,,\n1,2,,\n3,4\n5,6,\n7,8,,,\n9,10,,x\n11,12\n");
 	CHECK(csvr_header(r) == 1 && csvr_ncols(r) == 2,
-	      "trailing: empty header cells dropped");
+	      "trailing: empty header names are not named columns");
+	CHECK_STR(csvr_colname(r, 1), "b", "trailing: last named column");
+	CHECK(csvr_colname(r, 2) == NULL, "trailing: no name past the named");
 	CHECK(csvr_next(r) == 1 && csvr_fieldlen(r, 2) == 0,
-	      "trailing: empty fields accepted");
+	      "trailing: empty fields under the unnamed columns accepted");
 	CHECK(csvr_next(r) == 1, "trailing: row without them accepted");
-	CHECK(csvr_next(r) == 1, "trailing: one empty field accepted");
+	CHECK(csvr_next(r) == 1, "trailing: one of them accepted");
+	CHECK(csvr_next(r) == -1, "trailing: one field past the header");
+	CHECK_STR(csvr_errmsg(r), "ragged row: 5 fields, header has 4 (2 named)",
+		  "trailing: too many fields, message");
+	CHECK(csvr_line(r) == 5, "trailing: too many fields, line");
+	CHECK(csvr_next(r) == -1, "trailing: a value in an unnamed column");
+	CHECK_STR(csvr_errmsg(r),
+		  "value in column 4, which has no name in the header",
+		  "trailing: value in an unnamed column, message");
+	CHECK(csvr_line(r) == 6, "trailing: value in an unnamed column, line");
+	CHECK(csvr_next(r) == 1 && csvr_line(r) == 7,
+	      "trailing: reading goes on");
+	csvr_free(r);
+
+	r = OPEN("a,b,,\n1\n");
+	csvr_header(r);
+	CHECK(csvr_next(r) == -1, "trailing: short of the named columns");
+	CHECK_STR(csvr_errmsg(r), "ragged row: 1 fields, header has 4 (2 named)",
+		  "trailing: short row message");
 	csvr_free(r);
 }
 
 static void test_ragged(void)
 {
 	csvr *r = OPEN("a,b,c\n1,2\n4,5,6\n7,8,9,10\n11,12,13,,\n"
-		       "14,15,16,,x\n17,18,19\n");
+		       "14,15,16,,x\n17,18,19\n\"20\",21,\"22\n\",\n23,24,25\n");
 	csvr_header(r);
 	CHECK(csvr_next(r) == -1, "ragged: short row");
 	CHECK_STR(csvr_errmsg(r), "ragged row: 2 fields, header has 3",
@@ -206,13 +226,23 @@ static void test_ragged(void)
 	CHECK_STR(csvr_errmsg(r), "ragged row: 4 fields, header has 3",
 		  "ragged: long message");
 	CHECK(csvr_line(r) == 4, "ragged: long row line");
-	CHECK(csvr_next(r) == 1 && csvr_line(r) == 5,
-	      "ragged: empty extra fields are no error");
+	CHECK(csvr_next(r) == -1, "ragged: empty extra fields are an error too");
+	CHECK_STR(csvr_errmsg(r), "ragged row: 5 fields, header has 3",
+		  "ragged: empty extra fields counted");
+	CHECK(csvr_line(r) == 5 && csvr_record(r) == 4,
+	      "ragged: empty extra fields, line and record");
 	CHECK(csvr_next(r) == -1, "ragged: non-empty extra after empty ones");
 	CHECK_STR(csvr_errmsg(r), "ragged row: 5 fields, header has 3",
-		  "ragged: counts up to the last non-empty field");
+		  "ragged: every field counted");
 	CHECK(csvr_next(r) == 1 && csvr_line(r) == 7 && csvr_record(r) == 6,
 	      "ragged: reading goes on");
+	CHECK(csvr_next(r) == -1, "ragged: one empty field too many");
+	CHECK_STR(csvr_errmsg(r), "ragged row: 4 fields, header has 3",
+		  "ragged: a trailing comma is one field too many");
+	CHECK(csvr_line(r) == 8 && csvr_record(r) == 7,
+	      "ragged: a row spanning lines is at the line where it starts");
+	CHECK(csvr_next(r) == 1 && csvr_line(r) == 10,
+	      "ragged: the row after a spanning one");
 	csvr_free(r);
 }
 

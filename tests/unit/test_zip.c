@@ -4,9 +4,11 @@
  * $TESTDATA, or "testdata".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "input.h"
@@ -287,6 +289,50 @@ static void test_refused(void)
 		      "central directory runs past the end of the file");
 	check_refused("data-past-cd.zip",
 		      "entry \"b.csv\": data runs past the central directory");
+	check_refused("duplicate.zip",
+		      "entry \"b.csv\": in the archive twice (entries #2 and #4)");
+	check_refused("duplicate-case.zip",
+		      "entry \"users.csv\": in the archive twice, also as "
+		      "\"USERS.csv\" (entries #1 and #3; names are matched "
+		      "ignoring case)");
+}
+
+static void test_fdopen(void)
+{
+	int fd = open(fixture("ok.zip"), O_RDONLY);
+	err[0] = '\0';
+	rp_zip *z = rp_zip_fdopen(fd, "<stdin>", err, sizeof err);
+	CHECK(z != NULL, "fdopen: an open archive");
+	if (z) {
+		long i = rp_zip_find(z, "a.csv");
+		rp_input *in = i < 0 ? NULL : rp_zip_entry_input(z, (size_t)i);
+		CHECK(in != NULL, "fdopen: an entry");
+		if (in) {
+			CHECK_STR(rp_input_name(in), "<stdin>/a.csv",
+				  "fdopen: entries named after the name given");
+			char *all = slurp(in);
+			CHECK_STR(all ? all : "(read failed)", A_CSV,
+				  "fdopen: entry content");
+			free(all);
+			rp_input_close(in);
+		}
+		rp_zip_close(z);
+	}
+
+	fd = open(fixture("duplicate.zip"), O_RDONLY);
+	z = rp_zip_fdopen(fd, "<stdin>", err, sizeof err);
+	CHECK(z == NULL, "fdopen: the same checks as open");
+	CHECK_STR(err, "entry \"b.csv\": in the archive twice (entries #2 and #4)",
+		  "fdopen: duplicate reason");
+
+	int pipefd[2];
+	CHECK(pipe(pipefd) == 0, "fdopen: a pipe");
+	close(pipefd[1]);
+	z = rp_zip_fdopen(pipefd[0], "<stdin>", err, sizeof err);
+	CHECK(z == NULL, "fdopen: a pipe is refused");
+	CHECK_STR(err, "not a regular file", "fdopen: pipe reason");
+	CHECK(fcntl(pipefd[0], F_GETFD) == -1 && errno == EBADF,
+	      "fdopen: the descriptor is closed on failure");
 }
 
 static void test_read_errors(void)
@@ -314,5 +360,6 @@ int main(int argc, char **argv)
 	test_find();
 	test_refused();
 	test_read_errors();
+	test_fdopen();
 	TEST_END();
 }
