@@ -508,7 +508,7 @@ apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/$lo
 	sync --db "$db" "$Y1"
 	before=$(records "$db")
 	# the store as schema 1 left it
-	sql "$db" "DROP TABLE user_roles; DELETE FROM meta WHERE key = 'store_id';
+	sql "$db" "DROP TABLE user_roles; DELETE FROM meta WHERE key = 'store_id'; ALTER TABLE journal DROP COLUMN pruned_at;
 		UPDATE meta SET value = '1' WHERE key = 'schema_version';
 		DROP INDEX users_source; CREATE INDEX users_source ON users(source, source_id)"
 	run -0 snapshot --db "$db"
@@ -525,7 +525,7 @@ apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/$lo
 @test "a schema 1 store holding one source id twice is not opened: the migration names the table (exit 4)" {
 	db=$(new_store s)
 	sync --db "$db" "$Y1"
-	sql "$db" "DROP TABLE user_roles; DELETE FROM meta WHERE key = 'store_id';
+	sql "$db" "DROP TABLE user_roles; DELETE FROM meta WHERE key = 'store_id'; ALTER TABLE journal DROP COLUMN pruned_at;
 		UPDATE meta SET value = '1' WHERE key = 'schema_version';
 		DROP INDEX users_source; CREATE INDEX users_source ON users(source, source_id);
 		INSERT INTO users(n, version, source, source_id, role) VALUES(99, 1, 'oneroster', 'stu-1001', 'student')"
