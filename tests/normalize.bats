@@ -77,22 +77,29 @@ setup() { load test_helper/common; }
 	assert_line --partial '"source_id":"u-7","role":"student"'
 }
 
-@test "bad values are located errors naming the column, a record spanning lines at its first" {
+@test "bad values are located errors or warnings naming the column, a record spanning lines at its first" {
+	# SPEC second round: a malformed optional value (email, grade,
+	# dateLastModified) is a warning, dropped, the record kept; a wrong
+	# role, reference or required value rejects the record
 	pkg=$(variant bad-values)
 	run -1 --separate-stderr bash -c 'extract-oneroster "$1" | normalize' _ "$pkg"
-	assert_equal "$stderr" "normalize: users.csv:2: email: not a valid email address
+	assert_equal "$stderr" "normalize: users.csv:2: email: warning: not a valid email address
 normalize: users.csv:3: role: unknown role \"wizard\"
-normalize: users.csv:4: grades: unknown grade \"Z\"
+normalize: users.csv:4: grades: warning: unknown grade \"Z\"
 normalize: users.csv:6: orgSourcedIds: unknown org id \"s-9\"
 normalize: users.csv:7: givenName: required value is empty
-normalize: users.csv:8: dateLastModified: not an ISO 8601 date-time: \"2026-13-01\""
-	refute_output --partial '"type":"user"'
+normalize: users.csv:8: dateLastModified: warning: not an ISO 8601 date-time: \"2026-13-01\""
+	assert_line '{"type":"user","source":"oneroster","source_id":"u-1","role":"student","school_ids":["s-1"],"given_name":"Ann","family_name":"Lee","username":"ann","sis_id":"100","grade":"03","ids":{"oneroster":"u-1","sis":"100"}}'
+	assert_line --partial '"source_id":"u-3","role":"student","school_ids":["s-1"],"given_name":"Cy\nZed","family_name":"Doe","username":"cy","sis_id":"102","ids":'
+	refute_output --partial '"source_id":"u-2"'
+	refute_output --partial '"source_id":"u-4"'
+	refute_output --partial '"source_id":"u-5"'
 }
 
 @test "no personal data in messages: a bad email is not echoed" {
 	pkg=$(variant bad-values)
 	run -1 --separate-stderr bash -c 'extract-oneroster "$1" | normalize' _ "$pkg"
-	assert_stderr_line "normalize: users.csv:2: email: not a valid email address"
+	assert_stderr_line "normalize: users.csv:2: email: warning: not a valid email address"
 	[[ "$stderr" != *"ann@"* ]] || fail "stderr shows the address: $stderr"
 }
 
@@ -109,10 +116,14 @@ normalize: classes.csv:2: termSourcedIds: unknown academicSessions id \"t-9\"
 normalize: classes.csv:3: schoolSourcedId: org \"d-1\" is not a school
 normalize: classes.csv:3: courseSourcedId: unknown courses id \"c-9\"
 normalize: classes.csv:3: classType: \"lecture\" is not homeroom or scheduled
+normalize: enrollments.csv:2: classSourcedId: warning: enrollment dropped: classes id \"k-1\" was rejected
+normalize: enrollments.csv:3: classSourcedId: warning: enrollment dropped: classes id \"k-1\" was rejected
 normalize: enrollments.csv:3: userSourcedId: unknown users id \"u-404\"
 normalize: enrollments.csv:4: classSourcedId: unknown classes id \"k-404\""
 	assert_line '{"type":"term","source":"oneroster","source_id":"t-1","name":"Fall","kind":"semester","start_date":"2026-08-20","end_date":"2026-12-20","school_year":"2026-2027"}'
-	assert_line '{"type":"enrollment","source":"oneroster","section_id":"k-1","user_id":"u-1","role":"student"}'
+	# k-1 was rejected (an unknown term): its enrollments are dropped, not
+	# written naming a section that is not there (SPEC second round)
+	refute_line '{"type":"enrollment","source":"oneroster","section_id":"k-1","user_id":"u-1","role":"student"}'
 }
 
 @test "bad input: broken JSON, a non-object, a record without type, trailing garbage" {
@@ -154,17 +165,21 @@ normalize: 1 bad record skipped"
 	pkg=$(variant bad-values)
 	extract-oneroster "$pkg" > "$BATS_TEST_TMPDIR/raw"
 	run -1 --separate-stderr normalize --keep-going "$BATS_TEST_TMPDIR/raw"
-	assert_equal "${stderr_lines[6]}" "normalize: 6 bad records skipped"
+	# three errors; the three warnings are no bad records (SPEC second round)
+	assert_equal "${stderr_lines[6]}" "normalize: 3 bad records skipped"
 	assert_line --index 1 '{"type":"school","source":"oneroster","source_id":"s-1","name":"Oak School, North","school_number":"0001"}'
+	assert_line '{"type":"held","entity":"user","source":"oneroster","source_id":"u-2"}'
 	run -0 --separate-stderr normalize --keep-going --allow-rejects "$BATS_TEST_TMPDIR/raw"
-	assert_equal "${stderr_lines[6]}" "normalize: 6 bad records skipped"
+	assert_equal "${stderr_lines[6]}" "normalize: 3 bad records skipped"
 }
 
-@test "--max-errors stops the run after N messages" {
+@test "--max-errors stops the run after N errors; warnings do not count" {
 	pkg=$(variant bad-values)
 	run -1 --separate-stderr bash -c 'extract-oneroster "$1" | normalize --max-errors 2' _ "$pkg"
-	assert_equal "$stderr" "normalize: users.csv:2: email: not a valid email address
+	assert_equal "$stderr" "normalize: users.csv:2: email: warning: not a valid email address
 normalize: users.csv:3: role: unknown role \"wizard\"
+normalize: users.csv:4: grades: warning: unknown grade \"Z\"
+normalize: users.csv:6: orgSourcedIds: unknown org id \"s-9\"
 normalize: stopping after 2 errors (--max-errors)"
 }
 
@@ -173,10 +188,30 @@ normalize: stopping after 2 errors (--max-errors)"
 	assert_equal "${stderr_lines[0]}" "normalize: --max-errors: not a whole number: x"
 }
 
-@test "--error-format json: program, file, line, field, code, message, source_id" {
+@test "--error-format json: program, file, line, field, code, level, message, source_id" {
 	pkg=$(variant duplicate-ids)
 	run -1 --separate-stderr bash -c 'extract-oneroster "$1" | normalize --error-format json' _ "$pkg"
-	assert_equal "$stderr" '{"program":"normalize","file":"users.csv","line":4,"field":"sourcedId","code":"duplicate_id","message":"duplicate id, first at line 2","source_id":"u-1"}'
+	assert_equal "$stderr" '{"program":"normalize","file":"users.csv","line":4,"field":"sourcedId","code":"duplicate_id","level":"error","message":"duplicate id, first at line 2","source_id":"u-1"}'
+	pkg=$(variant bad-values)
+	run -1 --separate-stderr bash -c 'extract-oneroster "$1" | normalize --error-format json' _ "$pkg"
+	assert_equal "${stderr_lines[0]}" '{"program":"normalize","file":"users.csv","line":2,"field":"email","code":"bad_email","level":"warning","message":"not a valid email address","source_id":"u-1"}'
+}
+
+@test "--strict makes warnings errors: the record is rejected, exit 1" {
+	pkg=$(variant bad-values)
+	run -1 --separate-stderr bash -c 'extract-oneroster "$1" | normalize --strict' _ "$pkg"
+	assert_equal "${stderr_lines[0]}" "normalize: users.csv:2: email: not a valid email address"
+	refute_output --partial '"source_id":"u-1"'
+	run -0 --separate-stderr bash -c 'extract-oneroster "$1" | normalize --strict' _ "$TD/oneroster/min"
+	assert_equal "$stderr" ""
+}
+
+@test "warnings alone leave the exit status 0" {
+	pkg=$(variant bad-values)
+	extract-oneroster "$pkg" | grep -v '"sourcedId":"u-[245]"' > "$BATS_TEST_TMPDIR/raw"
+	run -0 --separate-stderr normalize "$BATS_TEST_TMPDIR/raw"
+	assert_equal "${#stderr_lines[@]}" 3
+	assert_line --partial '"source_id":"u-6","status":"tobedeleted"'
 }
 
 @test "canonical records are passed on unchanged" {
