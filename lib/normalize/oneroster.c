@@ -172,14 +172,21 @@ static void map_org(norm *n, const cJSON *d)
 /* ---- academic sessions --------------------------------------------------- */
 
 /* The school year a term belongs to, as its ending year: schoolYear when
- * it is a year (it is the source's word; July-to-June is only our
- * reading of dates), with a warning when the dates lie wholly outside
- * July to June of that year; else from the start date (from July on, the
- * year that ends next summer). 0: none. */
+ * it is a year that the dates agree with; else the start date's (from
+ * July on, the year that ends next summer). Producers differ on what
+ * schoolYear names (most the year a school year ends, as here; 1EdTech's
+ * own DataGen sample the year it starts), while dates cannot be read two
+ * ways: when the term lies wholly outside July to June of schoolYear, the
+ * dates win, with a warning. A schoolYear that is not a year is a warning
+ * too. 0: none. */
 static int term_year(norm *n, const char *sy, const char *start,
 		     const char *end)
 {
-	int year = 0;
+	int year = 0, from_dates = 0;
+	if (start) {
+		int y = atoi(start), m = atoi(start + 5);
+		from_dates = m >= 7 ? y + 1 : y;
+	}
 	if (sy && strlen(sy) == 4 && strspn(sy, "0123456789") == 4 &&
 	    atoi(sy) >= 1901 && atoi(sy) <= 2200)
 		year = atoi(sy);
@@ -192,17 +199,16 @@ static int term_year(norm *n, const char *sy, const char *start,
 		snprintf(from, sizeof from, "%04d-07-01", year - 1);
 		snprintf(to, sizeof to, "%04d-06-30", year);
 		const char *last = end ? end : start;
-		if (strcmp(last, from) < 0 || strcmp(start, to) > 0)
+		if (strcmp(last, from) < 0 || strcmp(start, to) > 0) {
 			norm_warn(n, "schoolYear", "school_year_dates",
 				  "%d disagrees with the dates (%s to %s): "
-				  "school_year %d-%d is kept", year, start,
-				  end ? end : "open", year - 1, year);
+				  "school_year %d-%d from the start date", year,
+				  start, end ? end : "open", from_dates - 1,
+				  from_dates);
+			year = 0;
+		}
 	}
-	if (!year && start) {
-		int y = atoi(start), m = atoi(start + 5);
-		year = m >= 7 ? y + 1 : y;
-	}
-	return year;
+	return year ? year : from_dates;
 }
 
 static void map_session(norm *n, const cJSON *d)
