@@ -90,9 +90,9 @@ role_counts() {
 }
 
 @test "a Clever teacher who is also staff is stored once, with both roles" {
-	# hand-made (testdata/normalize/clever-multi-role): the demo district has
+	# hand-made (testdata/clever-multi-role): the demo district has
 	# no user with two role objects
-	c="$TD/normalize/clever-multi-role"
+	c="$TD/clever-multi-role"
 	db=$(new_store multi)
 	run -0 --separate-stderr bash -c 'set -o pipefail
 		extract-clever "$1/schools.json" "$1/users.json" "$1/sections.json" |
