@@ -224,3 +224,31 @@ normalize: stopping after 2 errors (--max-errors)"
 	run -4 --separate-stderr bash -c 'normalize "$1" > /dev/full' _ "$TD/district/y1.canonical.ndjson"
 	assert_equal "$stderr" "normalize: standard output: No space left on device"
 }
+
+@test "three users stripped of their role, --keep-going --allow-rejects: held, their enrollments dropped and held, nothing dangles" {
+	# issue 15: a rejection never turns into a deletion. normalize's part:
+	# a held marker for each rejected user and each enrollment of theirs,
+	# no enrollment written that names a user that is not written
+	pkg=$(fixture_copy "$TD/district/y1-v1p1")
+	sed -i 's/^\(stu-100[123],,,true,sch-100,\)student,/\1,/' "$pkg/users.csv"
+	run -0 --separate-stderr bash -c 'set -o pipefail; extract-oneroster "$1" | normalize --keep-going --allow-rejects' _ "$pkg"
+	assert_equal "${stderr_lines[0]}" "normalize: users.csv:2: role: required value is empty"
+	assert_stderr_line 'normalize: enrollments.csv:3: userSourcedId: warning: enrollment dropped: users id "stu-1001" was rejected'
+	assert_stderr_line "normalize: 3 bad records skipped"
+	for u in stu-1001 stu-1002 stu-1003; do
+		assert_line '{"type":"held","entity":"user","source":"oneroster","source_id":"'"$u"'"}'
+		refute_output --partial '"user_id":"'"$u"'","role"'
+		refute_output --partial '"type":"user","source":"oneroster","source_id":"'"$u"'"'
+	done
+	assert_equal "$(grep -c '"type":"held","entity":"enrollment"' <<<"$output")" 5
+	assert_line '{"type":"held","entity":"enrollment","source":"oneroster","section_id":"cls-math-k5","user_id":"stu-1003"}'
+	# the rest of the district is written as without the three
+	assert_equal "$(grep -c '"type":"user"' <<<"$output")" 21
+}
+
+@test "held markers pass through normalize unchanged (normalize reading its own output)" {
+	printf '%s\n' '{"type":"held","entity":"user","source":"oneroster","source_id":"u-17"}' > "$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr normalize "$BATS_TEST_TMPDIR/in"
+	assert_output '{"type":"held","entity":"user","source":"oneroster","source_id":"u-17"}'
+	assert_equal "$stderr" ""
+}
