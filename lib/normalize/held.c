@@ -18,7 +18,8 @@
 
 bool norm_was_rejected(norm *n, enum norm_entity e, const char *id)
 {
-	return idset_get(n->rejected[e], id_hash_str(id), NULL);
+	return idset_count(n->rejected[e]) &&
+	       idset_get(n->rejected[e], id_hash_str(id), NULL);
 }
 
 void norm_reject_id(norm *n, enum norm_entity e, const char *id)
