@@ -93,7 +93,7 @@ const char *norm_nullable(norm *n, const cJSON *data, const char *key,
 	return s;
 }
 
-/* "1/05/2023": a date whose month and day cannot be told apart. */
+/* "1/05/2023": a date with slashes, M/D or D/M: which is never guessed. */
 static bool slashed(const char *v)
 {
 	return strspn(v, "0123456789/") == strlen(v) && strchr(v, '/');
@@ -108,8 +108,8 @@ static const char *date_problem(norm *n, bool warn, const char *field,
 		say(n, field, "bad_date", "not a valid date (YYYY-MM-DD)");
 	else if (slashed(v))
 		say(n, field, "bad_date",
-		    "not a valid date (YYYY-MM-DD): \"%s\" (month and day "
-		    "cannot be told apart)", v);
+		    "not a valid date (YYYY-MM-DD): \"%s\" (M/D/YYYY or "
+		    "D/M/YYYY: never guessed)", v);
 	else
 		say(n, field, "bad_date", "not a valid date (YYYY-MM-DD): \"%s\"",
 		    v);
@@ -140,8 +140,8 @@ const char *norm_opt_datetime(norm *n, const char *field, const char *v)
 		return arena_strdup(n->arena, utc);
 	if (slashed(v))
 		norm_warn(n, field, "bad_datetime",
-			  "not an ISO 8601 date-time: \"%s\" (month and day "
-			  "cannot be told apart)", v);
+			  "not an ISO 8601 date-time: \"%s\" (M/D/YYYY or "
+			  "D/M/YYYY: never guessed)", v);
 	else
 		norm_warn(n, field, "bad_datetime",
 			  "not an ISO 8601 date-time: \"%s\"", v);
