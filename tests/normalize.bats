@@ -191,10 +191,10 @@ normalize: stopping after 2 errors (--max-errors)"
 @test "--error-format json: program, file, line, field, code, level, message, source_id" {
 	pkg=$(variant duplicate-ids)
 	run -1 --separate-stderr bash -c 'extract-oneroster "$1" | normalize --error-format json' _ "$pkg"
-	assert_equal "$stderr" '{"program":"normalize","file":"users.csv","line":4,"field":"sourcedId","code":"duplicate_id","level":"error","message":"duplicate id, first at line 2","source_id":"u-1"}'
+	assert_equal "$stderr" '{"program":"normalize","level":"error","file":"users.csv","line":4,"field":"sourcedId","code":"duplicate_id","message":"duplicate id, first at line 2","source_id":"u-1"}'
 	pkg=$(variant bad-values)
 	run -1 --separate-stderr bash -c 'extract-oneroster "$1" | normalize --error-format json' _ "$pkg"
-	assert_equal "${stderr_lines[0]}" '{"program":"normalize","file":"users.csv","line":2,"field":"email","code":"bad_email","level":"warning","message":"not a valid email address","source_id":"u-1"}'
+	assert_equal "${stderr_lines[0]}" '{"program":"normalize","level":"warning","file":"users.csv","line":2,"field":"email","code":"bad_email","message":"not a valid email address","source_id":"u-1"}'
 }
 
 @test "--strict makes warnings errors: the record is rejected, exit 1" {

@@ -498,8 +498,8 @@ static void test_reader_json_errors(void)
 	rp_policy.json = false;
 	CHECK(r1 == 1 && r2 == -1, "reader json: a string line is -1");
 	CHECK_STR(err,
-		  "{\"program\":\"nd-test\",\"file\":\"mem.ndjson\",\"line\":2,"
-		  "\"code\":\"not_object\",\"level\":\"error\","
+		  "{\"program\":\"nd-test\",\"level\":\"error\",\"file\":\"mem.ndjson\","
+		  "\"line\":2,\"code\":\"not_object\","
 		  "\"message\":\"not a JSON object\"}\n",
 		  "reader json: error as one JSON object");
 	nd_reader_free(r);
@@ -593,8 +593,8 @@ static void test_err_format(void)
 	rp_error(&full, "tab\there");
 	rp_error(&none, "plain");
 	CHECK_STR(capture_end(),
-		  "{\"program\":\"nd-test\",\"file\":\"users.csv\",\"line\":3,"
-		  "\"field\":\"email\",\"code\":\"bad_email\",\"level\":\"error\","
+		  "{\"program\":\"nd-test\",\"level\":\"error\",\"file\":\"users.csv\","
+		  "\"line\":3,\"field\":\"email\",\"code\":\"bad_email\","
 		  "\"message\":\"tab\\there\",\"source_id\":\"u\\\"1\"}\n"
 		  "{\"program\":\"nd-test\",\"level\":\"error\",\"message\":\"plain\"}\n",
 		  "rp_error: JSON format, escaped, absent members left out");
@@ -621,9 +621,9 @@ static void test_err_format(void)
 	capture_start();
 	rp_warning(&api, "empty");
 	CHECK_STR(capture_end(),
-		  "{\"program\":\"nd-test\",\"file\":\"users.json\",\"line\":1,"
-		  "\"item\":17,\"field\":\"name.first\",\"code\":\"empty_value\","
-		  "\"level\":\"warning\",\"message\":\"empty\",\"source_id\":\"5f3c\"}\n",
+		  "{\"program\":\"nd-test\",\"level\":\"warning\",\"file\":\"users.json\","
+		  "\"line\":1,\"item\":17,\"field\":\"name.first\","
+		  "\"code\":\"empty_value\",\"message\":\"empty\",\"source_id\":\"5f3c\"}\n",
 		  "rp_warning: JSON with level warning and item");
 	rp_policy.json = false;
 	rp_policy.strict = true;
