@@ -244,6 +244,19 @@ normalize: stopping after 2 errors (--max-errors)"
 	assert_line '{"type":"held","entity":"enrollment","source":"oneroster","section_id":"cls-math-k5","user_id":"stu-1003"}'
 	# the rest of the district is written as without the three
 	assert_equal "$(grep -c '"type":"user"' <<<"$output")" 21
+	# through diff-roster and apply on a store holding the district: no
+	# deletion of them or of their enrollments, and the plan applies
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/canonical"
+	db="$BATS_TEST_TMPDIR/s.db"
+	extract-oneroster "$TD/district/y1-v1p1" | normalize | diff-roster --state /dev/null |
+		apply --quiet --db "$db" 2>/dev/null
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	run -0 diff-roster --state "$BATS_TEST_TMPDIR/state" "$BATS_TEST_TMPDIR/canonical"
+	refute_output --partial '"op":"soft_delete"'
+	refute_output --partial '"op":"delete"'
+	assert_line --index 0 --partial '"held":{"enrollment":5,"user":3}'
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/plan"
+	run -0 apply --db "$db" "$BATS_TEST_TMPDIR/plan"
 }
 
 @test "held markers pass through normalize unchanged (normalize reading its own output)" {
