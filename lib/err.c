@@ -11,7 +11,7 @@
 
 const char *rp_prog = "rosterpipe";
 struct rp_errpolicy rp_policy = {.max_errors = 20};
-static long error_count;
+static long error_count, warning_count;
 
 void rp_setprog(const char *argv0)
 {
@@ -78,6 +78,8 @@ static void write_error(const struct rp_loc *loc, const char *msg,
 		json_member("file", loc->file, &first);
 		if (loc->line > 0)
 			fprintf(stderr, ",\"line\":%ld", loc->line);
+		if (loc->item > 0)
+			fprintf(stderr, ",\"item\":%ld", loc->item);
 		json_member("field", loc->field, &first);
 		json_member("code", loc->code, &first);
 		json_member("message", msg, &first);
@@ -90,9 +92,14 @@ static void write_error(const struct rp_loc *loc, const char *msg,
 		fprintf(stderr, "%s:%ld: ", loc->file, loc->line);
 	else if (loc->file)
 		fprintf(stderr, "%s: ", loc->file);
+	/* a record of an API page: its place in the page, and its id */
+	if (loc->item > 0)
+		fprintf(stderr, "item %ld: ", loc->item);
+	if (loc->named && loc->source_id)
+		fprintf(stderr, "id %s: ", loc->source_id);
 	if (loc->field)
 		fprintf(stderr, "%s: ", loc->field);
-	if (level)
+	if (strcmp(level, "error") != 0) /* the text form says only warnings */
 		fprintf(stderr, "%s: ", level);
 	fprintf(stderr, "%s\n", msg);
 }
@@ -112,7 +119,7 @@ void rp_verror(const struct rp_loc *loc, const char *fmt, va_list ap)
 
 	error_count++;
 	if (error_count <= rp_policy.max_errors)
-		write_error(loc, msg, NULL);
+		write_error(loc, msg, "error");
 	if (!rp_policy.keep_going && error_count >= rp_policy.max_errors) {
 		rp_warnx("stopping after %ld errors (--max-errors)",
 			 error_count);
@@ -120,17 +127,31 @@ void rp_verror(const struct rp_loc *loc, const char *fmt, va_list ap)
 	}
 }
 
-void rp_warning(const struct rp_loc *loc, const char *fmt, ...)
+bool rp_warning(const struct rp_loc *loc, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	bool rejected = rp_vwarning(loc, fmt, ap);
 	va_end(ap);
+	return rejected;
+}
+
+bool rp_vwarning(const struct rp_loc *loc, const char *fmt, va_list ap)
+{
+	if (rp_policy.strict) {
+		rp_verror(loc, fmt, ap);
+		return true;
+	}
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	warning_count++;
 	write_error(loc, msg, "warning");
+	return false;
 }
 
 long rp_error_count(void) { return error_count; }
+
+long rp_warning_count(void) { return warning_count; }
 
 int rp_finish(int rc)
 {

@@ -30,6 +30,7 @@ struct rp_errpolicy {
 	bool allow_rejects; /* with keep_going: exit 0 although records were skipped */
 	bool json;          /* --error-format json */
 	bool quiet;
+	bool strict;        /* --strict: warnings are errors */
 };
 extern struct rp_errpolicy rp_policy;
 
@@ -37,9 +38,11 @@ extern struct rp_errpolicy rp_policy;
 struct rp_loc {
 	const char *file;
 	long line;
+	long item;             /* 1-based position in an API page; 0 = none */
 	const char *field;     /* the column or field at fault */
 	const char *code;      /* machine-readable class, e.g. "bad_grade" */
 	const char *source_id; /* the record's id: never personal data */
+	bool named;            /* the text form names the record ("id X: ") */
 };
 
 /*
@@ -57,12 +60,17 @@ void rp_verror(const struct rp_loc *loc, const char *fmt, va_list ap);
  * Reports a problem that rejects nothing (a value dropped, a file the
  * manifest and the package disagree on that holds no rows) as
  * "prog: file:line: field: warning: message", or JSON with
- * "level":"warning". Not counted: the exit status stays as it is.
+ * "level":"warning" (errors carry "level":"error"). Not counted, not
+ * limited by --max-errors: the exit status stays as it is. With --strict
+ * (rp_policy.strict) it is reported and counted as an error instead, and
+ * rp_warning returns true, so that a caller that can rejects the record.
  */
-void rp_warning(const struct rp_loc *loc, const char *fmt, ...)
+bool rp_warning(const struct rp_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+bool rp_vwarning(const struct rp_loc *loc, const char *fmt, va_list ap);
 
 long rp_error_count(void);
+long rp_warning_count(void);
 
 /* Exit status for the end of a run: rc unless data errors make it 1. Writes
  * the "N records rejected" summary when --keep-going skipped records. */

@@ -66,6 +66,9 @@ int rp_common_option(int c, const char *arg, const char *usage)
 	case RP_OPT_QUIET:
 		rp_policy.quiet = true;
 		return 1;
+	case RP_OPT_STRICT:
+		rp_policy.strict = true;
+		return 1;
 	case '?':
 	case ':':
 		rp_usage_error(usage, NULL);

@@ -11,6 +11,7 @@ enum {
 	RP_OPT_ALLOW_REJECTS,
 	RP_OPT_ERROR_FORMAT,
 	RP_OPT_QUIET,
+	RP_OPT_STRICT,
 	RP_OPT_FIRST_PROGRAM_OPTION /* programs number their own from here */
 };
 
@@ -21,7 +22,8 @@ enum {
 	{"keep-going", no_argument, NULL, RP_OPT_KEEP_GOING},                \
 	{"allow-rejects", no_argument, NULL, RP_OPT_ALLOW_REJECTS},          \
 	{"error-format", required_argument, NULL, RP_OPT_ERROR_FORMAT},      \
-	{"quiet", no_argument, NULL, RP_OPT_QUIET}
+	{"quiet", no_argument, NULL, RP_OPT_QUIET},                          \
+	{"strict", no_argument, NULL, RP_OPT_STRICT}
 
 /* Help text for the common options, for the end of each program's usage. */
 #define RP_COMMON_HELP                                                       \
@@ -29,6 +31,7 @@ enum {
 	"  --keep-going         report bad records, skip them, go on\n"      \
 	"  --allow-rejects      with --keep-going, exit 0 despite skipped records\n" \
 	"  --error-format json  errors as JSON objects on stderr\n"           \
+	"  --strict             warnings (values dropped) are errors\n"      \
 	"  --quiet              no progress messages\n"                       \
 	"  -h, --help           this help;  --version  the version\n"         \
 	"\nExit status: 0 success, 1 bad data (nothing changed), 2 usage error,\n" \

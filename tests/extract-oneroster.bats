@@ -181,7 +181,7 @@ setup() { load test_helper/common; }
 @test "--error-format json writes one object per error" {
 	pkg=$(variant missing-column)
 	run -1 --separate-stderr extract-oneroster --error-format json "$pkg"
-	assert_equal "$stderr" "{\"program\":\"extract-oneroster\",\"file\":\"$pkg/users.csv\",\"line\":1,\"field\":\"role\",\"code\":\"missing_column\",\"message\":\"required column is missing\"}"
+	assert_equal "$stderr" "{\"program\":\"extract-oneroster\",\"level\":\"error\",\"file\":\"$pkg/users.csv\",\"line\":1,\"field\":\"role\",\"code\":\"missing_column\",\"message\":\"required column is missing\"}"
 }
 
 @test "a write error on standard output is an I/O error (exit 4)" {

@@ -118,6 +118,20 @@ vg_same() {
 	vg_same extract-oneroster --rest --keep-going "$BATS_TEST_TMPDIR/r.json"
 }
 
+@test "valgrind: normalize on a teacher who is also staff, and on Clever's demo district (a real feed)" {
+	c="$TD/clever-multi-role"
+	extract-clever "$c"/schools.json "$c"/users.json "$c"/sections.json > "$BATS_TEST_TMPDIR/raw"
+	run vg normalize --keep-going "$BATS_TEST_TMPDIR/raw"
+	assert_success
+	d="$BATS_TEST_DIRNAME/../../shared/real-feeds/clevergo-v3-demo"
+	[ -d "$d" ] || skip "real feed clevergo-v3-demo is missing (no $d): the rest of this test could not run"
+	extract-clever "$d/districts.json" "$d/added-by-hand/schools.json" "$d/added-by-hand/terms.json" \
+		"$d/sections.json" "$d/users.json" > "$BATS_TEST_TMPDIR/demo"
+	vg_same normalize --strict --keep-going "$BATS_TEST_TMPDIR/demo"
+	run vg normalize "$BATS_TEST_TMPDIR/demo"
+	assert_success
+}
+
 @test "valgrind: archive-appointments (archive, export, verify), softdelete-plan, apply of a delete plan" {
 	db="$BATS_TEST_TMPDIR/s.db"
 	oneroster-sync --quiet --db "$db" "$TD/district/y1-v1p1" 2>/dev/null

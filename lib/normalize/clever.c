@@ -1,4 +1,7 @@
-/* Clever Data API v3.0 records -> canonical records. */
+/* Clever Data API v3.0 and v3.1 records -> canonical records. v3.1 adds
+ * student demographics (gifted, 504, disability, home language, FRL
+ * "Other") and preferred names, which the canonical user has no place
+ * for: they are read past, and both versions map alike. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@ static const char *str(norm *n, const cJSON *o, const char *key)
 	return o ? norm_get(n, o, key) : NULL;
 }
 
+/* The record's id, required; registered as seen for e. */
 static const char *clever_id(norm *n, const cJSON *d, enum norm_entity e)
 {
 	const char *id = str(n, d, "id");
@@ -24,27 +28,20 @@ static const char *clever_id(norm *n, const cJSON *d, enum norm_entity e)
 	return norm_new_id(n, e, "id", id) ? id : NULL;
 }
 
-static void modified(norm *n, const cJSON *d, int field)
+/* Clever's dates are YYYY-MM-DD, but some endpoints serve a term's as a
+ * date-time (/schools/{id}/terms: 2013-06-01T00:00:00.000Z): its UTC
+ * date. Anything else is a warning, and dropped. */
+static const char *day(norm *n, const char *field, const char *v)
 {
-	const char *m = str(n, d, "last_modified");
 	char utc[21];
-	if (m && !utc_datetime(m, utc))
-		norm_bad(n, "last_modified", "bad_datetime",
-			 "not an ISO 8601 date-time: \"%s\"", m);
-	else if (m)
-		rec_set_copy(&n->r, field, utc);
-}
-
-static const char *grade(norm *n, const char *field, const char *g)
-{
-	const char *code = g ? grade_code(g) : NULL;
-	if (g && !code)
-		norm_bad(n, field, "bad_grade", "unknown grade \"%s\"", g);
-	return code;
+	if (v && !valid_date(v) && utc_datetime(v, utc))
+		return arena_strndup(n->arena, utc, 10);
+	return norm_opt_date(n, field, v, false);
 }
 
 static void map_school(norm *n, const cJSON *d)
 {
+	norm_begin(n, &REC_SCHOOL);
 	const char *id = str(n, d, "id");
 	n->source_id = id;
 	if (!id) {
@@ -53,32 +50,32 @@ static void map_school(norm *n, const cJSON *d)
 	}
 	if (!idset_put(n->ids[NE_ORG], id_hash_str(id), ORG_SCHOOL, NULL)) {
 		norm_bad(n, "id", "duplicate_id", "duplicate id");
+		n->duplicate = true;
 		return;
 	}
-	rec_init(&n->r, &REC_SCHOOL, n->arena);
 	rec_set(&n->r, S_SOURCE, "clever");
 	rec_set(&n->r, S_SOURCE_ID, id);
 	rec_set(&n->r, S_NAME, norm_required(n, d, "name"));
 	rec_set(&n->r, S_SCHOOL_NUMBER, str(n, d, "school_number"));
-	rec_set(&n->r, S_LOW_GRADE, grade(n, "low_grade", str(n, d, "low_grade")));
-	rec_set(&n->r, S_HIGH_GRADE, grade(n, "high_grade", str(n, d, "high_grade")));
+	rec_set(&n->r, S_LOW_GRADE, norm_grade(n, "low_grade", str(n, d, "low_grade")));
+	rec_set(&n->r, S_HIGH_GRADE, norm_grade(n, "high_grade", str(n, d, "high_grade")));
 	norm_emit(n);
 }
 
 static void map_term(norm *n, const cJSON *d)
 {
+	norm_begin(n, &REC_TERM);
 	const char *id = clever_id(n, d, NE_TERM);
-	rec_init(&n->r, &REC_TERM, n->arena);
-	const char *start = norm_date(n, "start_date", str(n, d, "start_date"), false);
-	const char *end = norm_date(n, "end_date", str(n, d, "end_date"), false);
-	if (start && end && strcmp(start, end) > 0)
-		norm_bad(n, "end_date", "bad_date_range",
-			 "ends before it starts (%s > %s)", start, end);
 	if (!id)
 		return;
 	rec_set(&n->r, T_SOURCE, "clever");
 	rec_set(&n->r, T_SOURCE_ID, id);
-	rec_set(&n->r, T_NAME, norm_required(n, d, "name"));
+	const char *start = day(n, "start_date", str(n, d, "start_date"));
+	const char *end = day(n, "end_date", str(n, d, "end_date"));
+	if (start && end && strcmp(start, end) > 0)
+		norm_bad(n, "end_date", "bad_date_range",
+			 "ends before it starts (%s > %s)", start, end);
+	rec_set(&n->r, T_NAME, norm_nullable(n, d, "name", "name"));
 	rec_set(&n->r, T_KIND, "term");
 	rec_set(&n->r, T_START_DATE, start);
 	rec_set(&n->r, T_END_DATE, end);
@@ -94,12 +91,11 @@ static void map_term(norm *n, const cJSON *d)
 
 static void map_course(norm *n, const cJSON *d)
 {
+	n->what = "course";
 	const char *id = clever_id(n, d, NE_COURSE);
 	const char *name = str(n, d, "name");
 	if (!id)
 		return;
-	uint32_t index;
-	idset_get(n->ids[NE_COURSE], id_hash_str(id), &index);
 	if (n->ncourses == n->course_cap) {
 		n->course_cap = n->course_cap ? n->course_cap * 2 : 64;
 		n->course_title = xrealloc(n->course_title,
@@ -110,17 +106,20 @@ static void map_course(norm *n, const cJSON *d)
 	n->course_title[n->ncourses++] = name ? xstrdup(name) : NULL;
 }
 
-static bool school_known(norm *n, const char *field, const char *school)
-{
-	if (!n->bulk[NE_ORG] ||
-	    idset_get(n->ids[NE_ORG], id_hash_str(school), NULL))
-		return true;
-	norm_bad(n, field, "unknown_ref", "unknown schools id \"%s\"", school);
-	return false;
-}
-
 /* Clever has no enrollment objects: a section lists its students and
  * teachers, and each becomes an enrollment. */
+static void enroll_one(norm *n, const char *section, const char *user,
+		       const char *field, const char *role)
+{
+	norm_begin(n, &REC_ENROLLMENT);
+	rec_set(&n->r, E_SOURCE, "clever");
+	rec_set(&n->r, E_SECTION_ID, section);
+	rec_set(&n->r, E_USER_ID, user);
+	rec_set(&n->r, E_ROLE, role);
+	norm_ref(n, NE_USER, field, user);
+	norm_emit(n);
+}
+
 static void enroll(norm *n, const char *section, const cJSON *ids,
 		   const char *field, const char *role, const char *also)
 {
@@ -128,58 +127,70 @@ static void enroll(norm *n, const char *section, const cJSON *ids,
 	int listed = 0;
 	cJSON_ArrayForEach(u, ids) {
 		if (!cJSON_IsString(u) || !*u->valuestring) {
+			n->what = "enrollment";
 			norm_bad(n, field, "bad_value", "not a list of user ids");
 			continue;
 		}
 		if (also && strcmp(also, u->valuestring) == 0)
 			listed = 1;
-		if (!norm_ref(n, NE_USER, field, u->valuestring))
-			continue;
-		rec_init(&n->r, &REC_ENROLLMENT, n->arena);
-		rec_set(&n->r, E_SOURCE, "clever");
-		rec_set(&n->r, E_SECTION_ID, section);
-		rec_set(&n->r, E_USER_ID, u->valuestring);
-		rec_set(&n->r, E_ROLE, role);
-		norm_emit(n);
+		enroll_one(n, section, u->valuestring, field, role);
 	}
-	if (also && !listed && norm_ref(n, NE_USER, "teacher", also)) {
-		rec_init(&n->r, &REC_ENROLLMENT, n->arena);
-		rec_set(&n->r, E_SOURCE, "clever");
-		rec_set(&n->r, E_SECTION_ID, section);
-		rec_set(&n->r, E_USER_ID, also);
-		rec_set(&n->r, E_ROLE, role);
-		norm_emit(n);
+	if (also && !listed)
+		enroll_one(n, section, also, "teacher", role);
+}
+
+/* A section that is not written takes its members' enrollments with it:
+ * each is held. */
+static void hold_members(norm *n, const char *section, const cJSON *d)
+{
+	static const char *const lists[] = {"students", "teachers"};
+	for (size_t i = 0; i < 2; i++) {
+		const cJSON *u;
+		cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(d, lists[i]))
+			if (cJSON_IsString(u) && *u->valuestring)
+				norm_hold_enrollment(n, "clever", section,
+						     u->valuestring);
 	}
+	const char *teacher = str(n, d, "teacher");
+	const cJSON *teachers = cJSON_GetObjectItemCaseSensitive(d, "teachers");
+	bool listed = false;
+	const cJSON *u;
+	cJSON_ArrayForEach(u, teachers)
+		if (teacher && cJSON_IsString(u) && strcmp(u->valuestring, teacher) == 0)
+			listed = true;
+	if (teacher && !listed)
+		norm_hold_enrollment(n, "clever", section, teacher);
 }
 
 static void map_section(norm *n, const cJSON *d)
 {
+	norm_begin(n, &REC_SECTION);
 	const char *id = clever_id(n, d, NE_SECTION);
-	rec_init(&n->r, &REC_SECTION, n->arena);
-	const char *school = norm_required(n, d, "school");
-	if (school && school_known(n, "school", school))
-		rec_set(&n->r, C_SCHOOL_ID, school);
-	const char *course = str(n, d, "course");
-	uint32_t ci;
-	if (course && idset_get(n->ids[NE_COURSE], id_hash_str(course), &ci))
-		rec_set(&n->r, C_COURSE, n->course_title[ci]);
-	else if (course)
-		norm_ref(n, NE_COURSE, "course", course);
-	rec_list_add(&n->r, C_TERM_IDS, NULL);
-	const char *term = str(n, d, "term_id");
-	if (term && norm_ref(n, NE_TERM, "term_id", term))
-		rec_list_add(&n->r, C_TERM_IDS, term);
 	if (!id)
 		return;
 	rec_set(&n->r, C_SOURCE, "clever");
 	rec_set(&n->r, C_SOURCE_ID, id);
+	const char *school = norm_required(n, d, "school");
+	if (school && norm_ref(n, NE_ORG, "school", school))
+		rec_set(&n->r, C_SCHOOL_ID, school);
+	const char *course = str(n, d, "course");
+	uint32_t ci;
+	if (course && norm_ref(n, NE_COURSE, "course", course) &&
+	    idset_get(n->ids[NE_COURSE], id_hash_str(course), &ci))
+		rec_set(&n->r, C_COURSE, n->course_title[ci]);
+	rec_list_add(&n->r, C_TERM_IDS, NULL);
+	const char *term = str(n, d, "term_id");
+	if (term && norm_ref(n, NE_TERM, "term_id", term))
+		rec_list_add(&n->r, C_TERM_IDS, term);
 	rec_set(&n->r, C_NAME, norm_required(n, d, "name"));
 	rec_set(&n->r, C_PERIOD, str(n, d, "period"));
 	rec_set(&n->r, C_SUBJECT, str(n, d, "subject"));
-	int errors = n->record_errors;
+	bool rejected = n->record_errors > n->errors_at || n->dropped;
 	norm_emit(n);
-	if (errors)
+	if (rejected) {
+		hold_members(n, id, d);
 		return;
+	}
 	enroll(n, id, cJSON_GetObjectItemCaseSensitive(d, "students"), "students",
 	       "student", NULL);
 	enroll(n, id, cJSON_GetObjectItemCaseSensitive(d, "teachers"), "teachers",
@@ -188,96 +199,115 @@ static void map_section(norm *n, const cJSON *d)
 
 /* Clever's role objects and the canonical role each stands for. */
 static const struct {
-	const char *key, *role;
+	const char *key;
+	int role;
 } clever_roles[] = {
-	{"student", "student"},	     {"teacher", "teacher"},
-	{"staff", "staff"},	     {"district_admin", "administrator"},
-	{"contact", "guardian"},
+	{"student", ROLE_STUDENT},	   {"teacher", ROLE_TEACHER},
+	{"staff", ROLE_STAFF},		   {"district_admin", ROLE_ADMINISTRATOR},
+	{"contact", ROLE_GUARDIAN},
 };
+enum { NCLEVER_ROLES = sizeof clever_roles / sizeof *clever_roles };
 
-static void add_school(norm *n, const char *school)
+static void add_schools(norm *n, const cJSON *role)
 {
-	if (school_known(n, "roles.schools", school))
+	const cJSON *s;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(role, "schools"))
+		if (cJSON_IsString(s) && *s->valuestring &&
+		    norm_ref(n, NE_ORG, "roles.schools", s->valuestring))
+			rec_list_add(&n->r, U_SCHOOL_IDS, s->valuestring);
+	const char *school = str(n, role, "school");
+	if (school && norm_ref(n, NE_ORG, "roles.schools", school))
 		rec_list_add(&n->r, U_SCHOOL_IDS, school);
+}
+
+/* A value of the user's role objects: the primary role's, else the first
+ * other one's that has it (objs in that order). */
+static const char *role_value(norm *n, const cJSON *const *objs, size_t nobjs,
+			      const char *sub, const char *key)
+{
+	for (size_t i = 0; i < nobjs; i++) {
+		const cJSON *o = sub ? nd_get_obj(objs[i], sub) : objs[i];
+		const char *v = str(n, o, key);
+		if (!v && !sub && strcmp(key, "sis_id") == 0)
+			v = str(n, objs[i], "staff_id"); /* staff's SIS id */
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+static void map_student(norm *n, const cJSON *student)
+{
+	rec_set(&n->r, U_STUDENT_NUMBER, str(n, student, "student_number"));
+	rec_set(&n->r, U_GRADE, norm_grade(n, "roles.student.grade",
+					   str(n, student, "grade")));
+	/* Clever documents dob as M/D/YYYY: read as such, never as D/M */
+	const char *dob = str(n, student, "dob");
+	char *date = arena_alloc(n->arena, 11);
+	if (dob && !us_date(dob, date))
+		norm_warn(n, "roles.student.dob", "bad_date",
+			  "not a valid date (M/D/YYYY)");
+	else if (dob)
+		rec_set(&n->r, U_BIRTH_DATE, date);
 }
 
 static void map_user(norm *n, const cJSON *d)
 {
+	norm_begin(n, &REC_USER);
 	const char *id = clever_id(n, d, NE_USER);
-	rec_init(&n->r, &REC_USER, n->arena);
-	const cJSON *roles = nd_get_obj(d, "roles"), *role = NULL;
-	const char *canon = NULL, *names[5];
-	int count = 0;
-	for (size_t i = 0; i < 5; i++) {
-		const cJSON *r = roles ? nd_get_obj(roles, clever_roles[i].key) : NULL;
-		if (r) {
-			names[count++] = clever_roles[i].key;
-			role = r;
-			canon = clever_roles[i].role;
-		}
-	}
-	if (count == 0) {
-		norm_bad(n, "roles", "missing_role", "no role");
-	} else if (count > 1) {
-		/* one person, two records' worth of rules: a person decides */
-		norm_bad(n, "roles", "several_roles",
-			 "several roles (%s, %s%s): not mapped", names[0], names[1],
-			 count > 2 ? ", ..." : "");
-		return;
-	}
 	if (!id)
 		return;
 	rec_set(&n->r, U_SOURCE, "clever");
 	rec_set(&n->r, U_SOURCE_ID, id);
-	rec_set(&n->r, U_ROLE, canon);
-	modified(n, d, U_MODIFIED);
 
-	const cJSON *name = nd_get_obj(d, "name");
-	if (!str(n, name, "first"))
-		norm_bad(n, "name.first", "missing_value", "required value is empty");
-	if (!str(n, name, "last"))
-		norm_bad(n, "name.last", "missing_value", "required value is empty");
-	rec_set(&n->r, U_GIVEN_NAME, str(n, name, "first"));
-	rec_set(&n->r, U_MIDDLE_NAME, str(n, name, "middle"));
-	rec_set(&n->r, U_FAMILY_NAME, str(n, name, "last"));
-	const char *email = str(n, d, "email");
-	if (email) {
-		char *folded = email_fold(arena_strdup(n->arena, email));
-		if (!valid_email(folded))
-			norm_bad(n, "email", "bad_email", "not a valid email address");
-		rec_set(&n->r, U_EMAIL, folded);
+	/* every role object the user holds; the primary one's values first */
+	const cJSON *roles = nd_get_obj(d, "roles"), *objs[NCLEVER_ROLES];
+	const cJSON *by_role[ROLE_COUNT] = {0};
+	struct role_pick picks[NCLEVER_ROLES];
+	size_t npicks = 0;
+	for (size_t i = 0; i < NCLEVER_ROLES; i++) {
+		const cJSON *r = roles ? nd_get_obj(roles, clever_roles[i].key) : NULL;
+		if (r) {
+			picks[npicks++] = (struct role_pick){.role = clever_roles[i].role};
+			by_role[clever_roles[i].role] = r;
+		}
 	}
+	if (!norm_set_roles(n, picks, npicks, NULL, "roles")) {
+		norm_bad(n, "roles", "missing_role", "no role");
+		norm_emit(n);
+		return;
+	}
+	size_t nobjs = 0;
+	int primary = norm_role_index(rec_str(&n->r, U_ROLE));
+	objs[nobjs++] = by_role[primary];
+	for (int r = 0; r < ROLE_COUNT; r++)
+		if (by_role[r] && r != primary)
+			objs[nobjs++] = by_role[r];
+
+	rec_set(&n->r, U_MODIFIED,
+		norm_opt_datetime(n, "last_modified", str(n, d, "last_modified")));
+	const cJSON *name = nd_get_obj(d, "name");
+	rec_set(&n->r, U_GIVEN_NAME, norm_nullable(n, name, "first", "name.first"));
+	rec_set(&n->r, U_MIDDLE_NAME, norm_nullable(n, name, "middle", "name.middle"));
+	/* Clever lets it be null, but a person needs a name to be shown */
+	const char *last = str(n, name, "last");
+	if (!last)
+		norm_bad(n, "name.last", "missing_value", "required value is empty");
+	rec_set(&n->r, U_FAMILY_NAME, last);
+	rec_set(&n->r, U_EMAIL, norm_email(n, "email", str(n, d, "email")));
 
 	rec_list_add(&n->r, U_SCHOOL_IDS, NULL);
-	const cJSON *s, *schools = NULL;
-	if (role)
-		schools = cJSON_GetObjectItemCaseSensitive(role, "schools");
-	cJSON_ArrayForEach(s, schools)
-		if (cJSON_IsString(s) && *s->valuestring)
-			add_school(n, s->valuestring);
-	if (str(n, role, "school"))
-		add_school(n, str(n, role, "school"));
+	for (size_t i = 0; i < nobjs; i++)
+		add_schools(n, objs[i]);
 	rec_list_sort_unique(&n->r, U_SCHOOL_IDS);
 
-	const char *sis = str(n, role, "sis_id");
-	if (!sis && role && canon && strcmp(canon, "staff") == 0)
-		sis = str(n, role, "staff_id");
+	const char *sis = role_value(n, objs, nobjs, NULL, "sis_id");
 	rec_set(&n->r, U_SIS_ID, sis);
-	rec_set(&n->r, U_STATE_ID, str(n, role, "state_id"));
-	const cJSON *cred = role ? nd_get_obj(role, "credentials") : NULL;
-	rec_set(&n->r, U_USERNAME, str(n, cred, "district_username"));
-	if (canon && strcmp(canon, "student") == 0) {
-		rec_set(&n->r, U_STUDENT_NUMBER, str(n, role, "student_number"));
-		rec_set(&n->r, U_GRADE, grade(n, "roles.student.grade",
-					      str(n, role, "grade")));
-		const char *dob = str(n, role, "dob");
-		char *date = arena_alloc(n->arena, 11);
-		if (dob && !us_date(dob, date))
-			norm_bad(n, "roles.student.dob", "bad_date",
-				 "not a valid date (M/D/YYYY)");
-		else if (dob)
-			rec_set(&n->r, U_BIRTH_DATE, date);
-	}
+	rec_set(&n->r, U_STATE_ID, role_value(n, objs, nobjs, NULL, "state_id"));
+	rec_set(&n->r, U_USERNAME,
+		role_value(n, objs, nobjs, "credentials", "district_username"));
+	if (by_role[ROLE_STUDENT])
+		map_student(n, by_role[ROLE_STUDENT]);
 	rec_map_put(&n->r, U_IDS, "clever", id);
 	if (sis)
 		rec_map_put(&n->r, U_IDS, "sis", sis);

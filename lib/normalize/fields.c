@@ -1,6 +1,6 @@
-/* The value rules every source's mapping uses: trimming, required values,
- * dates, duplicate and referential checks on id hashes, list cells, and
- * writing the mapped record. */
+/* The value rules every source's mapping uses: trimming, required and
+ * nullable values, dates, emails, grades, duplicate checks on id hashes,
+ * list cells, and writing the mapped record. */
 #include "norm_int.h"
 
 #include <ctype.h>
@@ -21,11 +21,19 @@ const char *norm_raw_name(norm *n, enum norm_entity e)
 	return src && src->raw[e] ? src->raw[e] : canon[e];
 }
 
+static void locate(const norm *n, struct rp_loc *loc, const char *field,
+		   const char *code)
+{
+	*loc = (struct rp_loc){.file = n->file, .line = n->line,
+			       .item = n->item, .field = field, .code = code,
+			       .source_id = n->source_id, .named = n->api};
+}
+
 void norm_bad(norm *n, const char *field, const char *code, const char *fmt,
 	      ...)
 {
-	struct rp_loc loc = {.file = n->file, .line = n->line, .field = field,
-			     .code = code, .source_id = n->source_id};
+	struct rp_loc loc;
+	locate(n, &loc, field, code);
 	va_list ap;
 	va_start(ap, fmt);
 	rp_verror(&loc, fmt, ap);
@@ -33,12 +41,21 @@ void norm_bad(norm *n, const char *field, const char *code, const char *fmt,
 	n->record_errors++;
 }
 
-const char *norm_get(norm *n, const cJSON *data, const char *key)
+void norm_warn(norm *n, const char *field, const char *code, const char *fmt,
+	       ...)
 {
-	const cJSON *v = nd_member(data, key);
-	if (!cJSON_IsString(v))
-		return NULL;
-	const char *s = v->valuestring;
+	struct rp_loc loc;
+	locate(n, &loc, field, code);
+	va_list ap;
+	va_start(ap, fmt);
+	if (rp_vwarning(&loc, fmt, ap)) /* --strict */
+		n->record_errors++;
+	va_end(ap);
+}
+
+/* s trimmed, NULL when empty. */
+static const char *trimmed(norm *n, const char *s)
+{
 	while (isspace((unsigned char)*s))
 		s++;
 	size_t len = strlen(s);
@@ -49,6 +66,12 @@ const char *norm_get(norm *n, const cJSON *data, const char *key)
 	return s[len] ? arena_strndup(n->arena, s, len) : s;
 }
 
+const char *norm_get(norm *n, const cJSON *data, const char *key)
+{
+	const cJSON *v = nd_member(data, key);
+	return cJSON_IsString(v) ? trimmed(n, v->valuestring) : NULL;
+}
+
 const char *norm_required(norm *n, const cJSON *data, const char *key)
 {
 	const char *v = norm_get(n, data, key);
@@ -57,16 +80,91 @@ const char *norm_required(norm *n, const cJSON *data, const char *key)
 	return v;
 }
 
+const char *norm_nullable(norm *n, const cJSON *data, const char *key,
+			  const char *field)
+{
+	const cJSON *v = data ? nd_member(data, key) : NULL;
+	if (!cJSON_IsString(v))
+		return NULL;
+	const char *s = trimmed(n, v->valuestring);
+	if (!s)
+		norm_warn(n, field, "empty_value",
+			  "empty (the source may leave it null): left out");
+	return s;
+}
+
+/* "1/05/2023": a date with slashes, M/D or D/M: which is never guessed. */
+static bool slashed(const char *v)
+{
+	return strspn(v, "0123456789/") == strlen(v) && strchr(v, '/');
+}
+
+static const char *date_problem(norm *n, bool warn, const char *field,
+				const char *v, bool personal)
+{
+	void (*say)(norm *, const char *, const char *, const char *, ...) =
+		warn ? norm_warn : norm_bad;
+	if (personal) /* a birth date is personal data: not quoted */
+		say(n, field, "bad_date", "not a valid date (YYYY-MM-DD)");
+	else if (slashed(v))
+		say(n, field, "bad_date",
+		    "not a valid date (YYYY-MM-DD): \"%s\" (M/D/YYYY or "
+		    "D/M/YYYY: never guessed)", v);
+	else
+		say(n, field, "bad_date", "not a valid date (YYYY-MM-DD): \"%s\"",
+		    v);
+	return NULL;
+}
+
 const char *norm_date(norm *n, const char *field, const char *v, bool personal)
 {
 	if (!v || valid_date(v))
 		return v;
-	if (personal) /* a birth date is personal data: not quoted */
-		norm_bad(n, field, "bad_date", "not a valid date (YYYY-MM-DD)");
+	return date_problem(n, false, field, v, personal);
+}
+
+const char *norm_opt_date(norm *n, const char *field, const char *v,
+			  bool personal)
+{
+	if (!v || valid_date(v))
+		return v;
+	return date_problem(n, true, field, v, personal);
+}
+
+const char *norm_opt_datetime(norm *n, const char *field, const char *v)
+{
+	char utc[21];
+	if (!v)
+		return NULL;
+	if (utc_datetime(v, utc))
+		return arena_strdup(n->arena, utc);
+	if (slashed(v))
+		norm_warn(n, field, "bad_datetime",
+			  "not an ISO 8601 date-time: \"%s\" (M/D/YYYY or "
+			  "D/M/YYYY: never guessed)", v);
 	else
-		norm_bad(n, field, "bad_date", "not a valid date (YYYY-MM-DD): \"%s\"",
-			 v);
+		norm_warn(n, field, "bad_datetime",
+			  "not an ISO 8601 date-time: \"%s\"", v);
 	return NULL;
+}
+
+const char *norm_email(norm *n, const char *field, const char *v)
+{
+	if (!v)
+		return NULL;
+	char *folded = email_fold(arena_strdup(n->arena, v));
+	if (valid_email(folded))
+		return folded;
+	norm_warn(n, field, "bad_email", "not a valid email address");
+	return NULL;
+}
+
+const char *norm_grade(norm *n, const char *field, const char *g)
+{
+	const char *code = g ? grade_code(g) : NULL;
+	if (g && !code)
+		norm_warn(n, field, "bad_grade", "unknown grade \"%s\"", g);
+	return code;
 }
 
 bool norm_new_id(norm *n, enum norm_entity e, const char *field,
@@ -77,15 +175,7 @@ bool norm_new_id(norm *n, enum norm_entity e, const char *field,
 		return true;
 	norm_bad(n, field, "duplicate_id", "duplicate id, first at line %u",
 		 first);
-	return false;
-}
-
-bool norm_ref(norm *n, enum norm_entity e, const char *field, const char *id)
-{
-	if (!n->bulk[e] || idset_get(n->ids[e], id_hash_str(id), NULL))
-		return true;
-	norm_bad(n, field, "unknown_ref", "unknown %s id \"%s\"",
-		 norm_raw_name(n, e), id);
+	n->duplicate = true;
 	return false;
 }
 
@@ -133,11 +223,24 @@ static void note_year(norm *n)
 	}
 }
 
+void norm_begin(norm *n, const struct rec_entity *e)
+{
+	rec_init(&n->r, e, n->arena);
+	n->what = e->type;
+	n->errors_at = n->record_errors;
+	n->dropped = false;
+}
+
 void norm_emit(norm *n)
 {
-	if (n->record_errors != 0)
+	if (n->record_errors > n->errors_at || n->dropped) {
+		norm_hold(n);
 		return;
-	rec_write(n->w, &n->r);
+	}
+	if (n->r.ent == &REC_USER && n->spool_w)
+		rec_write(n->spool_w, &n->r); /* written after demographics */
+	else
+		rec_write(n->w, &n->r);
 	if (n->school_year)
 		note_year(n);
 }

@@ -28,8 +28,10 @@ norm *norm_new(nd_writer *w, const struct norm_opts *o)
 	n->arena = arena_new();
 	for (int e = 0; e < NE_COUNT; e++) {
 		n->ids[e] = idset_new();
+		n->rejected[e] = idset_new();
 		n->bulk[e] = true; /* without a feed header, a full feed */
 	}
+	n->dept_index = idset_new();
 	n->birth = idset_new();
 	n->role_org_index = idset_new();
 	n->year_terms = idset_new();
@@ -41,8 +43,14 @@ void norm_free(norm *n)
 {
 	if (!n)
 		return;
-	for (int e = 0; e < NE_COUNT; e++)
+	for (int e = 0; e < NE_COUNT; e++) {
 		idset_free(n->ids[e]);
+		idset_free(n->rejected[e]);
+	}
+	idset_free(n->dept_index);
+	for (size_t i = 0; i < n->ndepts; i++)
+		free(n->dept_parent[i]);
+	free(n->dept_parent);
 	idset_free(n->birth);
 	idset_free(n->year_terms);
 	idset_free(n->year_ready);
@@ -57,6 +65,8 @@ void norm_free(norm *n)
 		free(n->role_orgs[i]);
 	free(n->role_orgs);
 	idset_free(n->role_org_index);
+	if (n->spool_w)
+		nd_writer_close(n->spool_w);
 	if (n->spool)
 		fclose(n->spool);
 	arena_free(n->arena);
@@ -149,16 +159,29 @@ void norm_record(norm *n, const cJSON *o, const char *text, size_t len,
 	const char *type = nd_get_str(o, "type");
 	arena_reset(n->arena);
 	n->record_errors = 0;
+	n->errors_at = 0;
+	n->dropped = n->duplicate = false;
 	n->source_id = NULL;
-	/* a raw record is located where its source row is */
+	n->what = NULL;
+	n->r.ent = NULL;
+	n->rest_obj = NULL;
+	/* a raw record is located where its source row is; a record of an
+	 * API page (Clever, OneRoster REST) also by its place in the page,
+	 * and messages name it by its id */
 	const char *jfile = nd_get_str(o, "file");
 	n->file = jfile ? jfile : file;
 	n->line = jfile ? (long)nd_get_int(o, "line", 0) : line;
+	n->item = (long)nd_get_int(o, "item", 0);
+	const char *format = nd_get_str(o, "format");
+	const char *source = nd_get_str(o, "source");
+	n->api = strcmp(type, "raw") == 0 &&
+		 ((format && strcmp(format, "rest") == 0) ||
+		  (source && strcmp(source, "clever") == 0));
 	if (strcmp(type, "feed") == 0)
 		read_feed(n, o, text, len);
 	else if (strcmp(type, "raw") == 0)
 		map_raw(n, o, text, len);
-	else if (rec_entity_of(type))
+	else if (rec_entity_of(type) || strcmp(type, "held") == 0)
 		nd_raw(n->w, text, len), nd_raw(n->w, "\n", 1);
 	else
 		norm_bad(n, "type", "bad_type", "unknown record type \"%s\"",

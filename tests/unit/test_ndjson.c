@@ -498,8 +498,9 @@ static void test_reader_json_errors(void)
 	rp_policy.json = false;
 	CHECK(r1 == 1 && r2 == -1, "reader json: a string line is -1");
 	CHECK_STR(err,
-		  "{\"program\":\"nd-test\",\"file\":\"mem.ndjson\",\"line\":2,"
-		  "\"code\":\"not_object\",\"message\":\"not a JSON object\"}\n",
+		  "{\"program\":\"nd-test\",\"level\":\"error\",\"file\":\"mem.ndjson\","
+		  "\"line\":2,\"code\":\"not_object\","
+		  "\"message\":\"not a JSON object\"}\n",
 		  "reader json: error as one JSON object");
 	nd_reader_free(r);
 }
@@ -592,12 +593,48 @@ static void test_err_format(void)
 	rp_error(&full, "tab\there");
 	rp_error(&none, "plain");
 	CHECK_STR(capture_end(),
-		  "{\"program\":\"nd-test\",\"file\":\"users.csv\",\"line\":3,"
-		  "\"field\":\"email\",\"code\":\"bad_email\","
+		  "{\"program\":\"nd-test\",\"level\":\"error\",\"file\":\"users.csv\","
+		  "\"line\":3,\"field\":\"email\",\"code\":\"bad_email\","
 		  "\"message\":\"tab\\there\",\"source_id\":\"u\\\"1\"}\n"
-		  "{\"program\":\"nd-test\",\"message\":\"plain\"}\n",
+		  "{\"program\":\"nd-test\",\"level\":\"error\",\"message\":\"plain\"}\n",
 		  "rp_error: JSON format, escaped, absent members left out");
 	rp_policy.json = false;
+
+	/* warnings: said as such, not counted; an API record by item and id */
+	struct rp_loc api = {.file = "users.json", .line = 1, .item = 17,
+			     .field = "name.first", .code = "empty_value",
+			     .source_id = "5f3c", .named = true};
+	long errors = rp_error_count(), warnings = rp_warning_count();
+	capture_start();
+	bool r1 = rp_warning(&full, "not an address");
+	bool r2 = rp_warning(&api, "empty");
+	rp_error(&api, "unknown school");
+	CHECK_STR(capture_end(),
+		  "nd-test: users.csv:3: email: warning: not an address\n"
+		  "nd-test: users.json:1: item 17: id 5f3c: name.first: warning: empty\n"
+		  "nd-test: users.json:1: item 17: id 5f3c: name.first: unknown school\n",
+		  "rp_warning: FIELD: warning: message; API records named");
+	CHECK(!r1 && !r2 && rp_error_count() == errors + 1 &&
+		      rp_warning_count() == warnings + 2,
+	      "rp_warning: counted apart from errors");
+	rp_policy.json = true;
+	capture_start();
+	rp_warning(&api, "empty");
+	CHECK_STR(capture_end(),
+		  "{\"program\":\"nd-test\",\"level\":\"warning\",\"file\":\"users.json\","
+		  "\"line\":1,\"item\":17,\"field\":\"name.first\","
+		  "\"code\":\"empty_value\",\"message\":\"empty\",\"source_id\":\"5f3c\"}\n",
+		  "rp_warning: JSON with level warning and item");
+	rp_policy.json = false;
+	rp_policy.strict = true;
+	errors = rp_error_count();
+	capture_start();
+	bool r3 = rp_warning(&full, "not an address");
+	CHECK_STR(capture_end(), "nd-test: users.csv:3: email: not an address\n",
+		  "rp_warning --strict: an error");
+	CHECK(r3 && rp_error_count() == errors + 1,
+	      "rp_warning --strict: counted, the record to be rejected");
+	rp_policy.strict = false;
 
 	capture_start();
 	rp_warnx("plain %s", "warning");

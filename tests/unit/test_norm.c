@@ -40,6 +40,8 @@ static int run(void *ctx, int out_fd)
 			rp_policy.allow_rejects = true;
 		else if (strcmp(a, "--quiet") == 0)
 			rp_policy.quiet = true;
+		else if (strcmp(a, "--strict") == 0)
+			rp_policy.strict = true;
 		else if (strcmp(a, "--max-errors") == 0 && ++i)
 			rp_policy.max_errors = atol(v);
 		else if (strcmp(a, "--error-format") == 0 && ++i)
