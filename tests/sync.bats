@@ -532,3 +532,17 @@ apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/$lo
 	run -4 --separate-stderr snapshot --db "$db"
 	assert_stderr_partial "cannot bring the store to schema 2: two users share a source and source id"
 }
+
+@test "a row extract rejects (an unquoted comma) is held with --keep-going: its stored user is not soft-deleted" {
+	db=$(new_store s)
+	sync --db "$db" "$TD/oneroster/min"
+	pkg=$(variant unquoted-comma)
+	extract-oneroster --keep-going --allow-rejects "$pkg" 2>/dev/null > "$BATS_TEST_TMPDIR/raw"
+	run -0 --separate-stderr normalize --keep-going --allow-rejects "$BATS_TEST_TMPDIR/raw"
+	echo "$output" > "$BATS_TEST_TMPDIR/canonical"
+	grep -qx '{"type":"held","entity":"user","source":"oneroster","source_id":"u-2"}' "$BATS_TEST_TMPDIR/canonical"
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	run -0 diff-roster --state "$BATS_TEST_TMPDIR/state" "$BATS_TEST_TMPDIR/canonical"
+	refute_output --partial '"op":"soft_delete"'
+	assert_line --index 0 --partial '"held":{"user":1}'
+}

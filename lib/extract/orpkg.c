@@ -516,6 +516,48 @@ static void write_raw(nd_writer *w, const char *base, const char *name,
 	nd_end(w);
 }
 
+/*
+ * A row rejected here (ragged, bad UTF-8, a NUL byte) must not read as a
+ * record that left the feed: with --keep-going, a held marker names it,
+ * as normalize does for the records it rejects, so that diff-roster leaves
+ * its stored counterpart and what belongs to it as they are. Its id is
+ * taken from where the header says it is (an id shifted by the very comma
+ * that broke the row names no stored record, and holds nothing).
+ */
+static void held_row(csvr *r, const char *base, nd_writer *w)
+{
+	static const struct {
+		const char *base, *entity, *a, *b;
+	} ids[] = {
+		{"orgs", "school", "sourcedId", NULL},
+		{"academicSessions", "term", "sourcedId", NULL},
+		{"classes", "section", "sourcedId", NULL},
+		{"users", "user", "sourcedId", NULL},
+		{"demographics", "user", "sourcedId", NULL},
+		{"roles", "user", "userSourcedId", NULL},
+		{"enrollments", "enrollment", "classSourcedId", "userSourcedId"},
+	};
+	if (!rp_policy.keep_going)
+		return;
+	for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
+		if (strcmp(ids[i].base, base) != 0)
+			continue;
+		int a = csvr_col(r, ids[i].a), b = ids[i].b ? csvr_col(r, ids[i].b) : -1;
+		if (a < 0 || !*csvr_field(r, (size_t)a) ||
+		    (ids[i].b && (b < 0 || !*csvr_field(r, (size_t)b))))
+			return;
+		nd_begin(w);
+		nd_str(w, "type", "held");
+		nd_str(w, "entity", ids[i].entity);
+		nd_str(w, "source", "oneroster");
+		nd_str(w, ids[i].b ? "section_id" : "source_id", csvr_field(r, (size_t)a));
+		if (ids[i].b)
+			nd_str(w, "user_id", csvr_field(r, (size_t)b));
+		nd_end(w);
+		return;
+	}
+}
+
 static int extract_file(orpkg *p, const char *base, nd_writer *w)
 {
 	enum or_mode mode = orpkg_mode(p, base);
@@ -546,8 +588,10 @@ static int extract_file(orpkg *p, const char *base, nd_writer *w)
 		struct rp_loc loc = {.file = csvr_name(r), .line = csvr_line(r),
 				     .field = csvr_errcol(r), .code = "bad_csv"};
 		rp_error(&loc, "%s", csvr_errmsg(r));
-		if (rc == -1)
+		if (rc == -1) {
+			held_row(r, base, w);
 			rc = 1;
+		}
 	}
 	csvr_free(r);
 	free(name);

@@ -153,6 +153,24 @@ static void map_raw(norm *n, const cJSON *o, const char *text, size_t len)
 	src->map(n, o, entity, data, text, len);
 }
 
+/* A record extract (or an earlier normalize) rejected: passed on for
+ * diff-roster, and its id known, so that what refers to it is dropped with
+ * a warning instead of an "unknown id" error. */
+static void pass_held(norm *n, const cJSON *o, const char *text, size_t len)
+{
+	static const struct {
+		const char *entity;
+		enum norm_entity e;
+	} kinds[] = {{"school", NE_ORG}, {"term", NE_TERM}, {"section", NE_SECTION},
+		     {"user", NE_USER}};
+	const char *entity = nd_get_str(o, "entity"), *id = nd_get_str(o, "source_id");
+	for (size_t i = 0; entity && id && i < sizeof kinds / sizeof *kinds; i++)
+		if (strcmp(kinds[i].entity, entity) == 0)
+			norm_reject_id(n, kinds[i].e, id);
+	nd_raw(n->w, text, len);
+	nd_raw(n->w, "\n", 1);
+}
+
 void norm_record(norm *n, const cJSON *o, const char *text, size_t len,
 		 const char *file, long line)
 {
@@ -181,7 +199,9 @@ void norm_record(norm *n, const cJSON *o, const char *text, size_t len,
 		read_feed(n, o, text, len);
 	else if (strcmp(type, "raw") == 0)
 		map_raw(n, o, text, len);
-	else if (rec_entity_of(type) || strcmp(type, "held") == 0)
+	else if (strcmp(type, "held") == 0)
+		pass_held(n, o, text, len);
+	else if (rec_entity_of(type))
 		nd_raw(n->w, text, len), nd_raw(n->w, "\n", 1);
 	else
 		norm_bad(n, "type", "bad_type", "unknown record type \"%s\"",
