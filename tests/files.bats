@@ -1,0 +1,206 @@
+#!/usr/bin/env bats
+# Files that hold personal data: private whatever the umask, output folders
+# that cannot be turned against the user, archives that stay consistent when
+# a run fails, archive names from data checked, backups with a retention.
+# Every store here is a SQLite file (the files are what is tested).
+#
+# The tests run as root in CI, and root passes every permission check: a
+# refusal is proved by the owner and mode bits the programs check (a folder
+# given to another user with chown, or made writable by others), never by a
+# write that fails.
+
+setup() {
+	load test_helper/common
+	load httpd/httpd
+	Y1="$TD/district/y1-v1p1"
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() { httpd_stop; }
+
+# modes PATH...: "PATH MODE" per line, PATH relative to the test's folder
+modes() {
+	local p
+	for p in "$@"; do printf '%s %s\n' "${p#"$T/"}" "$(stat -c %a "$p")"; done
+}
+
+# A folder of another user's, with no write bit for anyone else: as root,
+# given away with chown; otherwise one of the system's own.
+foreign_dir() {
+	if [ "$(id -u)" -eq 0 ]; then
+		mkdir -p "$1" && chmod 755 "$1" && chown 65534 "$1"
+		printf '%s\n' "$1"
+	else
+		printf '/usr\n'
+	fi
+}
+
+# A store with the sample district and its appointments.
+district_store() {
+	oneroster-sync --quiet --db "$1" "$Y1" 2>/dev/null
+	apply --db "$1" --quiet "$TD/summer/appointments.plan.ndjson" 2>/dev/null
+}
+
+# plant DIR TARGET NAME...: a symbolic link DIR/NAME -> TARGET for each NAME
+plant() {
+	local dir=$1 target=$2
+	shift 2
+	mkdir -p "$dir"
+	for n in "$@"; do ln -s "$target" "$dir/$n"; done
+}
+
+# Every name the pipelines write in a --keep folder ($work/NAME).
+KEEP_NAMES="raw.ndjson canonical.ndjson state.ndjson plan.ndjson pages backup.txt
+	pause.ndjson appointments.ndjson archive-plan.ndjson purge.ndjson
+	resume.ndjson schools.txt"
+
+# ---- private by default ------------------------------------------------
+
+@test "under umask 022 a store that apply creates is 0600, and so are its -wal and -shm files" {
+	umask 022
+	extract-oneroster "$Y1" | normalize | diff-roster --state /dev/null > "$T/plan"
+	# killed in the middle of its transaction, apply leaves the -wal and
+	# -shm files to look at
+	run env RP_CRASH_AFTER_OPS=20 apply --db "$T/new.db" --quiet "$T/plan"
+	assert_equal "$status" 137
+	assert_equal "$(modes "$T/new.db" "$T/new.db-wal" "$T/new.db-shm")" "new.db 600
+new.db-wal 600
+new.db-shm 600"
+	run -0 apply --db "$T/whole.db" --quiet "$T/plan"
+	assert_equal "$(modes "$T/whole.db")" "whole.db 600"
+	# a store a pipeline creates
+	run -0 oneroster-sync --quiet --db "$T/synced.db" "$Y1"
+	assert_equal "$(modes "$T/synced.db")" "synced.db 600"
+}
+
+@test "under umask 022 backups are 0600 in a 0700 folder: snapshot --backup and the backup pipeline" {
+	umask 022
+	district_store "$T/s.db"
+	run -0 snapshot --db "$T/s.db" --backup "$T/copy.db"
+	run -0 backup --db "$T/s.db" --out "$T/b"
+	assert_output "$T/b/s-20260801T120000Z.db"
+	assert_equal "$(modes "$T/copy.db" "$T/b" "$T/b/s-20260801T120000Z.db")" "copy.db 600
+b 700
+b/s-20260801T120000Z.db 600"
+	# nothing else is left in the folder (the temporary one is gone)
+	assert_equal "$(ls -A "$T/b")" "s-20260801T120000Z.db"
+}
+
+@test "under umask 022 archives, their folders and the manifest are the owner's alone" {
+	umask 022
+	district_store "$T/s.db"
+	run -0 summer-purge --db "$T/s.db" --year 2025-2026 --archive "$T/arch" --quiet
+	y=$T/arch/2025-2026
+	assert_equal "$(modes "$T/arch" "$y" "$y/manifest.json" "$y/s1.ndjson.gz" "$y/s2.ndjson.gz" "$T/arch/backups")" "arch 700
+arch/2025-2026 700
+arch/2025-2026/manifest.json 600
+arch/2025-2026/s1.ndjson.gz 600
+arch/2025-2026/s2.ndjson.gz 600
+arch/backups 700"
+	assert_equal "$(ls -A "$y")" "manifest.json
+s1.ndjson.gz
+s2.ndjson.gz"
+}
+
+@test "under umask 022 --keep folders and files, and the migration reports (--html, --report) are 0600" {
+	umask 022
+	run -0 oneroster-sync --quiet --db "$T/s.db" --keep "$T/keep" "$Y1"
+	assert_equal "$(modes "$T/keep" "$T"/keep/*)" "keep 700
+keep/canonical.ndjson 600
+keep/plan.ndjson 600
+keep/raw.ndjson 600
+keep/state.ndjson 600"
+	run -0 migrate-plan --db "$T/s.db" --quiet --html "$T/review.html" --keep "$T/mkeep" "$TD/migration/new-source"
+	run -0 migrate-plan --db "$T/s.db" --quiet --report "$T/review.md" "$TD/migration/new-source"
+	snapshot --db "$T/s.db" > "$T/state"
+	run -0 diff-roster --quiet --state "$T/state" --mapping --report "$T/d.html" "$T/keep/canonical.ndjson"
+	assert_equal "$(modes "$T/review.html" "$T/review.md" "$T/d.html" "$T/mkeep")" "review.html 600
+review.md 600
+d.html 600
+mkeep 700"
+	grep -q '<table>' "$T/review.html"
+	# no temporary file beside them
+	assert_equal "$(ls -A "$T" | grep -c '^\.')" 0
+}
+
+@test "under umask 022 sync-all's report folder, joblog, report and each job's output are the owner's alone" {
+	umask 022
+	cd "$T"
+	printf 'north\toneroster-sync --quiet --db %s %s\nbroken\tfalse\n' "$T/n.db" "$Y1" > list
+	run -1 --separate-stderr sync-all --jobs 2 --report r list
+	assert_equal "$(modes r r/joblog r/report.tsv r/jobs.tsv r/jobs r/jobs/north r/jobs/north/stdout r/jobs/north/stderr r/jobs/broken/stderr n.db)" "r 700
+r/joblog 600
+r/report.tsv 600
+r/jobs.tsv 600
+r/jobs 700
+r/jobs/north 700
+r/jobs/north/stdout 600
+r/jobs/north/stderr 600
+r/jobs/broken/stderr 600
+n.db 600"
+	# resumed: the same folder, the same modes
+	run -1 --separate-stderr sync-all --jobs 2 --report r --resume-failed list
+	assert_equal "$(modes r/joblog r/report.tsv)" "r/joblog 600
+r/report.tsv 600"
+}
+
+@test "under umask 022 a pipeline's temporary folders and files are the owner's alone (looked at while apply waits for the store)" {
+	umask 022
+	oneroster-sync --quiet --db "$T/s.db" "$Y1" 2>/dev/null
+	mkdir "$T/tmp"
+	# hold the store's write lock, so that the sync waits in apply with
+	# every stage's file written
+	python3 -c '
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+while os.path.exists(sys.argv[2]): time.sleep(0.05)
+c.execute("ROLLBACK")' "$T/s.db" "$T/held" &
+	holder=$!
+	while [ ! -e "$T/held" ]; do sleep 0.05; done
+	TMPDIR=$T/tmp oneroster-sync --quiet --db "$T/s.db" --max-delete-ratio 0.5 "$TD/district/y2-v1p1" 2> "$T/sync.err" &
+	sync=$!
+	for _ in $(seq 1 200); do
+		plan=$(ls "$T"/tmp/oneroster-sync.*/plan.ndjson 2>/dev/null || true)
+		[ -n "$plan" ] && [ -s "$plan" ] && break
+		sleep 0.05
+	done
+	work=$(dirname "$plan")
+	private=$(ls -d "$T"/tmp/oneroster-sync.private.*)
+	got=$(modes "$work" "$private" "$work"/* "$private"/*)
+	rm "$T/held"
+	wait "$holder"
+	wait "$sync"
+	assert_equal "$(sed "s|${work#"$T/"}|WORK|; s|${private#"$T/"}|PRIVATE|" <<<"$got")" "WORK 700
+PRIVATE 700
+WORK/canonical.ndjson 600
+WORK/plan.ndjson 600
+WORK/raw.ndjson 600
+WORK/state.ndjson 600
+PRIVATE/snapshot.err 600"
+	# and all of it removed at the end
+	assert_equal "$(ls -A "$T/tmp")" ""
+}
+
+@test "snapshot --backup: never through a link, never over a file; a failed copy is removed" {
+	district_store "$T/s.db"
+	echo "the attacker's file" > "$T/victim"
+	ln -s "$T/victim" "$T/planted.db"
+	run -4 --separate-stderr snapshot --db "$T/s.db" --backup "$T/planted.db"
+	assert_equal "$stderr" "snapshot: $T/planted.db: File exists"
+	assert_equal "$(cat "$T/victim")" "the attacker's file"
+	run --separate-stderr bash -c 'ulimit -f 16; exec snapshot --db "$1" --backup "$2"' _ "$T/s.db" "$T/cut.db"
+	assert_equal "$status" 4
+	[ ! -e "$T/cut.db" ] && [ ! -e "$T/cut.db-journal" ]
+}
+
+@test "migrate-plan --html: a link planted at the report's name is replaced, never written through" {
+	oneroster-sync --quiet --db "$T/s.db" "$Y1" 2>/dev/null
+	echo "the attacker's file" > "$T/victim"
+	ln -s "$T/victim" "$T/review.html"
+	run -0 migrate-plan --db "$T/s.db" --quiet --html "$T/review.html" "$TD/migration/new-source"
+	assert_equal "$(cat "$T/victim")" "the attacker's file"
+	[ -f "$T/review.html" ] && [ ! -L "$T/review.html" ]
+	assert_equal "$(stat -c %a "$T/review.html")" 600
+}
+
