@@ -182,6 +182,139 @@ PRIVATE/snapshot.err 600"
 	assert_equal "$(ls -A "$T/tmp")" ""
 }
 
+@test "archive-appointments: links planted under its temporary names are removed, never written through; a link under an archive's name stops the run" {
+	district_store "$T/s.db"
+	snapshot --db "$T/s.db" > "$T/state"
+	echo "the attacker's file" > "$T/victim"
+	y=$T/arch/2025-2026
+	mkdir -p "$T/arch" && chmod 700 "$T/arch"
+	plant "$y" "$T/victim" .s1.ndjson.gz.tmp .s2.ndjson.gz.tmp .manifest.json.tmp
+	chmod 700 "$y"
+	run -0 --separate-stderr archive-appointments --quiet --year 2025-2026 --out "$T/arch" "$T/state"
+	assert_equal "$(grep -c '"op":"delete"' <<<"$output")" 9
+	assert_equal "$(cat "$T/victim")" "the attacker's file"
+	assert_equal "$(ls -A "$y")" "manifest.json
+s1.ndjson.gz
+s2.ndjson.gz"
+	run -0 archive-appointments --quiet --verify "$T/arch"
+	# an archive's own name as a link (to a gzip file that reads whole): it
+	# is not a file this program wrote, and is neither read nor replaced
+	mv "$y/s2.ndjson.gz" "$T/elsewhere.ndjson.gz"
+	ln -s "$T/elsewhere.ndjson.gz" "$y/s2.ndjson.gz"
+	run -4 --separate-stderr archive-appointments --quiet --year 2025-2026 --out "$T/arch" "$T/state"
+	assert_stderr_line "archive-appointments: $y/s2.ndjson.gz: a symbolic link, not a file this program wrote; refused"
+	assert_output ""
+	[ -L "$y/s2.ndjson.gz" ]
+}
+
+# ---- archives stay consistent --------------------------------------------
+
+# appointments_state N: a state of N appointments of school s2 (and three
+# of s1), hard to compress, so that s2's archive is past a small file size
+# limit and s1's is not.
+appointments_state() {
+	awk -v n="$1" 'BEGIN { print "{\"type\":\"snapshot\",\"version\":3}";
+		for (i = 1; i <= 3; i++) printf "{\"type\":\"appointment\",\"id\":\"a%d\",\"school_id\":\"s1\",\"user_id\":\"u%d\",\"starts_at\":\"2025-10-01T10:00:00Z\",\"school_year\":\"2025-2026\",\"title\":\"t%d\"}\n", i, i, i
+		for (i = 4; i < n + 4; i++) printf "{\"type\":\"appointment\",\"id\":\"a%d\",\"school_id\":\"s2\",\"user_id\":\"u%d\",\"starts_at\":\"2025-10-01T10:00:00Z\",\"school_year\":\"2025-2026\",\"title\":\"t%d %d\"}\n", i, i, i, i * 7919 % 10007 }'
+}
+
+@test "an archive run that fails (a file size limit) leaves the earlier archive set whole: verify, export and a later run as before" {
+	arch=$T/arch
+	y=$arch/2025-2026
+	appointments_state 3 > "$T/small"
+	run -0 archive-appointments --quiet --year 2025-2026 --out "$arch" "$T/small"
+	before=$(archive-appointments --quiet --export "$arch")
+	sums=$(cd "$y" && sha256sum manifest.json s1.ndjson.gz s2.ndjson.gz)
+	# one more appointment for s1 (its new file is small) and 3000 for s2
+	# (past the limit): s1's file is written before s2's fails
+	{ appointments_state 3000; echo '{"type":"appointment","id":"a9999","school_id":"s1","starts_at":"2025-11-01T10:00:00Z","school_year":"2025-2026"}'; } > "$T/big"
+	run --separate-stderr bash -c 'ulimit -f 16; exec archive-appointments --year 2025-2026 --out "$1" "$2"' _ "$arch" "$T/big"
+	assert_equal "$status" 4
+	assert_output ""
+	assert_stderr_partial "File too large"
+	# the earlier set is whole: same bytes, verified, exported as before,
+	# and no temporary file is left beside it
+	assert_equal "$(cd "$y" && sha256sum manifest.json s1.ndjson.gz s2.ndjson.gz)" "$sums"
+	assert_equal "$(ls -A "$y")" "manifest.json
+s1.ndjson.gz
+s2.ndjson.gz"
+	run -0 archive-appointments --quiet --verify "$arch"
+	run -0 archive-appointments --quiet --export "$arch"
+	assert_output "$before"
+	# with room again, the run adds to the earlier archives
+	run -0 archive-appointments --quiet --year 2025-2026 --out "$arch" "$T/big"
+	assert_equal "$(grep -c '"op":"delete"' <<<"$output")" 3004
+	run -0 archive-appointments --quiet --export "$arch" --school s1
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "an archive run that fails at its manifest (every school's file written first) leaves the earlier set whole" {
+	arch=$T/arch
+	y=$arch/2025-2026
+	# 30 schools of one appointment each: small files, a manifest of 6 KB
+	many() { awk -v k="$1" 'BEGIN { print "{\"type\":\"snapshot\",\"version\":3}";
+		for (s = 1; s <= 30; s++) for (i = 1; i <= k; i++) printf "{\"type\":\"appointment\",\"id\":\"a%d\",\"school_id\":\"s%d\",\"starts_at\":\"2025-10-0%dT10:00:00Z\",\"school_year\":\"2025-2026\"}\n", s * 10 + i, s, i }'; }
+	many 1 > "$T/one"
+	many 2 > "$T/two"
+	run -0 archive-appointments --quiet --year 2025-2026 --out "$arch" "$T/one"
+	sums=$(cd "$y" && sha256sum *)
+	before=$(archive-appointments --quiet --export "$arch")
+	run --separate-stderr bash -c 'ulimit -f 4; exec archive-appointments --year 2025-2026 --out "$1" "$2"' _ "$arch" "$T/two"
+	assert_equal "$status" 4
+	assert_output ""
+	assert_stderr_partial "$y/.manifest.json.tmp: File too large"
+	assert_equal "$(cd "$y" && sha256sum *)" "$sums"
+	assert_equal "$(ls -A "$y" | grep -c '^\.')" 0
+	run -0 archive-appointments --quiet --verify "$arch"
+	run -0 archive-appointments --quiet --export "$arch"
+	assert_output "$before"
+	run -0 archive-appointments --quiet --year 2025-2026 --out "$arch" "$T/two"
+	assert_equal "$(grep -c '"op":"delete"' <<<"$output")" 60
+}
+
+# ---- archive names from data are checked ---------------------------------
+
+@test "archive-appointments: a school id or year that would name a file outside --out is a located data error, and no file is written" {
+	head='{"type":"snapshot","version":3}'
+	a() { printf '{"type":"appointment","id":"a%s","school_id":"%s","starts_at":"2025-10-01T10:00:00Z","school_year":"%s"}\n' "$1" "$2" "${3:-2025-2026}"; }
+	{ echo "$head"; a 1 s1; a 2 ../x; a 3 /abs; a 4 a/b; a 5 ""; a 6 .; a 7 s2x; a 8 s1 ../../x; a 9 s1 2025-2026/..; a 10 s01; } > "$T/state"
+	run -1 --separate-stderr archive-appointments --year 2025-2026 --out "$T/arch" "$T/state"
+	assert_output ""
+	bad_id="school_id: not a school's store id (s1, s2, ...) or no-school: it would name a file"
+	bad_year="school_year: not a school year (YYYY-YYYY): it would name a folder"
+	assert_equal "$stderr" "archive-appointments: $T/state:3: $bad_id
+archive-appointments: $T/state:4: $bad_id
+archive-appointments: $T/state:5: $bad_id
+archive-appointments: $T/state:6: $bad_id
+archive-appointments: $T/state:7: $bad_id
+archive-appointments: $T/state:8: $bad_id
+archive-appointments: $T/state:9: $bad_year
+archive-appointments: $T/state:10: $bad_year
+archive-appointments: $T/state:11: $bad_id"
+	[ ! -e "$T/arch" ] && [ ! -e "$T/x" ] && [ ! -e /abs ]
+	# in JSON, with the record's id
+	run -1 --separate-stderr archive-appointments --error-format json --year 2025-2026 --out "$T/arch" "$T/state"
+	assert_equal "${stderr_lines[0]}" "{\"program\":\"archive-appointments\",\"file\":\"$T/state\",\"line\":3,\"field\":\"school_id\",\"code\":\"bad_name\",\"message\":\"not a school's store id (s1, s2, ...) or no-school: it would name a file\",\"source_id\":\"a2\"}"
+	# a NUL byte is an error of the line itself
+	printf '%s\n{"type":"appointment","id":"a1","school_id":"s1\0/../x","starts_at":"2025-10-01T10:00:00Z"}\n' "$head" > "$T/nul"
+	run -1 --separate-stderr archive-appointments --year 2025-2026 --out "$T/arch" "$T/nul"
+	assert_equal "$stderr" "archive-appointments: $T/nul:2: NUL byte in line"
+	[ ! -e "$T/arch" ]
+	# --year is checked as strictly (a usage error)
+	for y in ../a-0001 /abs-0001 2025/2026 2025-2027 ""; do
+		run -2 --separate-stderr archive-appointments --year "$y" --out "$T/arch" "$T/state"
+		assert_equal "${stderr_lines[0]}" "archive-appointments: --year: YYYY-YYYY, e.g. 2025-2026, not $y"
+	done
+	[ ! -e "$T/arch" ]
+	# school ids as the store makes them, and no-school, are archived
+	{ echo "$head"; a 1 s1; a 2 s10; a 3 no-school; } > "$T/good"
+	run -0 archive-appointments --quiet --year 2025-2026 --out "$T/arch" "$T/good"
+	assert_equal "$(ls "$T/arch/2025-2026")" "manifest.json
+no-school.ndjson.gz
+s1.ndjson.gz
+s10.ndjson.gz"
+}
+
 @test "snapshot --backup: never through a link, never over a file; a failed copy is removed" {
 	district_store "$T/s.db"
 	echo "the attacker's file" > "$T/victim"
