@@ -182,6 +182,49 @@ PRIVATE/snapshot.err 600"
 	assert_equal "$(ls -A "$T/tmp")" ""
 }
 
+# ---- output folders cannot be turned against the user --------------------
+
+@test "links planted in an existing --keep folder under every name the pipelines write are replaced, never written through" {
+	umask 022
+	echo "the attacker's file" > "$T/victim"
+	chmod 644 "$T/victim"
+	mkdir "$T/victim-dir"
+	keep=$T/keep
+	plant "$keep" "$T/victim" $KEEP_NAMES
+	rm "$keep/pages" && ln -s "$T/victim-dir" "$keep/pages"
+	run -0 oneroster-sync --quiet --db "$T/s.db" --keep "$keep" "$Y1"
+	apply --db "$T/s.db" --quiet "$TD/summer/appointments.plan.ndjson" 2>/dev/null
+	run -0 migrate-plan --db "$T/s.db" --quiet --keep "$keep" "$TD/migration/new-source"
+	run -0 summer-purge --db "$T/s.db" --year 2025-2026 --archive "$T/arch" --keep "$keep" --quiet
+	# none of them wrote through a link: the attacker's file is as it was
+	assert_equal "$(cat "$T/victim")" "the attacker's file"
+	assert_equal "$(stat -c %a "$T/victim")" 644
+	assert_equal "$(ls -A "$T/victim-dir")" ""
+	# the links that named the files a run wrote are now its own files,
+	# 0600; the others are left as they were
+	for n in raw.ndjson canonical.ndjson state.ndjson plan.ndjson backup.txt pause.ndjson appointments.ndjson archive-plan.ndjson; do
+		[ -f "$keep/$n" ] && [ ! -L "$keep/$n" ] || fail "$n: $(ls -l "$keep/$n")"
+		assert_equal "$(stat -c %a "$keep/$n")" 600
+	done
+	assert_equal "$(ls -A "$keep" | grep -c '^\.work')" 0
+	grep -q '"type":"appointment"' "$keep/appointments.ndjson"
+}
+
+@test "clever-sync: a link planted for the pages folder in --keep is replaced; the raw feed never lands in the attacker's file" {
+	umask 022
+	httpd_start clever "$TD/clever/y1"
+	mkdir "$T/victim-dir"
+	echo "the attacker's file" > "$T/victim"
+	plant "$T/keep" "$T/victim" raw.ndjson canonical.ndjson state.ndjson plan.ndjson
+	ln -s "$T/victim-dir" "$T/keep/pages"
+	run -0 --separate-stderr clever-sync --quiet --db "$T/c.db" --keep "$T/keep" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
+	assert_equal "$(cat "$T/victim")" "the attacker's file"
+	assert_equal "$(ls -A "$T/victim-dir")" ""
+	[ -d "$T/keep/pages" ] && [ ! -L "$T/keep/pages" ]
+	assert_equal "$(stat -c %a "$T/keep/pages") $(stat -c %a "$T/keep/pages/users-0001.json")" "700 600"
+	grep -q '"entity":"users"' "$T/keep/raw.ndjson"
+}
+
 @test "archive-appointments: links planted under its temporary names are removed, never written through; a link under an archive's name stops the run" {
 	district_store "$T/s.db"
 	snapshot --db "$T/s.db" > "$T/state"
@@ -337,3 +380,20 @@ s10.ndjson.gz"
 	assert_equal "$(stat -c %a "$T/review.html")" 600
 }
 
+@test "sync-all: a new run replaces links planted under its names in the report folder; --resume-failed refuses one" {
+	cd "$T"
+	echo "the attacker's file" > victim
+	mkdir -p r/jobs/north victim-dir
+	chmod 700 r
+	ln -s "$T/victim" r/joblog
+	ln -s "$T/victim" r/report.tsv
+	ln -s "$T/victim-dir" r/jobs/north/x
+	printf 'north\ttrue\n' > list
+	run -0 --separate-stderr sync-all --jobs 1 --report r list
+	assert_equal "$(cat victim)" "the attacker's file"
+	[ -f r/joblog ] && [ ! -L r/joblog ] && [ -f r/report.tsv ] && [ ! -L r/report.tsv ]
+	ln -s "$T/victim" r/jobs/north/stdout.new
+	run -4 --separate-stderr sync-all --jobs 1 --report r --resume-failed list
+	assert_stderr_line "sync-all: r/jobs/north/stdout.new: a link, another user's or writable by others; refused"
+	assert_equal "$(cat victim)" "the attacker's file"
+}
