@@ -225,6 +225,45 @@ PRIVATE/snapshot.err 600"
 	grep -q '"entity":"users"' "$T/keep/raw.ndjson"
 }
 
+@test "an output folder of another user's or writable by others is refused (exit 4, the folder named): --keep, --out, --archive, backups, --report" {
+	district_store "$T/s.db"
+	snapshot --db "$T/s.db" > "$T/state"
+	other=$(foreign_dir "$T/theirs")
+	open=$T/open
+	mkdir "$open" && chmod 777 "$open"
+	sticky=$T/sticky
+	mkdir "$sticky" && chmod 1777 "$sticky"
+	for dir in "$other" "$open" "$sticky"; do
+		case $dir in
+		"$other") why="the folder belongs to another user (uid $(stat -c %u "$other")); refused" ;;
+		"$open") why="the folder can be written by others (mode 0777); refused" ;;
+		*) why="the folder can be written by others (mode 1777); refused" ;;
+		esac
+		run -4 --separate-stderr oneroster-sync --quiet --db "$T/s.db" --keep "$dir" "$Y1"
+		assert_stderr_line "oneroster-sync: $dir: $why"
+		run -4 --separate-stderr archive-appointments --quiet --year 2025-2026 --out "$dir" "$T/state"
+		assert_stderr_line "archive-appointments: $dir: $why"
+		assert_output ""
+		run -4 --separate-stderr backup --db "$T/s.db" --out "$dir"
+		assert_stderr_line "backup: $dir: $why"
+		run -4 --separate-stderr summer-purge --db "$T/s.db" --year 2025-2026 --archive "$T/a" --backup-dir "$dir" --quiet
+		assert_stderr_partial "backup: $dir: $why"
+		run -4 --separate-stderr sync-all --jobs 1 --report "$dir" /dev/null
+		assert_stderr_line "sync-all: $dir: $why"
+	done
+	# the year's folder inside --out is held to the same
+	mkdir -p "$T/arch/2025-2026" && chmod 770 "$T/arch/2025-2026"
+	run -4 --separate-stderr archive-appointments --quiet --year 2025-2026 --out "$T/arch" "$T/state"
+	assert_stderr_line "archive-appointments: $T/arch/2025-2026: the folder can be written by others (mode 0770); refused"
+	# a link to a folder: the link must be the user's, and the folder too
+	ln -s "$open" "$T/link"
+	run -4 --separate-stderr oneroster-sync --quiet --db "$T/s.db" --keep "$T/link" "$Y1"
+	assert_stderr_line "oneroster-sync: $T/link: the folder can be written by others (mode 0777); refused"
+	# nothing was written in any of them, the store is as it was
+	assert_equal "$(ls -A "$open" "$sticky" | grep -v ':$' | grep -c .)" 0
+	assert_equal "$(snapshot --db "$T/s.db" | tail -n +2)" "$(tail -n +2 "$T/state")"
+}
+
 @test "archive-appointments: links planted under its temporary names are removed, never written through; a link under an archive's name stops the run" {
 	district_store "$T/s.db"
 	snapshot --db "$T/s.db" > "$T/state"
@@ -356,6 +395,65 @@ archive-appointments: $T/state:11: $bad_id"
 no-school.ndjson.gz
 s1.ndjson.gz
 s10.ndjson.gz"
+}
+
+# ---- backups: a retention, and no failed backup under a backup's name ---------
+
+@test "backup --keep N removes this store's older backups beyond the N newest, only files the pipeline named" {
+	district_store "$T/s.db"
+	b=$T/b
+	for i in 1 2 3; do backup --db "$T/s.db" --out "$b" > /dev/null; done
+	# files that are not this store's backups, or not the pipeline's names
+	touch "$b/notes.txt" "$b/s-old.db" "$b/s-20200101T000000Z-x.db" "$b/other-20200101T000000Z.db" "$b/s-20200101T000000Z.dump"
+	echo keep > "$T/target"
+	ln -s "$T/target" "$b/s-20200101T000000Z-7.db"
+	cp "$b/s-20260801T120000Z.db" "$b/s-20200101T000000Z.db"
+	run -0 --separate-stderr backup --db "$T/s.db" --out "$b" --keep 2
+	assert_output "$b/s-20260801T120000Z-4.db"
+	assert_equal "$stderr" "backup: removed $b/s-20200101T000000Z.db (--keep 2)
+backup: removed $b/s-20260801T120000Z.db (--keep 2)
+backup: removed $b/s-20260801T120000Z-2.db (--keep 2)"
+	assert_equal "$(ls -A "$b")" "notes.txt
+other-20200101T000000Z.db
+s-20200101T000000Z-7.db
+s-20200101T000000Z-x.db
+s-20200101T000000Z.dump
+s-20260801T120000Z-3.db
+s-20260801T120000Z-4.db
+s-old.db"
+	assert_equal "$(cat "$T/target")" keep
+	# the counter goes on past the newest, so a new backup is never the
+	# one taken for old
+	run -0 --separate-stderr backup --db "$T/s.db" --out "$b" --keep 1
+	assert_output "$b/s-20260801T120000Z-5.db"
+	assert_equal "$(ls "$b" | grep -c '^s-2026')" 1
+	assert_equal "$(snapshot --db "$b/s-20260801T120000Z-5.db" | tail -n +2)" "$(snapshot --db "$T/s.db" | tail -n +2)"
+	for n in 0 -1 x 2.5; do
+		run -2 --separate-stderr backup --db "$T/s.db" --out "$b" --keep "$n"
+		assert_equal "${stderr_lines[0]}" "backup: --keep takes a number of backups, 1 or more, not '$n'"
+	done
+}
+
+@test "a backup that fails leaves no file under a backup's name: a file size limit, pg_dump failing, a dump that does not read back" {
+	district_store "$T/s.db"
+	b=$T/b
+	run --separate-stderr bash -c 'ulimit -f 16; exec backup --db "$1" --out "$2"' _ "$T/s.db" "$b"
+	assert_equal "$status" 4
+	assert_output ""
+	assert_stderr_partial "backup: no backup made"
+	assert_equal "$(ls -A "$b")" ""
+	# a PostgreSQL store: pg_dump stands in, failing half-way, then
+	# writing a file that pg_restore cannot read
+	mkdir "$T/fake"
+	printf '#!/bin/sh\nfor a; do case $a in --file=*) f=${a#--file=} ;; esac; done\necho "half a dump" > "$f"\nexit "${FAKE_STATUS:-1}"\n' > "$T/fake/pg_dump"
+	chmod +x "$T/fake/pg_dump"
+	run -4 --separate-stderr env PATH="$T/fake:$PATH" backup --db postgresql://nobody@localhost/nostore --out "$b"
+	assert_stderr_line "backup: pg_dump of the store failed; no backup made"
+	assert_equal "$(ls -A "$b")" ""
+	command -v pg_restore > /dev/null || skip "pg_restore is not installed"
+	run -4 --separate-stderr env FAKE_STATUS=0 PATH="$T/fake:$PATH" backup --db postgresql://nobody@localhost/nostore --out "$b"
+	assert_stderr_line "backup: the dump cannot be read back (pg_restore --list); no backup made"
+	assert_equal "$(ls -A "$b")" ""
 }
 
 @test "snapshot --backup: never through a link, never over a file; a failed copy is removed" {
