@@ -239,8 +239,10 @@ PRIVATE/snapshot.err 600"
 		"$open") why="the folder can be written by others (mode 0777); refused" ;;
 		*) why="the folder can be written by others (mode 1777); refused" ;;
 		esac
-		run -4 --separate-stderr oneroster-sync --quiet --db "$T/s.db" --keep "$dir" "$Y1"
+		mkdir -p "$T/tmp"
+		run -4 --separate-stderr env TMPDIR="$T/tmp" oneroster-sync --quiet --db "$T/s.db" --keep "$dir" "$Y1"
 		assert_stderr_line "oneroster-sync: $dir: $why"
+		assert_equal "$(ls -A "$T/tmp")" ""
 		run -4 --separate-stderr archive-appointments --quiet --year 2025-2026 --out "$dir" "$T/state"
 		assert_stderr_line "archive-appointments: $dir: $why"
 		assert_output ""

@@ -94,9 +94,9 @@ private_dir() {
 # always removed.
 make_workdir() {
 	umask 077
+	[ -z "${keep:-}" ] || private_dir "$keep"
 	private=$(mktemp -d "${TMPDIR:-/tmp}/$prog.private.XXXXXX")
 	if [ -n "${keep:-}" ]; then
-		private_dir "$keep"
 		chmod 700 "$keep"
 		work=$(mktemp -d "$keep/.work.XXXXXX")
 		trap 'stop_snapshot; publish_work; rm -rf "$private"' EXIT
