@@ -165,9 +165,9 @@ static int read_state(struct year_run *y, char **inputs, int ninputs)
 				rp_error(&loc, "%s", why);
 				continue;
 			}
-			/* names from the data become file names: checked before
+			/* names from the data become file names: checked, as
+			 * written (an empty value would read as absent), before
 			 * anything is written */
-			/* as written: an empty value would read as absent */
 			const char *sid = nd_get_str(o, "school_id"),
 				   *sy = nd_get_str(o, "school_year");
 			bool bad_school = sid && !valid_school_id(sid);
@@ -396,11 +396,12 @@ static int commit(struct year_run *y)
 		y->renamed = true;
 		crash_point("RP_CRASH_AFTER_WRITES");
 	}
-	if (sm_sync_dir(y->dir) != 0 || sm_commit(y->dir, "manifest.json") != 0 ||
-	    sm_sync_dir(y->dir) != 0) {
-		rp_warn("%s", y->dir);
+	if (sm_sync_dir(y->dir) != 0)
+		return rp_warn("%s", y->dir), RP_EXIT_IO;
+	if (sm_commit(y->dir, "manifest.json") != 0)
 		return RP_EXIT_IO;
-	}
+	if (sm_sync_dir(y->dir) != 0)
+		return rp_warn("%s", y->dir), RP_EXIT_IO;
 	crash_point("RP_CRASH_AFTER_WRITES");
 	return RP_EXIT_OK;
 }
