@@ -492,6 +492,11 @@ s-old.db"
 	run -0 --separate-stderr sync-all --jobs 1 --report r list
 	assert_equal "$(cat victim)" "the attacker's file"
 	[ -f r/joblog ] && [ ! -L r/joblog ] && [ -f r/report.tsv ] && [ ! -L r/report.tsv ]
+	# a dry run leaves the last run's results, which --resume-failed reads
+	joblog=$(cat r/joblog)
+	run -0 sync-all --jobs 1 --report r --dry-run list
+	assert_equal "$(cat r/joblog)" "$joblog"
+	[ -f r/jobs/north/stdout ]
 	ln -s "$T/victim" r/jobs/north/stdout.new
 	run -4 --separate-stderr sync-all --jobs 1 --report r --resume-failed list
 	assert_stderr_line "sync-all: r/jobs/north/stdout.new: a link, another user's or writable by others; refused"
