@@ -20,12 +20,16 @@ static const char usage[] =
 	"Reads state appointments (snapshot output) and archives those of school\n"
 	"year Y (e.g. 2025-2026; others are passed over): one gzip NDJSON file per\n"
 	"school, DIR/Y/SCHOOL.ndjson.gz (0600), and DIR/Y/manifest.json with each\n"
-	"file's count, first and last date and SHA-256. Each file is written to a\n"
-	"temporary name, synced, renamed, and read back; only then is the plan\n"
-	"written that deletes exactly the archived appointments, each delete naming\n"
-	"its archive and checksum (apply checks them before deleting). An archive\n"
-	"from an earlier run is kept and added to, never overwritten. The same\n"
-	"input gives the same archive bytes and the same plan_id.\n"
+	"file's count, first and last date and SHA-256. Every file is written to a\n"
+	"temporary name, synced and read back; only when all are written are they\n"
+	"renamed into place (the manifest last), so a failed run leaves the earlier\n"
+	"archives as they were. Only then is the plan written that deletes exactly\n"
+	"the archived appointments, each delete naming its archive and checksum\n"
+	"(apply checks them before deleting). An archive from an earlier run is\n"
+	"kept and added to, never overwritten. The same input gives the same\n"
+	"archive bytes and the same plan_id. DIR must be the user's, writable by\n"
+	"no one else; school ids and years in the data must be store ids (or\n"
+	"no-school) and YYYY-YYYY.\n"
 	"\n"
 	"  --year Y, --out DIR    archive and plan\n"
 	"  --export ARCHIVE       stream the appointments of an archive file, a\n"
@@ -90,8 +94,7 @@ int main(int argc, char **argv)
 	} else {
 		if (!out)
 			rp_usage_error(usage, "--year needs --out DIR");
-		if (strlen(year) != 9 || year[4] != '-' ||
-		    atoi(year + 5) != atoi(year) + 1)
+		if (!archive_valid_year(year))
 			rp_usage_error(usage, "--year: YYYY-YYYY, e.g. 2025-2026, not %s",
 				       year);
 		rc = archive_year(argv, argc, year, out, w);

@@ -1,12 +1,12 @@
 /* snapshot: the store as state records, for diff-roster and the purge. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "outdir.h"
 #include "statew.h"
 #include "store/store.h"
 
@@ -70,7 +70,9 @@ int main(int argc, char **argv)
 	if (!s)
 		return RP_EXIT_IO;
 	if (backup) {
-		int fd = open(backup, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		/* a new file (0600), never one that is there, never through a
+		 * link planted at its name */
+		int fd = rp_create_new(backup);
 		if (fd < 0) {
 			rp_warn("%s", backup);
 			store_close(s);
@@ -78,8 +80,16 @@ int main(int argc, char **argv)
 		}
 		close(fd);
 		int rc = store_backup(s, backup) == 0 ? RP_EXIT_OK : RP_EXIT_IO;
-		if (rc != RP_EXIT_OK)
+		if (rc != RP_EXIT_OK) {
+			/* a failed copy is not left to pass for a backup */
 			rp_warnx("%s", store_errmsg(s));
+			static const char *const side[] = {"", "-journal", "-wal", "-shm"};
+			for (int i = 0; i < 4; i++) {
+				char path[4096];
+				snprintf(path, sizeof path, "%s%s", backup, side[i]);
+				unlink(path);
+			}
+		}
 		store_close(s);
 		return rc;
 	}

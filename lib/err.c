@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "jsonesc.h"
 
@@ -21,6 +22,10 @@ void rp_setprog(const char *argv0)
 	 * failure with its message, instead of the signal killing the program
 	 * with nothing said */
 	signal(SIGXFSZ, SIG_IGN);
+	/* everything a program creates holds personal data (stores and their
+	 * -wal and -shm files, backups, archives, reports, spools): readable
+	 * by its owner alone, whatever the umask it was started with */
+	umask(077);
 }
 
 static void vwarn(const char *fmt, va_list ap, int errnum)

@@ -15,6 +15,9 @@ enum {
 
 extern const char *rp_prog;
 
+/* Names the program (for messages), ignores SIGXFSZ (a file size limit is
+ * a failed write, not a death) and sets umask 077: every file and folder a
+ * program creates is its owner's alone (docs/design.md, "Private files"). */
 void rp_setprog(const char *argv0);
 
 /* "prog: message" on stderr. rp_warn appends ": strerror(errno)". */

@@ -38,7 +38,8 @@ records() ( set -o pipefail; snapshot --db "$1" | tail -n +2 )
 	apply --db "$DB" --quiet "$TD/summer/appointments.plan.ndjson" 2>/dev/null
 	snapshot --db "$DB" > "$BATS_TEST_TMPDIR/state"
 	arch="$BATS_TEST_TMPDIR/arch"
-	# two school files and the manifest, three steps each
+	# two school files and the manifest written (two steps each: written,
+	# synced), then renamed into place: the two files, the manifest
 	for point in $(seq 1 9); do
 		rm -rf "$arch"
 		run env RP_CRASH_AFTER_WRITES=$point archive-appointments --quiet --year 2025-2026 --out "$arch" "$BATS_TEST_TMPDIR/state"
@@ -52,5 +53,46 @@ records() ( set -o pipefail; snapshot --db "$1" | tail -n +2 )
 		assert_success
 	done
 	run env RP_CRASH_AFTER_WRITES=10 archive-appointments --quiet --year 2025-2026 --out "$BATS_TEST_TMPDIR/arch2" "$BATS_TEST_TMPDIR/state"
+	assert_success
+}
+
+@test "archive-appointments killed at every step of a run that adds to an earlier archive: the earlier set or the new one, whole, never neither" {
+	apply --db "$DB" --quiet "$TD/summer/appointments.plan.ndjson" 2>/dev/null
+	snapshot --db "$DB" > "$BATS_TEST_TMPDIR/state"
+	grep -v '"id":"a5"' "$BATS_TEST_TMPDIR/state" > "$BATS_TEST_TMPDIR/earlier"
+	arch="$BATS_TEST_TMPDIR/arch"
+	export_all() { archive-appointments --quiet --export "$arch" | sort; }
+	archive-appointments --quiet --year 2025-2026 --out "$arch" "$BATS_TEST_TMPDIR/state" > /dev/null
+	after=$(export_all)
+	# s1 gains a5: its file (written, synced), the manifest (the same), s1
+	# renamed, the manifest renamed
+	for point in $(seq 1 6); do
+		rm -rf "$arch"
+		archive-appointments --quiet --year 2025-2026 --out "$arch" "$BATS_TEST_TMPDIR/earlier" > /dev/null
+		before=$(export_all)
+		run env RP_CRASH_AFTER_WRITES=$point archive-appointments --quiet --year 2025-2026 --out "$arch" "$BATS_TEST_TMPDIR/state"
+		assert_equal "$status" 137
+		assert_output ""
+		# every reader sees a whole set: the earlier one, or (killed after
+		# s1's rename, before the manifest's) the new one, which the pending
+		# manifest vouches for
+		run -0 archive-appointments --quiet --verify "$arch"
+		now=$(export_all)
+		if [ "$point" -le 4 ]; then
+			assert_equal "$now" "$before"
+		else
+			assert_equal "$now" "$after"
+		fi
+		# the next run finishes the work
+		run --separate-stderr archive-appointments --quiet --year 2025-2026 --out "$arch" "$BATS_TEST_TMPDIR/state"
+		assert_success
+		assert_equal "$(grep -c '"op":"delete"' <<<"$output")" 9
+		run -0 archive-appointments --quiet --verify "$arch"
+		assert_equal "$(export_all)" "$after"
+		assert_equal "$(ls -A "$arch/2025-2026")" "manifest.json
+s1.ndjson.gz
+s2.ndjson.gz"
+	done
+	run env RP_CRASH_AFTER_WRITES=7 archive-appointments --quiet --year 2025-2026 --out "$arch" "$BATS_TEST_TMPDIR/state"
 	assert_success
 }

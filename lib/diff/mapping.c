@@ -13,6 +13,7 @@
 #include "csvw.h"
 #include "err.h"
 #include "input.h"
+#include "outdir.h"
 #include "xalloc.h"
 
 /* ---- a reviewed mapping table ----------------------------------------- */
@@ -163,6 +164,7 @@ static void html_text(FILE *f, const char *s)
 
 struct report {
 	FILE *f;
+	rp_outfile *out; /* written beside its name, renamed over it at the end */
 	bool md;
 };
 
@@ -251,8 +253,11 @@ int diff_write_mapping(diff *d, nd_writer *w, const char *report_path)
 	if (report_path) {
 		size_t len = strlen(report_path);
 		rep.md = len > 3 && strcmp(report_path + len - 3, ".md") == 0;
-		if (!(rep.f = fopen(report_path, "w")))
-			rp_die(RP_EXIT_IO, "%s: cannot write", report_path);
+		/* personal data (names): 0600, created new, never written
+		 * through a link planted at its name */
+		if (!(rep.out = rp_outfile_open(report_path)))
+			exit(RP_EXIT_IO);
+		rep.f = rp_outfile_stream(rep.out);
 	}
 	/* two passes over the rows: the table, then the report's lists */
 	for (int pass = 0; pass < (rep.f ? 2 : 1); pass++) {
@@ -358,8 +363,8 @@ int diff_write_mapping(diff *d, nd_writer *w, const char *report_path)
 	if (rep.f) {
 		if (!rep.md)
 			fputs("</table>\n</body></html>\n", rep.f);
-		if (fclose(rep.f) != 0)
-			rp_die(RP_EXIT_IO, "%s: cannot write", report_path);
+		if (rp_outfile_commit(rep.out) != 0)
+			exit(RP_EXIT_IO);
 	}
 	if (!rp_policy.quiet) {
 		for (int i = 0; i < counts.non; i++)

@@ -33,6 +33,10 @@ struct found {
 	char path[PATH_BUF];
 	char sha[65]; /* empty: no manifest names it */
 	long count;
+	/* what the pending manifest of a run killed between its renames
+	 * says of the file (empty: nothing) */
+	char pending_sha[65];
+	long pending_count;
 };
 
 struct found_list {
@@ -51,20 +55,31 @@ static void found_add(struct found_list *l, const char *path, const char *sha,
 	snprintf(f->path, sizeof f->path, "%s", path);
 	snprintf(f->sha, sizeof f->sha, "%s", sha ? sha : "");
 	f->count = count;
+	f->pending_sha[0] = '\0';
+	f->pending_count = -1;
 }
 
 /* Adds the archives a manifest in dir names; 1, 0 (no manifest), -1. */
 static int add_manifest(struct found_list *l, const char *dir, const char *only)
 {
-	struct manifest m = {0};
+	struct manifest m = {0}, pending = {0};
 	int got = sm_manifest_read(dir, &m);
+	if (got > 0)
+		sm_manifest_read_pending(dir, &pending);
 	for (size_t i = 0; got > 0 && i < m.n; i++) {
 		char path[PATH_BUF];
 		snprintf(path, sizeof path, "%s/%s", dir, m.v[i].file);
-		if (!only || strcmp(only, m.v[i].file) == 0)
-			found_add(l, path, m.v[i].sha, m.v[i].count);
+		if (only && strcmp(only, m.v[i].file) != 0)
+			continue;
+		found_add(l, path, m.v[i].sha, m.v[i].count);
+		const struct entry *p = sm_manifest_find(&pending, m.v[i].file);
+		if (p) {
+			memcpy(l->v[l->n - 1].pending_sha, p->sha, 65);
+			l->v[l->n - 1].pending_count = p->count;
+		}
 	}
 	sm_manifest_free(&m);
+	sm_manifest_free(&pending);
 	return got;
 }
 
@@ -129,12 +144,18 @@ static int find_archives(const char *path, struct found_list *l)
 static int check_archive(const struct found *f, long *count)
 {
 	char sha[65], why[256];
+	long want = f->count;
 	if (f->sha[0]) {
 		if (archive_sha256(f->path, sha) != 0) {
 			rp_warn("%s", f->path);
 			return -1;
 		}
-		if (strcmp(sha, f->sha) != 0) {
+		/* a run killed between renaming its archives and its manifest:
+		 * the pending manifest, written whole first, vouches for it */
+		if (strcmp(sha, f->sha) != 0 && f->pending_sha[0] &&
+		    strcmp(sha, f->pending_sha) == 0)
+			want = f->pending_count;
+		else if (strcmp(sha, f->sha) != 0) {
 			rp_warnx("%s: does not match the SHA-256 its manifest gives: "
 				 "corrupted or replaced", f->path);
 			return -1;
@@ -145,9 +166,9 @@ static int check_archive(const struct found *f, long *count)
 		rp_warnx("%s: %s", f->path, b.bad ? b.bad : why);
 		return -1;
 	}
-	if (f->count >= 0 && b.count != f->count) {
+	if (want >= 0 && b.count != want) {
 		rp_warnx("%s: %ld appointments, its manifest says %ld", f->path,
-			 b.count, f->count);
+			 b.count, want);
 		return -1;
 	}
 	*count = b.count;

@@ -1,5 +1,5 @@
 /* Archive files: reading them back (checksums, every line), the folder's
- * manifest, and durable writes (temporary file, fsync, rename). */
+ * manifest, and durable writes (temporary files, fsync, then renames). */
 #include "summer_int.h"
 
 #include <dirent.h>
@@ -21,6 +21,7 @@
 #include "err.h"
 #include "idset.h"
 #include "input.h"
+#include "outdir.h"
 #include "planw.h"
 #include "record.h"
 #include "sha256.h"
@@ -128,14 +129,16 @@ void sm_manifest_free(struct manifest *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* Reads DIR/manifest.json: 1 read, 0 none there, -1 unreadable (reported). */
-int sm_manifest_read(const char *dir, struct manifest *m)
+/* Reads DIR/NAME into m: 1 read, 0 none there, -1 unreadable (reported
+ * when report is set). */
+static int manifest_read(const char *dir, const char *name, struct manifest *m,
+			 bool report)
 {
 	char path[PATH_BUF];
-	snprintf(path, sizeof path, "%s/manifest.json", dir);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
 	FILE *f = fopen(path, "r");
 	if (!f)
-		return errno == ENOENT ? 0 : (rp_warn("%s", path), -1);
+		return errno == ENOENT ? 0 : (report ? rp_warn("%s", path) : (void)0, -1);
 	char *text = NULL;
 	size_t len = 0, cap = 0, got;
 	char buf[65536];
@@ -152,7 +155,8 @@ int sm_manifest_read(const char *dir, struct manifest *m)
 	free(text);
 	const cJSON *list = o ? nd_get_arr(o, "archives") : NULL, *a;
 	if (!list) {
-		rp_warnx("%s: not an archive manifest", path);
+		if (report)
+			rp_warnx("%s: not an archive manifest", path);
 		cJSON_Delete(o);
 		return -1;
 	}
@@ -160,21 +164,36 @@ int sm_manifest_read(const char *dir, struct manifest *m)
 		const char *school = nd_get_str(a, "school_id"),
 			   *file = nd_get_str(a, "file"), *sha = nd_get_str(a, "sha256");
 		long long count = nd_get_int(a, "count", -1);
+		/* a file name only, in this folder */
 		if (!school || !file || !sha || strlen(sha) != 64 || count < 0 ||
-		    strchr(file, '/')) {
-			rp_warnx("%s: an archive entry lacks school_id, file, count or sha256",
-				 path);
+		    strchr(file, '/') || file[0] == '.' || !file[0]) {
+			if (report)
+				rp_warnx("%s: an archive entry lacks school_id, file, count or sha256",
+					 path);
 			cJSON_Delete(o);
+			sm_manifest_free(m);
 			return -1;
 		}
 		struct entry *e = sm_manifest_add(m, school, file);
 		memcpy(e->sha, sha, 65);
 		e->count = (long)count;
+		free(e->first);
+		free(e->last);
 		e->first = nd_get_str(a, "first") ? xstrdup(nd_get_str(a, "first")) : NULL;
 		e->last = nd_get_str(a, "last") ? xstrdup(nd_get_str(a, "last")) : NULL;
 	}
 	cJSON_Delete(o);
 	return 1;
+}
+
+int sm_manifest_read(const char *dir, struct manifest *m)
+{
+	return manifest_read(dir, "manifest.json", m, true);
+}
+
+int sm_manifest_read_pending(const char *dir, struct manifest *m)
+{
+	return manifest_read(dir, SM_PENDING_MANIFEST, m, false) > 0;
 }
 
 /* ---- writing, durably -------------------------------------------------- */
@@ -189,16 +208,21 @@ int sm_sync_dir(const char *dir)
 	return rc;
 }
 
-/* Writes the bytes or gzip stream given by fill into path through a
- * temporary file, fsync and rename, so that path is either the old file or
- * the whole new one. */
-int sm_write_file(const char *dir, const char *name, bool gzip,
-		      int (*fill)(void *ctx, gzFile gz, FILE *plain), void *ctx)
+void sm_tmp_path(const char *dir, const char *name, char *out, size_t size)
 {
-	char tmp[PATH_BUF], path[PATH_BUF];
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	snprintf(out, size, "%s/" SM_TMP_PREFIX "%s" SM_TMP_SUFFIX, dir, name);
+}
+
+int sm_write_tmp(const char *dir, const char *name, bool gzip,
+		 int (*fill)(void *ctx, gzFile gz, FILE *plain), void *ctx)
+{
+	char tmp[PATH_BUF];
+	sm_tmp_path(dir, name, tmp, sizeof tmp);
+	/* our own name: a leftover of a run cut short, or a link planted
+	 * there, is removed, and the file is made new */
+	if (unlink(tmp) != 0 && errno != ENOENT)
+		return rp_warn("%s", tmp), -1;
+	int fd = rp_create_new(tmp);
 	if (fd < 0)
 		return rp_warn("%s", tmp), -1;
 	int rc = 0;
@@ -223,13 +247,24 @@ int sm_write_file(const char *dir, const char *name, bool gzip,
 	}
 	close(fd);
 	crash_point("RP_CRASH_AFTER_WRITES");
-	if (rename(tmp, path) != 0 || sm_sync_dir(dir) != 0) {
-		rp_warn("%s", path);
-		unlink(tmp);
-		return -1;
-	}
-	crash_point("RP_CRASH_AFTER_WRITES");
 	return 0;
+}
+
+int sm_commit(const char *dir, const char *name)
+{
+	char tmp[PATH_BUF], path[PATH_BUF];
+	sm_tmp_path(dir, name, tmp, sizeof tmp);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (rename(tmp, path) != 0)
+		return rp_warn("%s", path), -1;
+	return 0;
+}
+
+void sm_discard(const char *dir, const char *name)
+{
+	char tmp[PATH_BUF];
+	sm_tmp_path(dir, name, tmp, sizeof tmp);
+	unlink(tmp);
 }
 
 /* ---- one school's lines, and reading an archive back -------------------- */

@@ -13,7 +13,9 @@
 /*
  * Appointment archives: one gzip NDJSON file per school and school year,
  * DIR/YEAR/SCHOOL.ndjson.gz (mode 0600), with DIR/YEAR/manifest.json giving
- * each file's count, first and last date and SHA-256.
+ * each file's count, first and last date and SHA-256. Readers accept an
+ * archive that its manifest vouches for, or (after a run killed between
+ * its renames) the pending manifest a run wrote whole before renaming.
  */
 
 /* SHA-256 of a file's bytes as hex; 0, or -1 (errno set). */
@@ -28,10 +30,18 @@ int archive_each_line(const char *path,
 		      void *ctx, char *why);
 
 /* archive-appointments: reads state appointments, archives those of year
- * (writing, syncing and reading back each file), and only then writes the
- * plan deleting exactly them. Returns the exit status. */
+ * (writing, syncing and reading back each file under a temporary name,
+ * then renaming them all into place, the manifest last), and only then
+ * writes the plan deleting exactly them. dir (and dir/year) is made 0700,
+ * or used only when it is the user's and no one else can write to it.
+ * School ids and years from the data must be store ids of schools (or
+ * no-school) and YYYY-YYYY: anything else is a located data error, and no
+ * file is written. Returns the exit status. */
 int archive_year(char **inputs, int ninputs, const char *year,
 		 const char *dir, nd_writer *plan);
+
+/* Whether y is a school year, YYYY-YYYY with the second year the next. */
+bool archive_valid_year(const char *y);
 
 struct export_filter {
 	const char *school, *user, *from, *to; /* NULL: any */

@@ -30,14 +30,41 @@ struct entry *sm_manifest_find(struct manifest *m, const char *file);
 struct entry *sm_manifest_add(struct manifest *m, const char *school,
 			      const char *file);
 void sm_manifest_free(struct manifest *m);
-/* DIR/manifest.json into m (empty when there is none); 0 or -1 (reported). */
+/* DIR/manifest.json into m (empty when there is none); 1 read, 0 none
+ * there, -1 unreadable (reported). */
 int sm_manifest_read(const char *dir, struct manifest *m);
 
+/*
+ * How a run writes (archive_year): every new school file and the manifest
+ * under temporary names first (SM_TMP_PREFIX NAME SM_TMP_SUFFIX, created
+ * new and synced), and only when all are written, read back and synced are
+ * they renamed into place: the archives, then the manifest. A failure
+ * before that leaves the earlier archive set whole. A run killed between
+ * the renames leaves archives that the pending manifest (the manifest's
+ * temporary file, whole and synced before the first rename) vouches for:
+ * readers accept an archive that matches either manifest.
+ */
+#define SM_TMP_PREFIX "."
+#define SM_TMP_SUFFIX ".tmp"
+#define SM_PENDING_MANIFEST SM_TMP_PREFIX "manifest.json" SM_TMP_SUFFIX
+
+/* The pending manifest, when one is there and reads whole: 1, else 0 (never
+ * reported: it is a leftover of a run cut short, or nothing). */
+int sm_manifest_read_pending(const char *dir, struct manifest *m);
+
 int sm_sync_dir(const char *dir);
-/* Writes the bytes or gzip stream given by fill into DIR/NAME through a
- * temporary file, fsync and rename: the old file or the whole new one. */
-int sm_write_file(const char *dir, const char *name, bool gzip,
-		  int (*fill)(void *ctx, gzFile gz, FILE *plain), void *ctx);
+/* DIR/.NAME.tmp into out */
+void sm_tmp_path(const char *dir, const char *name, char *out, size_t size);
+/* Writes the bytes or gzip stream given by fill into DIR/.NAME.tmp: a stale
+ * one of a run cut short is removed first, then the file is created new
+ * (never through a symbolic link), filled and synced. 0, or -1 (reported,
+ * the temporary file removed). */
+int sm_write_tmp(const char *dir, const char *name, bool gzip,
+		 int (*fill)(void *ctx, gzFile gz, FILE *plain), void *ctx);
+/* Renames DIR/.NAME.tmp to DIR/NAME: 0, or -1 (reported). */
+int sm_commit(const char *dir, const char *name);
+/* Removes DIR/.NAME.tmp, if there. */
+void sm_discard(const char *dir, const char *name);
 
 /* One school's archive: its lines in file order. */
 struct line {
@@ -53,6 +80,7 @@ struct school {
 	struct line *v;
 	size_t n, cap;
 	idset *ids;
+	bool pending; /* its new file is written, under its temporary name */
 };
 
 void sm_school_add(struct school *s, const char *text, size_t len,

@@ -1,6 +1,7 @@
 /* archive-appointments: a year's appointments archived per school, each
- * file written, synced and read back, merged with an earlier run, then the
- * manifest, and only then the plan that deletes exactly them. */
+ * file merged with an earlier run, written under a temporary name, synced
+ * and read back, then the manifest; all renamed into place (the manifest
+ * last), and only then the plan that deletes exactly them. */
 #include "summer_int.h"
 
 #include <dirent.h>
@@ -22,6 +23,7 @@
 #include "err.h"
 #include "idset.h"
 #include "input.h"
+#include "outdir.h"
 #include "planw.h"
 #include "record.h"
 #include "sha256.h"
@@ -64,6 +66,7 @@ struct year_run {
 	long long base;
 	char store[33]; /* the state's store, from its snapshot header */
 	bool base_seen;
+	bool renamed; /* commit has renamed an archive into place */
 };
 
 static struct school *school_of(struct year_run *y, const char *id)
@@ -95,6 +98,29 @@ static void year_of(const rec *a, char out[16])
 		int end = month >= 7 ? year + 1 : year;
 		snprintf(out, 16, "%04d-%04d", (end - 1) % 10000, end % 10000);
 	}
+}
+
+/* A school id names a file in the year's folder: it must be a school's
+ * store id ("s" and a number) or "no-school", never a path (`../x`, `/x`,
+ * `a/b`, empty). */
+static bool valid_school_id(const char *id)
+{
+	if (strcmp(id, "no-school") == 0)
+		return true;
+	if (id[0] != 's' || id[1] < '1' || id[1] > '9')
+		return false;
+	size_t n = 2;
+	while (id[n] >= '0' && id[n] <= '9')
+		n++;
+	return id[n] == '\0' && n <= 20;
+}
+
+bool archive_valid_year(const char *y)
+{
+	for (int i = 0; i < 9; i++)
+		if (i == 4 ? y[i] != '-' : (y[i] < '0' || y[i] > '9'))
+			return false;
+	return y[9] == '\0' && atoi(y + 5) == atoi(y) + 1;
 }
 
 static int read_state(struct year_run *y, char **inputs, int ninputs)
@@ -139,6 +165,23 @@ static int read_state(struct year_run *y, char **inputs, int ninputs)
 				rp_error(&loc, "%s", why);
 				continue;
 			}
+			/* names from the data become file names: checked, as
+			 * written (an empty value would read as absent), before
+			 * anything is written */
+			const char *sid = nd_get_str(o, "school_id"),
+				   *sy = nd_get_str(o, "school_year");
+			bool bad_school = sid && !valid_school_id(sid);
+			if (bad_school || (sy && !archive_valid_year(sy))) {
+				struct rp_loc loc = {.file = nd_name(r), .line = nd_line(r),
+						     .field = bad_school ? "school_id" : "school_year",
+						     .code = "bad_name",
+						     .source_id = rec_str(&a, A_ID)};
+				rp_error(&loc, "%s", bad_school
+					 ? "not a school's store id (s1, s2, ...) or no-school: "
+					   "it would name a file"
+					 : "not a school year (YYYY-YYYY): it would name a folder");
+				continue;
+			}
 			char year[16];
 			year_of(&a, year);
 			if (strcmp(year, y->year) != 0)
@@ -170,8 +213,11 @@ static int merge_existing(struct year_run *y, struct school *s,
 {
 	char path[PATH_BUF], why[256], sha[65];
 	snprintf(path, sizeof path, "%s/%s", y->dir, name);
-	if (access(path, F_OK) != 0)
-		return 0;
+	/* only a file of ours is an earlier archive: a link planted under its
+	 * name, or another user's file, stops the run */
+	int own = rp_own_file(path);
+	if (own <= 0)
+		return own;
 	struct entry *e = sm_manifest_find(m, name);
 	if (!e || archive_sha256(path, sha) != 0 || strcmp(sha, e->sha) != 0)
 		rp_warnx("%s: an earlier archive its manifest does not vouch for "
@@ -217,8 +263,14 @@ static int archive_school(struct year_run *y, struct school *s,
 	int had = merge_existing(y, s, m, name);
 	if (had < 0)
 		return RP_EXIT_IO;
-	if (had != 1 && sm_write_file(y->dir, name, true, fill_school, s) != 0)
-		return RP_EXIT_IO;
+	if (had != 1) {
+		/* the new file under its temporary name: renamed into place
+		 * only when every school's and the manifest are written */
+		if (sm_write_tmp(y->dir, name, true, fill_school, s) != 0)
+			return RP_EXIT_IO;
+		s->pending = true;
+		sm_tmp_path(y->dir, name, path, sizeof path);
+	}
 	/* read it back: every appointment of this run must be in it */
 	struct readback b = {.ids = idset_new()};
 	int rc = archive_each_line(path, sm_read_back_line, &b, why);
@@ -326,6 +378,34 @@ static int write_plan(struct year_run *y, nd_writer *out)
 	return pw_finish(pw, out) == 0 ? RP_EXIT_OK : RP_EXIT_IO;
 }
 
+/* Every file written, synced and read back: the archives renamed into
+ * place, synced, then the manifest. A failure here (rare: a rename in a
+ * folder of ours) or a kill in between leaves archives that the pending
+ * manifest vouches for; readers accept them, the next run merges them. */
+static int commit(struct year_run *y)
+{
+	for (size_t i = 0; i < y->n; i++) {
+		struct school *s = &y->schools[i];
+		if (!s->pending)
+			continue;
+		char name[256];
+		snprintf(name, sizeof name, "%s.ndjson.gz", s->id);
+		if (sm_commit(y->dir, name) != 0)
+			return RP_EXIT_IO;
+		s->pending = false;
+		y->renamed = true;
+		crash_point("RP_CRASH_AFTER_WRITES");
+	}
+	if (sm_sync_dir(y->dir) != 0)
+		return rp_warn("%s", y->dir), RP_EXIT_IO;
+	if (sm_commit(y->dir, "manifest.json") != 0)
+		return RP_EXIT_IO;
+	if (sm_sync_dir(y->dir) != 0)
+		return rp_warn("%s", y->dir), RP_EXIT_IO;
+	crash_point("RP_CRASH_AFTER_WRITES");
+	return RP_EXIT_OK;
+}
+
 int archive_year(char **inputs, int ninputs, const char *year,
 		 const char *dir, nd_writer *plan)
 {
@@ -338,9 +418,7 @@ int archive_year(char **inputs, int ninputs, const char *year,
 		return rc;
 	}
 	snprintf(y.dir, sizeof y.dir, "%s/%s", dir, year);
-	if ((mkdir(dir, 0700) != 0 && errno != EEXIST) ||
-	    (mkdir(y.dir, 0700) != 0 && errno != EEXIST)) {
-		rp_warn("%s", y.dir);
+	if (rp_private_dir(dir) != 0 || rp_private_dir(y.dir) != 0) {
 		free_schools(&y);
 		return RP_EXIT_IO;
 	}
@@ -351,12 +429,30 @@ int archive_year(char **inputs, int ninputs, const char *year,
 		rc = RP_EXIT_IO;
 	for (size_t i = 0; i < y.n && rc == RP_EXIT_OK; i++)
 		rc = archive_school(&y, &y.schools[i], &m);
+	bool manifest_written = false;
 	if (rc == RP_EXIT_OK && y.n) {
 		if (m.n > 1)
 			qsort(m.v, m.n, sizeof *m.v, cmp_entry);
 		struct manifest_out mo = {&m, year};
-		if (sm_write_file(y.dir, "manifest.json", false, fill_manifest, &mo) != 0)
+		if (sm_write_tmp(y.dir, "manifest.json", false, fill_manifest, &mo) != 0)
 			rc = RP_EXIT_IO;
+		else
+			manifest_written = true;
+	}
+	if (rc == RP_EXIT_OK && manifest_written)
+		rc = commit(&y);
+	if (rc != RP_EXIT_OK) {
+		/* the files not renamed go; the earlier archives and manifest
+		 * stand. Once an archive is in place, the pending manifest that
+		 * vouches for it stays, for readers and the next run. */
+		for (size_t i = 0; i < y.n; i++)
+			if (y.schools[i].pending) {
+				char name[256];
+				snprintf(name, sizeof name, "%s.ndjson.gz", y.schools[i].id);
+				sm_discard(y.dir, name);
+			}
+		if (!y.renamed)
+			sm_discard(y.dir, "manifest.json");
 	}
 	/* the plan only now: every archive written, synced and read back */
 	if (rc == RP_EXIT_OK)

@@ -14,8 +14,8 @@
 #                          (say, die, stage, make_workdir, sync_tail)
 #   quiet        optional  non-empty: no progress messages (say), and
 #                          apply --quiet (sync_tail)
-#   keep         optional  --keep DIR: make_workdir uses DIR as the work
-#                          folder instead of a temporary one
+#   keep         optional  --keep DIR: make_workdir checks DIR (private_dir)
+#                          and keeps the run's files there at exit
 #   db           required  the store, for snapshot_early and sync_tail
 #   match        optional  --match LIST, passed to diff-roster (sync_tail)
 #   apply_opts   required  an array (may be empty) of options for apply:
@@ -28,8 +28,11 @@
 #                          further one, unless Retry-After says (fetch)
 #
 # Set here, for the pipeline to read:
-#   work          make_workdir: the work folder (--keep DIR, kept, or a
-#                 temporary one, removed at exit) for the stages' files
+#   work          make_workdir: the work folder for the stages' files, a
+#                 fresh one made 0700: inside --keep DIR, whose files move
+#                 into DIR at exit (publish_work), or a temporary one,
+#                 removed at exit. Name files "$work/NAME"; with --keep
+#                 they end up as DIR/NAME
 #   private       make_workdir: a temporary folder readable by its owner
 #                 alone, always removed at exit: secrets, headers, scratch
 #   http_headers  fetch: the file holding the headers of the last answer
@@ -41,9 +44,11 @@
 #                      fetch and extract stages (sync_tail waits for it;
 #                      stop_snapshot, at exit, stops it)
 #
-# Also: make_workdir sets umask 077 and the EXIT trap; TMPDIR is where the
-# temporary folders go; every program is taken from PATH, which the
-# pipelines start with their own folder (sync-all only for rp_version).
+# Also: every pipeline sets umask 077 at its top (make_workdir again), so
+# what a run creates is its owner's alone; make_workdir sets the EXIT
+# trap; TMPDIR is where the temporary folders go; every program is taken
+# from PATH, which the pipelines start with their own folder (sync-all
+# only for rp_version).
 
 # say MESSAGE...: progress on stderr, unless $quiet.
 # die STATUS MESSAGE: the message on stderr, then exit STATUS.
@@ -55,20 +60,65 @@ die() { echo "$prog: $2" >&2; exit "$1"; }
 # --version: `v=$(rp_version); echo "$prog $v"`.
 rp_version() { local v; v=$(apply --version) && echo "${v#apply }"; }
 
-# make_workdir: sets $work, the work folder: $keep (created 0700) or a
-# temporary one removed at exit. Secrets never go there: $private is a
-# separate folder, always removed.
+# private_dir DIR: an output folder (--keep, --out, --report, backups)
+# that cannot be turned against the user. DIR is made (0700, parents
+# too) when it is not there; an existing DIR is used only when it is a
+# folder of the user's own (a symbolic link to it must be the user's too)
+# that neither group nor others can write to; otherwise the run stops,
+# exit 4, naming it. Owner and mode bits are what is checked, not whether
+# a write fails, so that it holds for root too.
+private_dir() {
+	local dir=$1 uid owner mode
+	uid=$(id -u)
+	if [ ! -e "$dir" ] && [ ! -L "$dir" ]; then
+		mkdir -p -m 700 -- "$dir" || die 4 "$dir: cannot make the folder"
+	fi
+	if [ -L "$dir" ]; then
+		owner=$(stat -c %u -- "$dir")
+		[ "$owner" = "$uid" ] || die 4 "$dir: a symbolic link of another user's; refused"
+	fi
+	[ -d "$dir" ] || die 4 "$dir: not a folder"
+	owner=$(stat -L -c %u -- "$dir") mode=$(stat -L -c %a -- "$dir")
+	[ "$owner" = "$uid" ] ||
+		die 4 "$dir: the folder belongs to another user (uid $owner); refused"
+	[ $((8#$mode & 8#022)) -eq 0 ] ||
+		die 4 "$dir: the folder can be written by others (mode $(printf %04o $((8#$mode)))); refused"
+}
+
+# make_workdir: sets $work, a fresh folder (0700) for the stages' files:
+# with $keep, inside it (checked by private_dir, made 0700), and the
+# files move into $keep at exit (publish_work); otherwise a temporary one
+# removed at exit. Nothing is ever opened in $keep itself, so a link
+# planted there under one of our names is replaced, never written
+# through. Secrets never go to $work: $private is a separate folder,
+# always removed.
 make_workdir() {
 	umask 077
+	[ -z "${keep:-}" ] || private_dir "$keep"
 	private=$(mktemp -d "${TMPDIR:-/tmp}/$prog.private.XXXXXX")
 	if [ -n "${keep:-}" ]; then
-		mkdir -p "$keep" && chmod 700 "$keep"
-		work=$keep
-		trap 'stop_snapshot; rm -rf "$private"' EXIT
+		chmod 700 "$keep"
+		work=$(mktemp -d "$keep/.work.XXXXXX")
+		trap 'stop_snapshot; publish_work; rm -rf "$private"' EXIT
 	else
 		work=$(mktemp -d "${TMPDIR:-/tmp}/$prog.XXXXXX")
 		trap 'stop_snapshot; rm -rf "$work" "$private"' EXIT
 	fi
+}
+
+# publish_work: at exit with --keep (after a failure too): each file and
+# folder of $work is renamed to $keep/NAME, replacing what had that name
+# there (a planted symbolic link is removed, never followed); $work goes.
+publish_work() {
+	local f name
+	[ -n "${keep:-}" ] && [ -d "${work:-}" ] || return 0
+	for f in "$work"/* "$work"/.[!.]*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		name=${f##*/}
+		{ rm -rf -- "${keep:?}/$name" && mv -fT -- "$f" "$keep/$name"; } ||
+			echo "$prog: could not keep $name in $keep" >&2
+	done
+	rmdir -- "$work" 2> /dev/null || true
 }
 
 # The store's snapshot does not depend on the feed: snapshot_early starts
