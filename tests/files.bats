@@ -378,7 +378,7 @@ archive-appointments: $T/state:11: $bad_id"
 	[ ! -e "$T/arch" ] && [ ! -e "$T/x" ] && [ ! -e /abs ]
 	# in JSON, with the record's id
 	run -1 --separate-stderr archive-appointments --error-format json --year 2025-2026 --out "$T/arch" "$T/state"
-	assert_equal "${stderr_lines[0]}" "{\"program\":\"archive-appointments\",\"file\":\"$T/state\",\"line\":3,\"field\":\"school_id\",\"code\":\"bad_name\",\"message\":\"not a school's store id (s1, s2, ...) or no-school: it would name a file\",\"source_id\":\"a2\"}"
+	assert_equal "${stderr_lines[0]}" "{\"program\":\"archive-appointments\",\"level\":\"error\",\"file\":\"$T/state\",\"line\":3,\"field\":\"school_id\",\"code\":\"bad_name\",\"message\":\"not a school's store id (s1, s2, ...) or no-school: it would name a file\",\"source_id\":\"a2\"}"
 	# a NUL byte is an error of the line itself
 	printf '%s\n{"type":"appointment","id":"a1","school_id":"s1\0/../x","starts_at":"2025-10-01T10:00:00Z"}\n' "$head" > "$T/nul"
 	run -1 --separate-stderr archive-appointments --year 2025-2026 --out "$T/arch" "$T/nul"
