@@ -144,3 +144,19 @@ vg_same() {
 	run vg apply --db "$db" --thaw
 	assert_success
 }
+
+@test "valgrind: oauth-sign (a signature, Basic credentials, token answers good and bad)" {
+	secret=$BATS_TEST_TMPDIR/secret
+	(umask 077 && printf 's3cret\n' > "$secret")
+	run vg oauth-sign --client-id c --secret-file "$secret" 'http://h.example:81/p?b=2&a=1&a=%C3%A9+x'
+	assert_success
+	run vg oauth-sign --basic --client-id c --secret-fd 3 3< "$secret"
+	assert_success
+	printf '{"access_token":"t","token_type":"Bearer","expires_in":60}' > "$BATS_TEST_TMPDIR/ok"
+	run vg oauth-sign --token "$BATS_TEST_TMPDIR/ok"
+	assert_success
+	for bad in '{"error":"invalid_client","error_description":"no"}' '{"access_token":' '[]' ''; do
+		printf '%s' "$bad" > "$BATS_TEST_TMPDIR/bad"
+		vg_same oauth-sign --token "$BATS_TEST_TMPDIR/bad"
+	done
+}

@@ -67,3 +67,21 @@ httpd_stop() {
 	wait "$pid" 2>/dev/null || true
 	return 0
 }
+
+# httpd_python: a python3 that has python3-oauthlib (Debian's package, for
+# the OAuth checks): the first python3 on PATH when it has it, else
+# /usr/bin/python3 (where a python3 of pyenv or a venv comes first on PATH).
+httpd_python() {
+	if [ -z "${HTTPD_PYTHON:-}" ]; then
+		local py
+		HTTPD_PYTHON=python3
+		for py in python3 /usr/bin/python3; do
+			if "$py" -c 'import oauthlib' 2>/dev/null; then
+				HTTPD_PYTHON=$py
+				break
+			fi
+		done
+		export HTTPD_PYTHON
+	fi
+	printf '%s\n' "$HTTPD_PYTHON"
+}
