@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "url.h"
 #include "xalloc.h"
 
 /* ---- growable strings ---------------------------------------------------- */
@@ -225,92 +226,15 @@ static int cmp_param(const void *a, const void *b)
 	return c ? c : strcmp(x->value, y->value);
 }
 
-/* The parts of an absolute URL that the base string needs. */
-struct url_parts {
-	const char *scheme, *host, *path, *query;
-	size_t scheme_len, host_len, path_len, query_len;
-	const char *port; /* NULL: none */
-	size_t port_len;
-};
-
-static bool split_url(const char *url, struct url_parts *u, const char **why)
-{
-	memset(u, 0, sizeof *u);
-	const char *sep = strstr(url, "://");
-	if (!sep || sep == url) {
-		*why = "not an absolute URL (scheme://host/path)";
-		return false;
-	}
-	for (const char *p = url; p < sep; p++)
-		if (!isalnum((unsigned char)*p) && *p != '+' && *p != '-' && *p != '.') {
-			*why = "not an absolute URL (bad scheme)";
-			return false;
-		}
-	u->scheme = url;
-	u->scheme_len = (size_t)(sep - url);
-	const char *auth = sep + 3;
-	size_t alen = strcspn(auth, "/?#");
-	const char *at = NULL;
-	for (const char *p = auth; p < auth + alen; p++)
-		if (*p == '@')
-			at = p;
-	const char *host = at ? at + 1 : auth, *aend = auth + alen;
-	const char *colon = NULL;
-	if (*host == '[') { /* an IPv6 literal */
-		const char *close = memchr(host, ']', (size_t)(aend - host));
-		if (!close) {
-			*why = "bad IPv6 host";
-			return false;
-		}
-		if (close + 1 < aend && close[1] == ':')
-			colon = close + 1;
-		else if (close + 1 != aend) {
-			*why = "bad host";
-			return false;
-		}
-	} else {
-		colon = memchr(host, ':', (size_t)(aend - host));
-	}
-	u->host = host;
-	u->host_len = (size_t)((colon ? colon : aend) - host);
-	if (u->host_len == 0) {
-		*why = "no host in the URL";
-		return false;
-	}
-	if (colon && colon + 1 < aend) {
-		u->port = colon + 1;
-		u->port_len = (size_t)(aend - colon - 1);
-		for (size_t i = 0; i < u->port_len; i++)
-			if (!isdigit((unsigned char)u->port[i])) {
-				*why = "bad port in the URL";
-				return false;
-			}
-	}
-	const char *rest = aend;
-	size_t plen = strcspn(rest, "?#");
-	u->path = rest;
-	u->path_len = plen;
-	if (rest[plen] == '?') {
-		u->query = rest + plen + 1;
-		u->query_len = strcspn(u->query, "#");
-	}
-	return true;
-}
-
-static bool port_is_default(const struct url_parts *u)
+/* 3.4.1.2: the port is left out when it is the scheme's default. */
+static bool port_is_default(const struct rp_url *u)
 {
 	if (!u->port)
 		return true;
-	size_t i = 0;
-	while (i + 1 < u->port_len && u->port[i] == '0')
-		i++;
-	const char *p = u->port + i;
-	size_t n = u->port_len - i;
-	if (u->scheme_len == 4 && strncasecmp(u->scheme, "http", 4) == 0)
-		return n == 2 && memcmp(p, "80", 2) == 0;
-	if (u->scheme_len == 5 && strncasecmp(u->scheme, "https", 5) == 0)
-		return n == 3 && memcmp(p, "443", 3) == 0;
-	return false;
+	bool http = u->scheme_len == 4 && strncasecmp(u->scheme, "http", 4) == 0;
+	bool https = u->scheme_len == 5 && strncasecmp(u->scheme, "https", 5) == 0;
+	long port = rp_url_port(u);
+	return (http && port == 80) || (https && port == 443);
 }
 
 static void put_lower(struct buf *b, const char *s, size_t n)
@@ -370,8 +294,8 @@ static bool check_request(const struct oauth1_request *rq, const char **why)
 
 char *oauth1_base_string(const struct oauth1_request *rq, const char **why)
 {
-	struct url_parts u;
-	if (!check_request(rq, why) || !split_url(rq->url, &u, why))
+	struct rp_url u;
+	if (!check_request(rq, why) || !rp_url_split(rq->url, &u, why))
 		return NULL;
 
 	struct params ps = {0};
