@@ -22,11 +22,15 @@ static const char usage[] =
 	"   \"line\":17,\"data\":{COLUMN:VALUE,...}}\n"
 	"Columns are matched by name; unknown columns are carried in data.\n"
 	"\n"
-	"  --rest   read OneRoster 1.1 REST responses instead ({\"users\":[...]},\n"
-	"           {\"orgs\":[...]}, ... as ClassLink serves them), from the files\n"
-	"           named or standard input, several pages a file; raw records carry\n"
-	"           \"format\":\"rest\" and the object as served; the feed header names\n"
-	"           the collections the pages held (bulk), the others absent\n"
+	"  --rest   read OneRoster 1.1 or 1.2 REST responses instead\n"
+	"           ({\"users\":[...]}, {\"orgs\":[...]}, ... as ClassLink and the\n"
+	"           districts' servers serve them), from the files named or standard\n"
+	"           input, several pages a file; raw records carry \"format\":\"rest\"\n"
+	"           and the object as served; the feed header names the collections\n"
+	"           the pages held (bulk), the others absent. A 1.2 user's roles\n"
+	"           array also gives one raw roles record per role, as roles.csv\n"
+	"           would: the role as served, with userSourcedId and a sourcedId\n"
+	"           \"USER/roles/N\"; the header then says version 1.2\n"
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
@@ -43,8 +47,10 @@ static int extract_rest(char **paths, int n, nd_writer *w)
 {
 	pagespool *ps = ps_new(rest_entities);
 	int rc = api_read_pages(paths, n, ps, on_page, NULL);
+	/* 1.2 when some user held roles (1.2 moves role and orgs there) */
+	const char *version = ps_present(ps, ps_entity(ps, "roles")) ? "1.2" : "1.1";
 	if (rc == RP_EXIT_OK && (rp_error_count() == 0 || rp_policy.keep_going) &&
-	    ps_finish(ps, w, "oneroster", "1.1", "rest") != 0) {
+	    ps_finish(ps, w, "oneroster", version, "rest") != 0) {
 		rp_warn("temporary file");
 		rc = RP_EXIT_IO;
 	}

@@ -9,6 +9,7 @@ setup() {
 	export ROSTERPIPE_RETRY_DELAY=0
 	CL="$TD/clever/y1"
 	REST="$TD/oneroster-rest/y1"
+	REST12="$TD/oneroster-rest/y1-v1p2"
 	CDB=$(new_store c) RDB=$(new_store r)
 }
 
@@ -105,6 +106,81 @@ records() ( set -o pipefail; snapshot --db "$1" | tail -n +2 )
 	assert_success
 	assert_line --index 0 '{"type":"feed","source":"oneroster","modes":{"school":"bulk","term":"bulk","section":"bulk","user":"bulk","enrollment":"bulk"}}'
 	assert_equal "$(tail -n +2 <<<"$output" | sed 's/,"modified":"[^"]*"//')" "$(tail -n +2 "$TD/district/y1.canonical.ndjson")"
+}
+
+# The raw roles records of a feed, as normalize reads them: user, role
+# type, role, org (REST GUIDRefs and CSV columns alike), sorted.
+raw_roles() {
+	grep '"entity":"roles"' | sed 's/.*"data":\(.*\)}$/\1/' | "$(httpd_python)" -c '
+import json, sys
+for line in sys.stdin:
+    d = json.loads(line)
+    org = d.get("orgSourcedId") or d.get("org", {}).get("sourcedId")
+    print(d["userSourcedId"], d["roleType"], d["role"], org)' | sort
+}
+
+@test "extract-oneroster --rest: 1.2 users' roles become raw roles records, as roles.csv gives them" {
+	run -0 extract-oneroster --rest "$REST12"/*.json
+	assert_line --index 0 '{"type":"feed","source":"oneroster","version":"1.2","format":"rest","files":{"orgs":"bulk","academicSessions":"bulk","courses":"bulk","classes":"bulk","roles":"bulk","users":"bulk","enrollments":"bulk","demographics":"bulk"}}'
+	assert_line '{"type":"raw","source":"oneroster","format":"rest","entity":"roles","file":"users.json","line":1,"data":{"roleType":"secondary","role":"teacher","org":{"href":"https://roster.example/ims/oneroster/rostering/v1p2/orgs/sch-200","sourcedId":"sch-200","type":"org"},"beginDate":"2025-08-20","sourcedId":"tch-2002/roles/2","userSourcedId":"tch-2002"}}'
+	rest=$(raw_roles <<<"$output")
+	assert_equal "$(wc -l <<<"$rest")" 25
+	run -0 extract-oneroster "$TD/district/y1-v1p2"
+	assert_equal "$rest" "$(raw_roles <<<"$output")"
+	# the 1.1 form has none, and says 1.1
+	run -0 extract-oneroster --rest "$REST"/*.json
+	assert_line --index 0 --partial '"version":"1.1","format":"rest","files":{"orgs":"bulk","academicSessions":"bulk","courses":"bulk","classes":"bulk","roles":"absent","users":"bulk"'
+}
+
+@test "1.2 REST, 1.1 REST, 1.1 CSV and 1.2 CSV normalise to the same people and rosters" {
+	strip() { tail -n +2 | sed 's/,"modified":"[^"]*"//; s/,"roles":\[[^]]*\]//'; }
+	run -0 bash -c 'set -o pipefail; extract-oneroster --rest "$1"/*.json | normalize' _ "$REST12"
+	v12=$(strip <<<"$output")
+	run -0 bash -c 'set -o pipefail; extract-oneroster --rest "$1"/*.json | normalize' _ "$REST"
+	assert_equal "$v12" "$(strip <<<"$output")"
+	run -0 bash -c 'set -o pipefail; extract-oneroster "$1" | normalize' _ "$TD/district/y1-v1p1"
+	assert_equal "$v12" "$(strip <<<"$output")"
+	run -0 bash -c 'set -o pipefail; extract-oneroster "$1" | normalize' _ "$TD/district/y1-v1p2"
+	assert_equal "$v12" "$(strip <<<"$output")"
+	# tch-2002's secondary role at sch-200 is one of its schools
+	assert_line --regexp '^\{"type":"user","source":"oneroster","source_id":"tch-2002","role":"teacher",("roles":\["teacher"\],)?"school_ids":\["sch-100","sch-200"\],'
+}
+
+@test "1.2 REST: a secondary role of another kind reaches normalize as the same roles.csv row would" {
+	root=$(fixture_copy "$REST12" rest12)
+	"$(httpd_python)" - "$root/users.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+doc = json.load(open(path, encoding="utf-8"))
+for u in doc["users"]:
+    if u["sourcedId"] == "aide-3101":
+        u["roles"].append({"roleType": "secondary", "role": "teacher", "org": {
+            "href": "https://roster.example/ims/oneroster/rostering/v1p2/orgs/sch-100",
+            "sourcedId": "sch-100", "type": "org"}})
+    if u["sourcedId"] == "tch-2003":
+        u["enabledUser"] = "false"  # a string where the others are booleans
+json.dump(doc, open(path, "w", encoding="utf-8"), indent=1, ensure_ascii=False)
+PY
+	pkg=$(fixture_copy "$TD/district/y1-v1p2" csv12)
+	printf 'role-26,,,aide-3101,secondary,teacher,,,sch-100,\r\n' >> "$pkg/roles.csv"
+	run -0 extract-oneroster --rest "$root"/*.json
+	rest=$output
+	run -0 extract-oneroster "$pkg"
+	assert_equal "$(raw_roles <<<"$rest")" "$(raw_roles <<<"$output")"
+	grep -q '^aide-3101 secondary teacher sch-100$' <(raw_roles <<<"$rest")
+	run -0 normalize <<<"$rest"
+	rest_users=$(grep '"type":"user"' <<<"$output" | sed 's/,"modified":"[^"]*"//')
+	run -0 normalize <<<"$(extract-oneroster "$pkg")"
+	assert_equal "$rest_users" "$(grep '"type":"user"' <<<"$output")"
+	assert_line --regexp '^\{"type":"user","source":"oneroster","source_id":"aide-3101","role":"aide",'
+}
+
+@test "extract-oneroster --rest: a user's roles that are not an array of objects are located errors" {
+	printf '{"users":[{"sourcedId":"u1","roles":{"role":"teacher"}},{"sourcedId":"u2","roles":[1]}]}\n' > "$BATS_TEST_TMPDIR/bad.json"
+	run -1 --separate-stderr extract-oneroster --rest "$BATS_TEST_TMPDIR/bad.json"
+	assert_stderr_line "extract-oneroster: $BATS_TEST_TMPDIR/bad.json:1: roles: not an array of roles"
+	assert_stderr_line "extract-oneroster: $BATS_TEST_TMPDIR/bad.json:1: roles: role 1 is not an object"
+	assert_output ""
 }
 
 @test "extract-oneroster --rest: a document that is no collection is an error" {

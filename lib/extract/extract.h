@@ -63,6 +63,8 @@ void ps_free(pagespool *p);
 
 /* The index of an entity name, or -1. */
 int ps_entity(const pagespool *p, const char *name);
+/* Whether some page held entity i (-1: no). */
+bool ps_present(const pagespool *p, int i);
 /* Where raw records of entity i are written; marks it as present. */
 nd_writer *ps_writer(pagespool *p, int i);
 
@@ -79,8 +81,9 @@ int ps_finish(pagespool *p, nd_writer *out, const char *source,
 /*
  * Pages of the two rostering APIs, turned into raw records: the Clever Data
  * API v3.0 ({"data":[{"data":{...},"uri":...}],"links":[...]}) and OneRoster
- * 1.1 REST ({"users":[...]}, {"orgs":[...]}, ...). Each raw record names the
- * page file and the line where the page starts.
+ * 1.1 / 1.2 REST ({"users":[...]}, {"orgs":[...]}, ...). Each raw record names
+ * the page file and the line where the page starts. A 1.2 user's "roles"
+ * array gives raw "roles" records, as 1.2 CSV's roles.csv does.
  */
 
 /* Clever entities, in the order their records are written: every entity
@@ -91,6 +94,19 @@ extern const char *const rest_entities[];
 
 /* The path of a Clever page's "next" link, or NULL on the last page. */
 const char *clever_next(const cJSON *page);
+
+/*
+ * The URL to fetch for a Clever page's "next" link, checked against base
+ * (the --base-url the first page came from): a path ("/v3.0/...", not
+ * "//...") is appended to base; an absolute URL ("scheme://..." or
+ * "//host...") is taken only on base's own scheme, host and port, and
+ * without user information ("@"). Returns 1 with *out (owned) set, 0 on
+ * the last page, -1 when the link is refused, with *why (static) saying
+ * why. A link that sent requests elsewhere would hand the token to
+ * another server.
+ */
+int clever_next_url(const cJSON *page, const char *base, char **out,
+		    const char **why);
 
 /* Writes the page's records; bad pages and items are located errors.
  * entity (may be NULL) overrides what the page's uris say. */

@@ -47,6 +47,11 @@ int ps_entity(const pagespool *p, const char *name)
 	return -1;
 }
 
+bool ps_present(const pagespool *p, int i)
+{
+	return i >= 0 && i < p->n && p->w[i] != NULL;
+}
+
 nd_writer *ps_writer(pagespool *p, int i)
 {
 	if (!p->w[i]) {
