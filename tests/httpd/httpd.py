@@ -425,9 +425,13 @@ class Handler(BaseHTTPRequestHandler):
         srv = self.server
         page_no = start // limit + 1
         link = srv.next_links.get((entity, page_no))
-        if link is None and entity in srv.endless and start + limit >= total:
+        if link is None and entity in srv.endless:
             lap = whole_number(query.get("lap", ["0"])[0]) or 0
-            link = "%s%s?limit=%d&lap=%d" % (CLEVER_PREFIX, entity, limit, lap + 1)
+            if start + limit >= total:  # the last page: the first again
+                link = "%s%s?limit=%d&lap=%d" % (CLEVER_PREFIX, entity, limit, lap + 1)
+            elif lap:  # within a lap, its pages' links carry it
+                return [dict(l, uri=l["uri"] + "&lap=%d" % lap) if l["rel"] == "next" else l
+                        for l in links]
         if link is None:
             return links
         return [l for l in links if l["rel"] != "next"] + [{"rel": "next", "uri": link}]
