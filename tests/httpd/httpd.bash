@@ -23,13 +23,14 @@
 #   the spare one too.  Safe to call when none is running, so it can sit in
 #   teardown.
 # httpd_spare_start MODE ROOT [httpd.py option...]
-#   A second server beside the first, e.g. the "other host" a link must not
-#   reach: SPARE_URL, SPARE_LOG ($BATS_TEST_TMPDIR/spare.log), SPARE_PID.
-#   Same token.  httpd_stop stops it.
+#   A second server beside the first (start it first or after: httpd_start
+#   leaves it running), e.g. the "other host" a link must not reach:
+#   SPARE_URL, SPARE_LOG ($BATS_TEST_TMPDIR/spare.log), SPARE_PID.  Same
+#   token, test-token-123.  httpd_stop stops it.
 httpd_start() {
 	local mode=$1 root=$2
 	shift 2 || { echo "usage: httpd_start MODE ROOT [option...]" >&2; return 2; }
-	httpd_stop
+	httpd_main_stop
 	local dir=$BATS_TEST_TMPDIR
 	export HTTPD_TOKEN=test-token-123
 	export HTTPD_TOKEN_FILE=$dir/httpd.token
@@ -69,6 +70,10 @@ httpd_start() {
 
 httpd_stop() {
 	httpd_spare_stop
+	httpd_main_stop
+}
+
+httpd_main_stop() {
 	[ -n "${HTTPD_PID:-}" ] || return 0
 	local pid=$HTTPD_PID i
 	unset HTTPD_PID HTTPD_URL
@@ -88,10 +93,10 @@ httpd_spare_start() {
 	httpd_spare_stop
 	export SPARE_LOG=$dir/spare.log
 	local portfile=$dir/spare.port
-	[ -n "${HTTPD_TOKEN_FILE:-}" ] || { echo "httpd_spare_start: start the first server first" >&2; return 1; }
+	printf '%s\n' test-token-123 >"$dir/spare.token"
 	rm -f "$portfile" "$portfile.tmp"
 	"$(httpd_python)" "$BATS_TEST_DIRNAME/httpd/httpd.py" --mode "$mode" --root "$root" \
-		--port 0 --port-file "$portfile" --token-file "$HTTPD_TOKEN_FILE" \
+		--port 0 --port-file "$portfile" --token-file "$dir/spare.token" \
 		--log "$SPARE_LOG" "$@" </dev/null >/dev/null 3>&- &
 	export SPARE_PID=$!
 	for ((i = 0; i < 200; i++)); do
