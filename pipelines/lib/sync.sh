@@ -53,6 +53,8 @@
 #                      oauth2_token: the OAuth 2.0 token, in memory only,
 #                      and the time (seconds since 1970) from which it is
 #                      renewed before use
+#   auth_value         auth_header: the Authorization value of the request
+#                      at hand (fetch clears it once curl has it)
 #   snapshot_pid       snapshot_early: the snapshot running beside the
 #                      fetch and extract stages (sync_tail waits for it;
 #                      stop_snapshot, at exit, stops it)
@@ -155,9 +157,10 @@ curl_quote() {
 }
 
 # backoff ATTEMPT WHAT HEADERS: the wait before another attempt of a
-# request that answered 429, 5xx or not at all (Retry-After when the
-# answer says, else retry_delay doubled at each attempt; at most 300 s),
-# said, then slept; or, after $retries attempts, the run stops (exit 4).
+# request that answered 429, 5xx, not at all or cut short (Retry-After when
+# the answer says, else retry_delay doubled at each attempt; at most 300 s),
+# said with the caller's local $why, then slept; or, after $retries
+# attempts, the run stops (exit 4).
 backoff() {
 	local attempt=$1 what=$2 headers=$3 wait after
 	if [ "$attempt" -ge "$retries" ]; then
