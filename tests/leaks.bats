@@ -160,3 +160,18 @@ vg_same() {
 		vg_same oauth-sign --token "$BATS_TEST_TMPDIR/bad"
 	done
 }
+
+@test "valgrind: extract-oneroster --rest on 1.2 pages (users' roles), extract-clever --next --base-url on good and refused links" {
+	run vg extract-oneroster --rest "$TD"/oneroster-rest/y1-v1p2/*.json
+	assert_success
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/rest12"
+	run vg normalize "$BATS_TEST_TMPDIR/rest12"
+	assert_success
+	printf '{"users":[{"sourcedId":"u1","roles":{"role":"teacher"}},{"sourcedId":"u2","roles":[1,{"role":"x"}]}]}\n' > "$BATS_TEST_TMPDIR/bad12"
+	vg_same extract-oneroster --rest "$BATS_TEST_TMPDIR/bad12"
+	for link in /v3.0/users?limit=5 http://127.0.0.1:8080/v3.0/users //127.0.0.1:8080/x \
+		http://other:8080/x @other:8080/x 'http://u@127.0.0.1:8080/x' 'v3.0/x' '/a b'; do
+		printf '{"data":[],"links":[{"rel":"next","uri":"%s"}]}' "$link" > "$BATS_TEST_TMPDIR/page"
+		vg_same extract-clever --next --base-url http://127.0.0.1:8080 "$BATS_TEST_TMPDIR/page"
+	done
+}
