@@ -135,7 +135,8 @@ read_token() {
 # read_secret FILE VAR: the OAuth client secret, from --secret-file FILE
 # (when FILE is not empty) or the environment variable VAR, never argv;
 # sets $secret_file, the file oauth-sign reads it from (VAR's value is
-# copied into $private, 0600), and $secret_hint. Call after make_workdir.
+# copied into $private, 0600, and VAR unset), and $secret_hint. Call after
+# make_workdir.
 read_secret() {
 	if [ -n "$1" ]; then
 		[ -r "$1" ] && [ -s "$1" ] || die 2 "--secret-file $1: cannot read it, or it is empty"
@@ -146,6 +147,7 @@ read_secret() {
 		secret_file=$private/client-secret
 		(umask 077 && printf '%s\n' "${!2}" > "$secret_file")
 		secret_hint="\$$2"
+		unset "$2" # the programs run from here need not see it
 	fi
 }
 
