@@ -587,6 +587,22 @@ clever_refused() {
 	run -2 --separate-stderr clever-sync --db "$CDB" --max-records 0
 }
 
+@test "clever-sync --api-version 3.1: next links are checked and capped as on v3.0" {
+	httpd_spare_start clever "$CL"
+	httpd_start clever "$CL" --endless users
+	run -4 --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5 --max-records 30 --api-version 3.1
+	assert_equal "${stderr_lines[-1]}" "clever-sync: stage fetch: users: page 7 links to /v3.1/users?limit=5&starting_after=$(clever_user_id 10)&lap=1, past 7 pages (--max-records 30, 5 records a page); nothing applied"
+	assert_equal "$(grep -c 'GET /v3.1/users' "$HTTPD_LOG")" 7
+	assert_equal "$(grep -c 'GET /v3.0/' "$HTTPD_LOG")" 0
+	store_is_new "$CDB"
+	link="$SPARE_URL/v3.1/users?limit=5&starting_after=$(clever_user_id 5)"
+	httpd_start clever "$CL" --next-link "users:1:$link"
+	run -4 --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5 --api-version 3.1
+	assert_equal "${stderr_lines[-1]}" "clever-sync: stage fetch: page 1 of users: next link \"$link\" refused: it is not on the base URL's scheme, host and port; nothing applied"
+	store_is_new "$CDB"
+	[ ! -s "$SPARE_LOG" ] || fail "the other host got requests: $(cat "$SPARE_LOG")"
+}
+
 @test "clever-sync: an absolute next link on the base URL's own scheme, host and port is followed" {
 	httpd_start clever "$CL" --next-link "users:1:PLACEHOLDER"
 	url=$HTTPD_URL
