@@ -23,13 +23,17 @@ static const char usage[] =
 	"   \"line\":17,\"data\":{COLUMN:VALUE,...}}\n"
 	"Columns are matched by name; unknown columns are carried in data.\n"
 	"\n"
-	"  --rest   read OneRoster 1.1 REST responses instead ({\"users\":[...]},\n"
-	"           {\"orgs\":[...]}, ... as ClassLink serves them), from the files\n"
-	"           named or standard input, several pages a file; raw records carry\n"
-	"           \"format\":\"rest\", the line where the object starts in its page\n"
-	"           and its place in the page (\"item\":1 for the first), and the\n"
-	"           object as served; the feed header names the collections the\n"
-	"           pages held (bulk), the others absent\n"
+	"  --rest   read OneRoster 1.1 or 1.2 REST responses instead\n"
+	"           ({\"users\":[...]}, {\"orgs\":[...]}, ... as ClassLink and the\n"
+	"           districts' servers serve them), from the files named or standard\n"
+	"           input, several pages a file; raw records carry \"format\":\"rest\",\n"
+	"           the line where the object starts in its page and its place in\n"
+	"           the page (\"item\":1 for the first), and the object as served;\n"
+	"           the feed header names the collections the pages held (bulk),\n"
+	"           the others absent. A 1.2 user's roles array also gives one raw\n"
+	"           roles record per role, as roles.csv would, at the user's line\n"
+	"           and item: the role as served, with userSourcedId and a sourcedId\n"
+	"           \"USER/roles/N\"; the header then says version 1.2\n"
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
@@ -45,8 +49,11 @@ static int extract_rest(char **paths, int n, nd_writer *w)
 {
 	pagespool *ps = ps_new(rest_entities);
 	int rc = api_read_pages(paths, n, ps, on_page, NULL);
+	/* 1.2 when some user held a roles array (1.2 moves role and orgs
+	 * there): the pages named it (rest_page); else 1.1 */
+	const char *version = ps_version(ps) ? ps_version(ps) : "1.1";
 	if (rc == RP_EXIT_OK && (rp_error_count() == 0 || rp_policy.keep_going) &&
-	    ps_finish(ps, w, "oneroster", "1.1", "rest") != 0) {
+	    ps_finish(ps, w, "oneroster", version, "rest") != 0) {
 		rp_warn("temporary file");
 		rc = RP_EXIT_IO;
 	}

@@ -9,6 +9,7 @@ setup() {
 	export ROSTERPIPE_RETRY_DELAY=0
 	CL="$TD/clever/y1"
 	REST="$TD/oneroster-rest/y1"
+	REST12="$TD/oneroster-rest/y1-v1p2"
 	CDB=$(new_store c) RDB=$(new_store r)
 }
 
@@ -185,6 +186,87 @@ JSON
 	assert_equal "$(tail -n +2 <<<"$output" | sed 's/,"modified":"[^"]*"//')" "$(tail -n +2 "$TD/district/y1.canonical.ndjson")"
 }
 
+# The raw roles records of a feed, as normalize reads them: user, role
+# type, role, org (REST GUIDRefs and CSV columns alike), sorted.
+raw_roles() {
+	grep '"entity":"roles"' | sed 's/.*"data":\(.*\)}$/\1/' | "$(httpd_python)" -c '
+import json, sys
+for line in sys.stdin:
+    d = json.loads(line)
+    org = d.get("orgSourcedId") or d.get("org", {}).get("sourcedId")
+    print(d["userSourcedId"], d["roleType"], d["role"], org)' | sort
+}
+
+@test "extract-oneroster --rest: 1.2 users' roles become raw roles records, as roles.csv gives them, at their user's line and item" {
+	run -0 extract-oneroster --rest "$REST12"/*.json
+	assert_line --index 0 '{"type":"feed","source":"oneroster","version":"1.2","format":"rest","files":{"orgs":"bulk","academicSessions":"bulk","courses":"bulk","classes":"bulk","roles":"bulk","users":"bulk","enrollments":"bulk","demographics":"bulk"}}'
+	# tch-2002, the 18th user, starts at line 876 of the pretty-printed page
+	assert_line --regexp '^\{"type":"raw","source":"oneroster","format":"rest","entity":"users","file":"users.json","line":876,"item":18,"data":\{"sourcedId":"tch-2002",'
+	assert_line '{"type":"raw","source":"oneroster","format":"rest","entity":"roles","file":"users.json","line":876,"item":18,"data":{"roleType":"secondary","role":"teacher","org":{"href":"https://roster.example/ims/oneroster/rostering/v1p2/orgs/sch-200","sourcedId":"sch-200","type":"org"},"beginDate":"2025-08-20","sourcedId":"tch-2002/roles/2","userSourcedId":"tch-2002"}}'
+	rest=$(raw_roles <<<"$output")
+	assert_equal "$(wc -l <<<"$rest")" 25
+	run -0 extract-oneroster "$TD/district/y1-v1p2"
+	assert_equal "$rest" "$(raw_roles <<<"$output")"
+	# the 1.1 form has none, and says 1.1
+	run -0 extract-oneroster --rest "$REST"/*.json
+	assert_line --index 0 --partial '"version":"1.1","format":"rest","files":{"orgs":"bulk","academicSessions":"bulk","courses":"bulk","classes":"bulk","roles":"absent","users":"bulk"'
+}
+
+@test "1.2 REST, 1.1 REST, 1.1 CSV and 1.2 CSV normalise to the same people and rosters" {
+	strip() { tail -n +2 | sed 's/,"modified":"[^"]*"//; s/,"roles":\[[^]]*\]//'; }
+	run -0 bash -c 'set -o pipefail; extract-oneroster --rest "$1"/*.json | normalize' _ "$REST12"
+	v12=$(strip <<<"$output")
+	run -0 bash -c 'set -o pipefail; extract-oneroster --rest "$1"/*.json | normalize' _ "$REST"
+	assert_equal "$v12" "$(strip <<<"$output")"
+	run -0 bash -c 'set -o pipefail; extract-oneroster "$1" | normalize' _ "$TD/district/y1-v1p1"
+	assert_equal "$v12" "$(strip <<<"$output")"
+	run -0 bash -c 'set -o pipefail; extract-oneroster "$1" | normalize' _ "$TD/district/y1-v1p2"
+	assert_equal "$v12" "$(strip <<<"$output")"
+	# tch-2002's secondary role at sch-200 is one of its schools
+	assert_line --regexp '^\{"type":"user","source":"oneroster","source_id":"tch-2002","role":"teacher",("roles":\["teacher"\],)?"school_ids":\["sch-100","sch-200"\],'
+}
+
+@test "1.2 REST: a secondary role of another kind reaches normalize as the same roles.csv row would" {
+	root=$(fixture_copy "$REST12" rest12)
+	"$(httpd_python)" - "$root/users.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+doc = json.load(open(path, encoding="utf-8"))
+for u in doc["users"]:
+    if u["sourcedId"] == "aide-3101":
+        u["roles"].append({"roleType": "secondary", "role": "teacher", "org": {
+            "href": "https://roster.example/ims/oneroster/rostering/v1p2/orgs/sch-100",
+            "sourcedId": "sch-100", "type": "org"}})
+    if u["sourcedId"] == "tch-2003":
+        u["enabledUser"] = "false"  # a string where the others are booleans
+json.dump(doc, open(path, "w", encoding="utf-8"), indent=1, ensure_ascii=False)
+PY
+	pkg=$(fixture_copy "$TD/district/y1-v1p2" csv12)
+	printf 'role-26,,,aide-3101,secondary,teacher,,,sch-100,\r\n' >> "$pkg/roles.csv"
+	run -0 extract-oneroster --rest "$root"/*.json
+	rest=$output
+	run -0 extract-oneroster "$pkg"
+	assert_equal "$(raw_roles <<<"$rest")" "$(raw_roles <<<"$output")"
+	grep -q '^aide-3101 secondary teacher sch-100$' <(raw_roles <<<"$rest")
+	run -0 normalize <<<"$rest"
+	rest_users=$(grep '"type":"user"' <<<"$output" | sed 's/,"modified":"[^"]*"//')
+	run -0 normalize <<<"$(extract-oneroster "$pkg")"
+	assert_equal "$rest_users" "$(grep '"type":"user"' <<<"$output")"
+	assert_line --regexp '^\{"type":"user","source":"oneroster","source_id":"aide-3101","role":"aide",'
+}
+
+@test "extract-oneroster --rest: a user's roles that are not an array of objects are located errors, naming the user's item and id" {
+	printf '{"users":[{"sourcedId":"u1","roles":{"role":"teacher"}},{"sourcedId":"u2","roles":[1]}]}\n' > "$BATS_TEST_TMPDIR/bad.json"
+	run -1 --separate-stderr extract-oneroster --rest "$BATS_TEST_TMPDIR/bad.json"
+	assert_stderr_line "extract-oneroster: $BATS_TEST_TMPDIR/bad.json:1: roles: item 1 (sourcedId u1): not an array of roles"
+	assert_stderr_line "extract-oneroster: $BATS_TEST_TMPDIR/bad.json:1: roles: item 2 (sourcedId u2): role 1 is not an object"
+	assert_output ""
+	# pretty-printed: the line of the user's item
+	printf '{"users":[\n {"sourcedId":"u1","roles":[]},\n {"sourcedId":"u2",\n  "roles":["x"]}\n]}\n' > "$BATS_TEST_TMPDIR/bad2.json"
+	run -1 --separate-stderr extract-oneroster --rest --error-format json "$BATS_TEST_TMPDIR/bad2.json"
+	assert_equal "$stderr" '{"program":"extract-oneroster","file":"'"$BATS_TEST_TMPDIR"'/bad2.json","line":3,"field":"roles","code":"bad_page","message":"item 2 (sourcedId u2): role 1 is not an object","source_id":"u2"}'
+}
+
 @test "extract-oneroster --rest: a document that is no collection is an error" {
 	run -1 --separate-stderr extract-oneroster --rest "$TD/clever/bad/not-a-list.json"
 	assert_equal "$stderr" "extract-oneroster: $TD/clever/bad/not-a-list.json:1: not a OneRoster collection response (no users, orgs, classes... array)"
@@ -308,18 +390,53 @@ JSON
 	store_is_new "$RDB"
 }
 
-@test "clever-sync: a truncated page stops the run before anything is applied (exit 1)" {
+@test "clever-sync: a page cut short (not whole JSON) is retried like a 5xx, and the run succeeds" {
 	httpd_start clever "$CL" --fault truncate:/v3.0/users:1
-	db=$CDB
-	run -1 --separate-stderr clever-sync --db "$db" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
-	assert_equal "${stderr_lines[-1]}" "clever-sync: stage fetch: page 1 of users does not read as JSON; nothing applied"
+	run --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
+	assert_success
+	assert_stderr_line "clever-sync: GET /v3.0/users?limit=1000: the page is cut short (not whole JSON); retrying in 0s (attempt 2 of 5)"
+	assert_equal "$(grep -c '^GET /v3.0/users?limit=1000 200' "$HTTPD_LOG")" 2
+	run -0 snapshot --db "$CDB" --entity user
+	assert_equal "$(grep -c '"type":"user"' <<<"$output")" 24
+}
+
+@test "clever-sync: a page cut short after the last retry stops the run (exit 4), nothing applied" {
+	httpd_start clever "$CL" --fault truncate:/v3.0/users:1
+	run -4 --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --retries 1
+	assert_equal "${stderr_lines[-1]}" "clever-sync: GET /v3.0/users?limit=1000: giving up after 1 attempts (the page is cut short (not whole JSON))"
+	store_is_new "$CDB"
+}
+
+@test "clever-sync: a connection reset mid-page is retried, and the run succeeds" {
+	httpd_start clever "$CL" --fault reset:/v3.0/sections:1
+	run --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
+	assert_success
+	assert_stderr_partial "clever-sync: GET /v3.0/sections?limit=1000: network error: curl: "
+	grep -q '^GET /v3.0/sections?limit=1000 200 auth=ok fault=reset$' "$HTTPD_LOG"
+}
+
+@test "classlink-sync: a page cut short, or a connection reset, is retried; after the retries, exit 4 and nothing applied" {
+	httpd_start oneroster "$REST" --fault truncate:/ims/oneroster/v1p1/classes:1 --fault reset:/ims/oneroster/v1p1/users:1
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --db "$RDB" --base-url "$HTTPD_URL"
+	assert_success
+	assert_stderr_line "classlink-sync: GET /ims/oneroster/v1p1/classes?limit=1000&offset=0: the page is cut short (not whole JSON); retrying in 0s (attempt 2 of 5)"
+	assert_stderr_partial "classlink-sync: GET /ims/oneroster/v1p1/users?limit=1000&offset=0: network error: curl: "
+	assert_equal "$(records "$RDB" | sed 's/,"modified":"[^"]*"//')" "$(tail -n +2 "$TD/sync/y1.snapshot.ndjson")"
+	db=$(new_store r2)
+	httpd_start oneroster "$REST" --fault truncate:/ims/oneroster/v1p1/classes:1
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run -4 --separate-stderr classlink-sync --db "$db" --base-url "$HTTPD_URL" --retries 1
+	assert_equal "${stderr_lines[-1]}" "classlink-sync: GET /ims/oneroster/v1p1/classes?limit=1000&offset=0: giving up after 1 attempts (the page is cut short (not whole JSON))"
 	store_is_new "$db"
 }
 
-@test "classlink-sync: a truncated page stops the run before anything is applied (exit 1)" {
-	httpd_start oneroster "$REST" --fault truncate:/ims/oneroster/v1p1/classes:1
-	run -1 --separate-stderr env ONEROSTER_TOKEN="$HTTPD_TOKEN" classlink-sync --db "$RDB" --base-url "$HTTPD_URL"
-	assert_equal "${stderr_lines[-1]}" "classlink-sync: stage fetch: page 1 of classes does not read; nothing applied"
+@test "classlink-sync: a page that is whole JSON but no collection stops the run (exit 1), not retried" {
+	root=$(fixture_copy "$REST" rest)
+	printf '{"message":"maintenance"}\n' > "$root/courses.json"
+	printf '{"courses":[{"title":"no id"}]}\n' > "$root/courses.json"
+	httpd_start oneroster "$root"
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run -1 --separate-stderr classlink-sync --db "$RDB" --base-url "$HTTPD_URL"
+	assert_equal "${stderr_lines[-1]}" "classlink-sync: stage fetch: page 1 of courses does not read; nothing applied"
+	assert_equal "$(grep -c 'GET /ims/oneroster/v1p1/courses' "$HTTPD_LOG")" 1
 	store_is_new "$RDB"
 }
 
@@ -356,9 +473,11 @@ JSON
 	run grep -rl "$HTTPD_TOKEN" "$BATS_TEST_TMPDIR/keep" "$HTTPD_LOG"
 	assert_failure 1
 	assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/keep")" 700
-	# curl gets the token on its standard input, not its arguments
-	run grep -c 'curl --config -' "$RP_BIN/lib/sync.sh"
-	assert_output 1
+	# curl gets the token on its standard input, not its arguments: every
+	# curl of the pipelines reads --config -
+	calls=$(cat "$RP_BIN/lib/sync.sh" "$RP_BIN"/*-sync | grep -E '(^|[|(])[[:space:]]*curl ')
+	assert_equal "$(grep -c . <<<"$calls")" 2
+	assert_equal "$(grep -c 'curl --config - ' <<<"$calls")" 2
 }
 
 @test "no token at all is a usage error (exit 2)" {
@@ -405,4 +524,269 @@ JSON
 	assert_success
 	run bash -c 'snapshot --db "$1" --entity school | grep -c "\"type\":\"school\""' _ "$CDB"
 	assert_output 2
+}
+
+# ---- Clever next links that cannot leak the token
+
+# The users of the fixture, 5 a page: ids in page order.
+clever_user_id() { grep -o '"id": *"[0-9a-f]*"' "$CL/users.json" | sed -n "${1}p" | grep -o '[0-9a-f]\{24\}'; }
+
+# clever_refused LINK...: clever-sync against a server whose users page 1
+# links to LINK: exit 4 naming the link, nothing applied, the token in no
+# message, and the spare server (the other host) got no request at all.
+clever_refused() {
+	local link=$1 why=$2
+	httpd_start clever "$CL" --next-link "users:1:$link"
+	: > "$HTTPD_LOG"
+	run -4 --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5
+	assert_equal "${stderr_lines[-1]}" "clever-sync: stage fetch: page 1 of users: next link \"$link\" refused: $why; nothing applied"
+	[[ "$stderr" != *"$HTTPD_TOKEN"* ]] || fail "the token is in a message"
+	store_is_new "$CDB"
+	[ ! -s "$SPARE_LOG" ] || fail "the other host got requests: $(cat "$SPARE_LOG")"
+	assert_equal "$(grep -c 'GET /v3.0/users' "$HTTPD_LOG")" 1
+}
+
+@test "clever-sync: a next link to another host, port or scheme stops the run (exit 4); the other host gets nothing" {
+	httpd_spare_start clever "$CL"
+	after=$(clever_user_id 5)
+	clever_refused "$SPARE_URL/v3.0/users?limit=5&starting_after=$after" "it is not on the base URL's scheme, host and port"
+	clever_refused "//${SPARE_URL#http://}/v3.0/users?limit=5" "it is not on the base URL's scheme, host and port"
+	clever_refused "https://${HTTPD_URL#http://}/v3.0/users?limit=5" "it is not on the base URL's scheme, host and port"
+	clever_refused "http://localhost:${HTTPD_URL##*:}/v3.0/users?limit=5" "it is not on the base URL's scheme, host and port"
+}
+
+@test "clever-sync: an @host link, a user@ link or a relative one is refused; the other host gets nothing" {
+	httpd_spare_start clever "$CL"
+	spare=${SPARE_URL#http://}
+	# appended to the base URL, "@host:port/x" would make the base's host a
+	# user name and send the token to host:port
+	clever_refused "@$spare/v3.0/users?limit=5" "it is neither a path (/v3.0/...) nor an absolute URL"
+	clever_refused "$HTTPD_URL@$spare/v3.0/users" "it names a user (@) before its host"
+	clever_refused "v3.0/users?limit=5" "it is neither a path (/v3.0/...) nor an absolute URL"
+	clever_refused '/v3.0/users?limit=5&x=a b' "it holds a character no URL holds (a space, a control, a quote, a backslash, #...)"
+}
+
+@test "clever-sync: a next link to the page itself, or a loop of two pages, stops the run (exit 4)" {
+	httpd_start clever "$CL" --next-link "users:1:/v3.0/users?limit=5"
+	run -4 --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5
+	assert_equal "${stderr_lines[-1]}" "clever-sync: stage fetch: users: page 1 links to /v3.0/users?limit=5, page 1 again (a loop of next links); nothing applied"
+	assert_equal "$(grep -c 'GET /v3.0/users' "$HTTPD_LOG")" 1
+	store_is_new "$CDB"
+	httpd_start clever "$CL" --next-link "users:2:/v3.0/users?limit=5"
+	run -4 --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5
+	assert_equal "${stderr_lines[-1]}" "clever-sync: stage fetch: users: page 2 links to /v3.0/users?limit=5, page 1 again (a loop of next links); nothing applied"
+	store_is_new "$CDB"
+}
+
+@test "clever-sync: endless next links stop at ceil(--max-records / the first page's count) + 1 pages (exit 4)" {
+	httpd_start clever "$CL" --endless users
+	run -4 --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5 --max-records 30
+	# 30 / 5 + 1 = 7 pages: the users' 5 pages, then 2 of the next lap
+	assert_equal "${stderr_lines[-1]}" "clever-sync: stage fetch: users: page 7 links to /v3.0/users?limit=5&starting_after=$(clever_user_id 10)&lap=1, past 7 pages (--max-records 30, 5 records a page); nothing applied"
+	assert_equal "$(grep -c 'GET /v3.0/users' "$HTTPD_LOG")" 7
+	store_is_new "$CDB"
+	# the default is far above a district's size: the same server, no cap hit
+	run -2 --separate-stderr clever-sync --db "$CDB" --max-records 0
+}
+
+@test "clever-sync --api-version 3.1: next links are checked and capped as on v3.0" {
+	httpd_spare_start clever "$CL"
+	httpd_start clever "$CL" --endless users
+	run -4 --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5 --max-records 30 --api-version 3.1
+	assert_equal "${stderr_lines[-1]}" "clever-sync: stage fetch: users: page 7 links to /v3.1/users?limit=5&starting_after=$(clever_user_id 10)&lap=1, past 7 pages (--max-records 30, 5 records a page); nothing applied"
+	assert_equal "$(grep -c 'GET /v3.1/users' "$HTTPD_LOG")" 7
+	assert_equal "$(grep -c 'GET /v3.0/' "$HTTPD_LOG")" 0
+	store_is_new "$CDB"
+	link="$SPARE_URL/v3.1/users?limit=5&starting_after=$(clever_user_id 5)"
+	httpd_start clever "$CL" --next-link "users:1:$link"
+	run -4 --separate-stderr clever-sync --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE" --limit 5 --api-version 3.1
+	assert_equal "${stderr_lines[-1]}" "clever-sync: stage fetch: page 1 of users: next link \"$link\" refused: it is not on the base URL's scheme, host and port; nothing applied"
+	store_is_new "$CDB"
+	[ ! -s "$SPARE_LOG" ] || fail "the other host got requests: $(cat "$SPARE_LOG")"
+}
+
+@test "clever-sync: an absolute next link on the base URL's own scheme, host and port is followed" {
+	httpd_start clever "$CL" --next-link "users:1:PLACEHOLDER"
+	url=$HTTPD_URL
+	httpd_stop
+	port=${url##*:}
+	after=$(clever_user_id 5)
+	httpd_start clever "$CL" --port "$port" --next-link "users:1:HTTP://127.0.0.1:$port/v3.0/users?limit=5&starting_after=$after"
+	run --separate-stderr clever-sync --quiet --db "$CDB" --base-url "$HTTPD_URL/" --token-file "$HTTPD_TOKEN_FILE" --limit 5
+	assert_success
+	grep -q "^GET /v3.0/users?limit=5&starting_after=$after 200 auth=ok" "$HTTPD_LOG"
+	run -0 snapshot --db "$CDB" --entity user
+	assert_equal "$(grep -c '"type":"user"' <<<"$output")" 24
+}
+
+# ---- OneRoster servers of districts: OAuth 1.0a, OAuth 2.0, 1.2
+
+SCOPE=https://purl.imsglobal.org/spec/or/v1p2/scope/roster-core.readonly
+# oauth2_sync DB [option...]: classlink-sync of the 1.2 server under test.
+oauth2_sync() {
+	local db=$1
+	shift
+	classlink-sync --db "$db" --base-url "$HTTPD_URL" --api-version 1.2 --auth oauth2 \
+		--client-id "$HTTPD_CLIENT_ID" --secret-file "$HTTPD_SECRET_FILE" \
+		--token-url "$HTTPD_URL/oauth/token" --scope "$SCOPE" "$@"
+}
+
+@test "classlink-sync --auth oauth1: the server checks every request's signature with oauthlib and accepts every request of a full sync" {
+	httpd_start oneroster "$REST" --auth oauth1
+	run --separate-stderr classlink-sync --quiet --db "$RDB" --base-url "$HTTPD_URL" --auth oauth1 \
+		--client-id "$HTTPD_CLIENT_ID" --secret-file "$HTTPD_SECRET_FILE" --limit 7
+	assert_success
+	assert_equal "$(records "$RDB" | sed 's/,"modified":"[^"]*"//')" "$(tail -n +2 "$TD/sync/y1.snapshot.ndjson")"
+	# 4 pages of users and 5 of enrollments among them, each signed afresh
+	assert_equal "$(grep -c 'GET /ims/oneroster/v1p1/users?' "$HTTPD_LOG")" 4
+	assert_equal "$(grep -vc ' 200 auth=ok$' "$HTTPD_LOG")" 0
+	# again, the secret from the environment: new nonces, nothing to change
+	ONEROSTER_CLIENT_SECRET=$HTTPD_SECRET run --separate-stderr classlink-sync --db "$RDB" \
+		--base-url "$HTTPD_URL" --auth oauth1 --client-id "$HTTPD_CLIENT_ID" --limit 7
+	assert_success
+	assert_stderr_partial "has no operations; nothing to do"
+	assert_equal "$(grep -vc ' 200 auth=ok$' "$HTTPD_LOG")" 0
+}
+
+@test "classlink-sync --auth oauth1: a wrong secret or client id exits 4 with the store untouched" {
+	oneroster-sync --quiet --db "$RDB" "$TD/district/y1-v1p1" 2>/dev/null
+	before=$(records "$RDB")
+	httpd_start oneroster "$REST" --auth oauth1
+	(umask 077 && printf 'not-the-secret\n' > "$BATS_TEST_TMPDIR/wrong")
+	run -4 --separate-stderr classlink-sync --db "$RDB" --base-url "$HTTPD_URL" --auth oauth1 \
+		--client-id "$HTTPD_CLIENT_ID" --secret-file "$BATS_TEST_TMPDIR/wrong"
+	assert_equal "${stderr_lines[-1]}" "classlink-sync: GET /ims/oneroster/v1p1/orgs?limit=1000&offset=0: HTTP 401: the signature was refused; check --client-id, --secret-file $BATS_TEST_TMPDIR/wrong and the clock"
+	assert_equal "$(records "$RDB")" "$before"
+	ONEROSTER_CLIENT_SECRET=$HTTPD_SECRET run -4 --separate-stderr classlink-sync --db "$RDB" \
+		--base-url "$HTTPD_URL" --auth oauth1 --client-id someoneelse000000000000
+	assert_equal "${stderr_lines[-1]}" "classlink-sync: GET /ims/oneroster/v1p1/orgs?limit=1000&offset=0: HTTP 401: the signature was refused; check --client-id, \$ONEROSTER_CLIENT_SECRET and the clock"
+	assert_equal "$(records "$RDB")" "$before"
+}
+
+@test "classlink-sync: a 1.2 district over OAuth 2.0, tokens expiring every 3 requests, syncs to the users of its CSV form, secondary roles kept" {
+	httpd_start oneroster "$REST12" --auth oauth2 --or-version 1.2 --token-requests 3 --scope "$SCOPE"
+	run --separate-stderr oauth2_sync "$RDB" --quiet --limit 7
+	assert_success
+	csv=$(new_store csv12)
+	oneroster-sync --quiet --db "$csv" "$TD/district/y1-v1p2" 2>/dev/null
+	assert_equal "$(records "$RDB" | sed 's/,"modified":"[^"]*"//')" "$(records "$csv")"
+	assert_equal "$(records "$RDB" | sed 's/,"modified":"[^"]*"//')" "$(tail -n +2 "$TD/sync/y1.snapshot.ndjson")"
+	# tch-2002: primary at sch-100 (s1), secondary at sch-200 (s2)
+	records "$RDB" | grep -q '"source_id":"tch-2002","role":"teacher",\("roles":\["teacher"\],\)\?"school_ids":\["s1","s2"\]'
+	# every 4th data request was refused (401), a new token got, and the
+	# request made again; only 1.2 paths
+	tokens=$(grep -c '^POST /oauth/token 200 auth=ok$' "$HTTPD_LOG")
+	refused=$(grep -c '^GET .* 401 auth=bad$' "$HTTPD_LOG")
+	[ "$tokens" -ge 5 ] || fail "only $tokens tokens"
+	assert_equal "$refused" "$((tokens - 1))"
+	assert_equal "$(grep -c '^GET /ims/oneroster/rostering/v1p2/' "$HTTPD_LOG")" "$(grep -c '^GET ' "$HTTPD_LOG")"
+	run --separate-stderr oauth2_sync "$RDB"
+	assert_success
+	assert_stderr_partial "has no operations; nothing to do"
+}
+
+@test "classlink-sync --auth oauth2: a token that expires in time (expires_in) is renewed before the server refuses it" {
+	httpd_start oneroster "$REST12" --auth oauth2 --or-version 1.2 --token-seconds 2 --scope "$SCOPE" \
+		--fault "hang:/ims/oneroster/rostering/v1p2/classes:2.5"
+	run --separate-stderr oauth2_sync "$RDB"
+	assert_success
+	assert_stderr_partial "classlink-sync: a token from $HTTPD_URL/oauth/token for 2s"
+	[ "$(grep -c '^POST /oauth/token 200' "$HTTPD_LOG")" -ge 2 ] || fail "no renewal: $(cat "$HTTPD_LOG")"
+	assert_equal "$(grep -c ' 401 ' "$HTTPD_LOG")" 0
+}
+
+@test "classlink-sync --auth oauth2: a wrong secret is refused at the token URL: exit 4 naming the URL, never the secret; the store untouched" {
+	oneroster-sync --quiet --db "$RDB" "$TD/district/y1-v1p2" 2>/dev/null
+	before=$(records "$RDB")
+	httpd_start oneroster "$REST12" --auth oauth2 --or-version 1.2
+	(umask 077 && printf 'not-the-secret\n' > "$BATS_TEST_TMPDIR/wrong")
+	run -4 --separate-stderr classlink-sync --db "$RDB" --base-url "$HTTPD_URL" --api-version 1.2 \
+		--auth oauth2 --client-id "$HTTPD_CLIENT_ID" --secret-file "$BATS_TEST_TMPDIR/wrong" \
+		--token-url "$HTTPD_URL/oauth/token"
+	assert_equal "${stderr_lines[-1]}" "classlink-sync: POST $HTTPD_URL/oauth/token: HTTP 401: the client credentials were refused (invalid_client); check --client-id, --scope and --secret-file $BATS_TEST_TMPDIR/wrong"
+	[[ "$stderr" != *not-the-secret* ]]
+	assert_equal "$(records "$RDB")" "$before"
+	assert_equal "$(grep -c '^GET ' "$HTTPD_LOG")" 0
+	# a scope the server does not grant: 400 invalid_scope
+	httpd_start oneroster "$REST12" --auth oauth2 --or-version 1.2 --scope "$SCOPE"
+	run -4 --separate-stderr oauth2_sync "$RDB" --scope other.readonly
+	assert_equal "${stderr_lines[-1]}" "classlink-sync: POST $HTTPD_URL/oauth/token: HTTP 400: the client credentials were refused (invalid_scope); check --client-id, --scope and --secret-file $HTTPD_SECRET_FILE"
+	assert_equal "$(records "$RDB")" "$before"
+}
+
+@test "classlink-sync --auth oauth2: a 401 gets one new token per request; refused again, the run stops (exit 4)" {
+	httpd_start oneroster "$REST12" --auth oauth2 --or-version 1.2 --fault "401:/ims/oneroster/rostering/v1p2/courses"
+	run -4 --separate-stderr oauth2_sync "$RDB"
+	assert_stderr_line "classlink-sync: GET /ims/oneroster/rostering/v1p2/courses?limit=1000&offset=0: the token was refused (401); getting a new one"
+	assert_equal "${stderr_lines[-1]}" "classlink-sync: GET /ims/oneroster/rostering/v1p2/courses?limit=1000&offset=0: HTTP 401: the token was refused (a new one too); check --client-id, --scope and --secret-file $HTTPD_SECRET_FILE"
+	assert_equal "$(grep -c 'GET /ims/oneroster/rostering/v1p2/courses' "$HTTPD_LOG")" 2
+	assert_equal "$(grep -c '^POST /oauth/token 200' "$HTTPD_LOG")" 2
+	store_is_new "$RDB"
+}
+
+@test "classlink-sync --auth oauth2: the token URL's 503 and 429 are retried; a 403 (scope) stops the run" {
+	httpd_start oneroster "$REST12" --auth oauth2 --or-version 1.2 --fault "503:/oauth/token:1:0" --fault "429:/oauth/token:1:0"
+	run --separate-stderr oauth2_sync "$RDB"
+	assert_success
+	assert_stderr_line "classlink-sync: POST $HTTPD_URL/oauth/token: 503; retrying in 0s (attempt 2 of 5)"
+	db=$(new_store r2)
+	httpd_start oneroster "$REST12" --auth oauth2 --or-version 1.2 --fault "403:/ims/oneroster/rostering/v1p2/users"
+	run -4 --separate-stderr oauth2_sync "$db"
+	assert_equal "${stderr_lines[-1]}" "classlink-sync: GET /ims/oneroster/rostering/v1p2/users?limit=1000&offset=0: HTTP 403: the token was refused; check --client-id, --scope and --secret-file $HTTPD_SECRET_FILE"
+	store_is_new "$db"
+}
+
+@test "classlink-sync: the client secret is never in argv, logs, messages or the --keep folder" {
+	# the programs, with curl and oauth-sign behind shims that log their
+	# arguments: every command line that could carry a secret
+	bin=$BATS_TEST_TMPDIR/bin argv_log=$BATS_TEST_TMPDIR/argv.log
+	cp -r "$RP_BIN" "$bin"
+	mv "$bin/oauth-sign" "$bin/oauth-sign.real"
+	for p in oauth-sign curl; do
+		real=$bin/oauth-sign.real
+		[ "$p" = oauth-sign ] || real=$(command -v curl)
+		printf '#!/bin/sh\nprintf "%%s\\n" "%s $*" >> "%s"\nexec "%s" "$@"\n' "$p" "$argv_log" "$real" > "$bin/$p"
+		chmod +x "$bin/$p"
+	done
+	PATH=$bin:$PATH
+	httpd_start oneroster "$REST" --auth oauth1 --fault "429:/ims/oneroster/v1p1/users:1:0"
+	run --separate-stderr classlink-sync --db "$RDB" --keep "$BATS_TEST_TMPDIR/keep1" --base-url "$HTTPD_URL" \
+		--auth oauth1 --client-id "$HTTPD_CLIENT_ID" --secret-file "$HTTPD_SECRET_FILE"
+	assert_success
+	err1=$stderr
+	httpd_start oneroster "$REST12" --auth oauth2 --or-version 1.2 --token-requests 4
+	ONEROSTER_CLIENT_SECRET=$HTTPD_SECRET run --separate-stderr classlink-sync --db "$(new_store r2)" \
+		--keep "$BATS_TEST_TMPDIR/keep2" --base-url "$HTTPD_URL" --api-version 1.2 --auth oauth2 \
+		--client-id "$HTTPD_CLIENT_ID" --token-url "$HTTPD_URL/oauth/token"
+	assert_success
+	grep -q '^oauth-sign --client-id' "$argv_log" || fail "no oauth-sign: $(cat "$argv_log")"
+	grep -q '^oauth-sign --basic --client-id' "$argv_log" || fail "no oauth-sign --basic: $(cat "$argv_log")"
+	grep -q '^curl --config - ' "$argv_log" || fail "no curl: $(cat "$argv_log")"
+	! grep -v -e '^curl --config - ' -e '^oauth-sign ' "$argv_log" || fail "another command line"
+	for f in "$argv_log" "$HTTPD_LOG" "$BATS_TEST_TMPDIR"/keep1/* "$BATS_TEST_TMPDIR"/keep2/* "$BATS_TEST_TMPDIR"/keep*/pages/*; do
+		! grep -qF -- "$HTTPD_SECRET" "$f" || fail "the secret is in $f"
+		! grep -qF -- 'Authorization' "$f" || fail "a header is in $f"
+	done
+	[[ "$err1$stderr" != *"$HTTPD_SECRET"* ]]
+	assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/keep2")" 700
+	# nothing of the run is left in the temporary folder: the private
+	# folder with the secret's copy and the token answer is gone
+	run bash -c 'ls -d "${TMPDIR:-/tmp}"/classlink-sync.private.* 2>/dev/null | xargs -r grep -rlF -- "$1"' _ "$HTTPD_SECRET"
+	assert_output ""
+}
+
+@test "classlink-sync: --auth, --api-version and their options are checked (exit 2)" {
+	run -2 --separate-stderr classlink-sync --db "$RDB" --base-url http://h --auth nope
+	assert_equal "$stderr" "classlink-sync: --auth: bearer, oauth1 or oauth2, not nope"
+	run -2 --separate-stderr classlink-sync --db "$RDB" --base-url http://h --api-version 2.0
+	assert_equal "$stderr" "classlink-sync: --api-version: 1.1 or 1.2, not 2.0"
+	run -2 --separate-stderr classlink-sync --db "$RDB" --base-url http://h --auth oauth2 --client-id c
+	assert_equal "$stderr" "classlink-sync: --auth oauth2 needs --token-url"
+	run -2 --separate-stderr classlink-sync --db "$RDB" --base-url http://h --auth oauth1
+	assert_equal "$stderr" "classlink-sync: --auth oauth1 needs --client-id"
+	run -2 --separate-stderr classlink-sync --db "$RDB" --base-url http://h --client-id c
+	assert_equal "$stderr" "classlink-sync: --client-id, --secret-file, --token-url and --scope go with --auth oauth1 or oauth2"
+	run -2 --separate-stderr env -u ONEROSTER_CLIENT_SECRET classlink-sync --db "$RDB" --base-url http://h --auth oauth1 --client-id c
+	assert_equal "$stderr" "classlink-sync: no client secret: give --secret-file FILE or set \$ONEROSTER_CLIENT_SECRET"
+	store_is_new "$RDB"
 }

@@ -173,3 +173,34 @@ vg_same() {
 	run vg apply --db "$db" --thaw
 	assert_success
 }
+
+@test "valgrind: oauth-sign (a signature, Basic credentials, token answers good and bad)" {
+	secret=$BATS_TEST_TMPDIR/secret
+	(umask 077 && printf 's3cret\n' > "$secret")
+	run vg oauth-sign --client-id c --secret-file "$secret" 'http://h.example:81/p?b=2&a=1&a=%C3%A9+x'
+	assert_success
+	run vg oauth-sign --basic --client-id c --secret-fd 3 3< "$secret"
+	assert_success
+	printf '{"access_token":"t","token_type":"Bearer","expires_in":60}' > "$BATS_TEST_TMPDIR/ok"
+	run vg oauth-sign --token "$BATS_TEST_TMPDIR/ok"
+	assert_success
+	for bad in '{"error":"invalid_client","error_description":"no"}' '{"access_token":' '[]' ''; do
+		printf '%s' "$bad" > "$BATS_TEST_TMPDIR/bad"
+		vg_same oauth-sign --token "$BATS_TEST_TMPDIR/bad"
+	done
+}
+
+@test "valgrind: extract-oneroster --rest on 1.2 pages (users' roles), extract-clever --next --base-url on good and refused links" {
+	run vg extract-oneroster --rest "$TD"/oneroster-rest/y1-v1p2/*.json
+	assert_success
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/rest12"
+	run vg normalize "$BATS_TEST_TMPDIR/rest12"
+	assert_success
+	printf '{"users":[{"sourcedId":"u1","roles":{"role":"teacher"}},{"sourcedId":"u2","roles":[1,{"role":"x"}]}]}\n' > "$BATS_TEST_TMPDIR/bad12"
+	vg_same extract-oneroster --rest "$BATS_TEST_TMPDIR/bad12"
+	for link in /v3.0/users?limit=5 http://127.0.0.1:8080/v3.0/users //127.0.0.1:8080/x \
+		http://other:8080/x @other:8080/x 'http://u@127.0.0.1:8080/x' 'v3.0/x' '/a b'; do
+		printf '{"data":[],"links":[{"rel":"next","uri":"%s"}]}' "$link" > "$BATS_TEST_TMPDIR/page"
+		vg_same extract-clever --next --base-url http://127.0.0.1:8080 "$BATS_TEST_TMPDIR/page"
+	done
+}

@@ -57,6 +57,15 @@ plan_changing() {
 	assert_stderr_partial "apply: postgresql://rp@127.0.0.1:1/none: "
 }
 
+@test "a password given as a URI parameter (?password=) is never shown either" {
+	run -4 --separate-stderr snapshot --db "postgresql://rp@127.0.0.1:1/none?connect_timeout=3&password=s3cret"
+	assert_stderr_partial "snapshot: postgresql://rp@127.0.0.1:1/none?connect_timeout=3: "
+	[[ "$stderr" != *s3cret* ]]
+	run -4 --separate-stderr apply --db "postgresql://127.0.0.1:1/none?password=s3cret&connect_timeout=3" "$TD/sync/y2.plan.ndjson"
+	assert_stderr_partial "apply: postgresql://127.0.0.1:1/none?connect_timeout=3: "
+	[[ "$stderr" != *s3cret* ]]
+}
+
 @test "a database that is not there is an I/O error (exit 4), not an empty store" {
 	run -4 --separate-stderr snapshot --db "$RP_PG_BASE/no_such_database"
 	assert_stderr_partial 'database "no_such_database" does not exist'

@@ -164,9 +164,11 @@ feed_header() { head -1 <<<"$output"; }
 	assert_equal "$(counts)" "orgs 1 academicSessions 25"
 }
 
-@test "jp-da2022 (OneRoster 1.2 REST, Japan profile): loads" {
+@test "jp-da2022 (OneRoster 1.2 REST, Japan profile): loads; its users' roles arrays make it a 1.2 feed" {
 	run -0 --separate-stderr extract-oneroster --rest "$RF"/jp-da2022-oneroster12-rest-json/*.json
 	assert_equal "$stderr" ""
+	# the user's roles array is empty: no roles records, but the form is 1.2's
+	assert_equal "$(feed_header)" '{"type":"feed","source":"oneroster","version":"1.2","format":"rest","files":{"orgs":"bulk","academicSessions":"absent","courses":"absent","classes":"bulk","roles":"bulk","users":"bulk","enrollments":"bulk","demographics":"absent"}}'
 	assert_equal "$(counts)" "orgs 1 classes 1 users 1 enrollments 1"
 }
 

@@ -7,6 +7,7 @@
 #include "err.h"
 #include "jsondoc.h"
 #include "ndjson.h"
+#include "url.h"
 #include "xalloc.h"
 
 const char *const clever_entities[] = {
@@ -15,7 +16,7 @@ const char *const clever_entities[] = {
 
 const char *const rest_entities[] = {
 	"orgs", "academicSessions", "courses", "classes",
-	"users", "enrollments", "demographics", NULL,
+	"roles", "users", "enrollments", "demographics", NULL,
 };
 
 static void page_error(const char *file, long line, const char *field,
@@ -35,6 +36,65 @@ const char *clever_next(const cJSON *page)
 			return uri;
 	}
 	return NULL;
+}
+
+/* A link fit to hand to curl: printable ASCII without space, quote,
+ * backslash, fragment or the characters RFC 3986 leaves out of URLs. */
+static bool link_chars_ok(const char *link)
+{
+	for (const unsigned char *p = (const unsigned char *)link; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f || strchr("\\\"<>`{}|^#", *p))
+			return false;
+	return true;
+}
+
+int clever_next_url(const cJSON *page, const char *base, char **out,
+		    const char **why)
+{
+	*out = NULL;
+	const char *link = clever_next(page);
+	if (!link)
+		return 0;
+	struct rp_url b, l;
+	if (!rp_url_split(base, &b, why))
+		return -1;
+	if (!link_chars_ok(link)) {
+		*why = "it holds a character no URL holds (a space, a control, a quote, a backslash, #...)";
+		return -1;
+	}
+	size_t blen = strlen(base);
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	if (link[0] == '/' && link[1] != '/') { /* a path on the base URL */
+		char *url = xmalloc(blen + strlen(link) + 1);
+		memcpy(url, base, blen);
+		strcpy(url + blen, link);
+		*out = url;
+		return 1;
+	}
+	char *abs = NULL;
+	if (link[0] == '/') /* "//host/...": the base URL's scheme */
+		abs = xstrndup(base, b.scheme_len + 1);
+	size_t alen = abs ? strlen(abs) : 0;
+	abs = xrealloc(abs, alen + strlen(link) + 1);
+	strcpy(abs + alen, link);
+	if (!rp_url_split(abs, &l, why)) {
+		*why = "it is neither a path (/v3.0/...) nor an absolute URL";
+		free(abs);
+		return -1;
+	}
+	if (l.userinfo) {
+		*why = "it names a user (@) before its host";
+		free(abs);
+		return -1;
+	}
+	if (!rp_url_same_origin(&b, &l)) {
+		*why = "it is not on the base URL's scheme, host and port";
+		free(abs);
+		return -1;
+	}
+	*out = abs;
+	return 1;
 }
 
 /* ---- where each item starts ------------------------------------------- */
@@ -259,6 +319,60 @@ static const struct {
 	{"demographics", "demographics"},
 };
 
+/*
+ * OneRoster 1.2 REST: a user's roles are an array inside the user,
+ * [{"roleType":"primary","role":"teacher","org":{GUIDRef},...}], where 1.2
+ * CSV has roles.csv rows. Each becomes a raw "roles" record as roles.csv
+ * would give it: the role object as served, plus the userSourcedId of the
+ * user holding it and a sourcedId of its own ("<user>/roles/<n>", n from
+ * 1, as REST roles carry none), so that normalize maps both forms alike.
+ * The records carry the line and item of the user they come from: that is
+ * where they are in the page. A roles array makes the feed a 1.2 one.
+ */
+static void rest_user_roles(pagespool *ps, const struct api_page *pg,
+			    const cJSON *user, long line, size_t item)
+{
+	const cJSON *roles = cJSON_GetObjectItemCaseSensitive(user, "roles");
+	if (!roles || cJSON_IsNull(roles))
+		return;
+	const char *uid = nd_get_str(user, "sourcedId");
+	struct rp_loc loc = {.file = pg->file, .line = line, .field = "roles",
+			     .code = "bad_page", .source_id = uid};
+	if (!cJSON_IsArray(roles)) {
+		rp_error(&loc, "item %zu (sourcedId %s): not an array of roles",
+			 item, uid);
+		return;
+	}
+	(void)ps_agree_version(ps, "1.2"); /* only 1.2 is ever named here */
+	nd_writer *w = ps_writer(ps, ps_entity(ps, "roles"), true);
+	int n = 0;
+	const cJSON *role;
+	cJSON_ArrayForEach(role, roles) {
+		n++;
+		if (!cJSON_IsObject(role)) {
+			rp_error(&loc, "item %zu (sourcedId %s): role %d is not an object",
+				 item, uid, n);
+			continue;
+		}
+		char id[64];
+		size_t len = strlen(uid);
+		snprintf(id, sizeof id, "/roles/%d", n);
+		char *sid = xmalloc(len + strlen(id) + 1);
+		memcpy(sid, uid, len);
+		strcpy(sid + len, id);
+		cJSON *row = cJSON_Duplicate(role, true);
+		if (!row)
+			rp_die(RP_EXIT_IO, "out of memory");
+		cJSON_DeleteItemFromObjectCaseSensitive(row, "sourcedId");
+		cJSON_DeleteItemFromObjectCaseSensitive(row, "userSourcedId");
+		cJSON_AddItemToObject(row, "sourcedId", cJSON_CreateString(sid));
+		cJSON_AddItemToObject(row, "userSourcedId", cJSON_CreateString(uid));
+		write_raw(w, "oneroster", "rest", "roles", pg->file, line, item, row);
+		cJSON_Delete(row);
+		free(sid);
+	}
+}
+
 void rest_page(pagespool *ps, const struct api_page *pg)
 {
 	const cJSON *page = pg->doc, *member = NULL;
@@ -295,6 +409,8 @@ void rest_page(pagespool *ps, const struct api_page *pg)
 				 k);
 			continue;
 		}
+		if (strcmp(entity, "users") == 0)
+			rest_user_roles(ps, pg, item, line, k);
 		write_raw(w, "oneroster", "rest", entity, pg->file, line, k, item);
 	}
 	free(lines);

@@ -68,7 +68,9 @@ int ps_entity(const pagespool *p, const char *name);
 nd_writer *ps_writer(pagespool *p, int i, bool full);
 
 /* The API version of the pages: the first one a page names (true), and
- * every later one must be the same (false, nothing changed, when not). */
+ * every later one must be the same (false, nothing changed, when not).
+ * Clever pages name theirs in their uris (3.0, 3.1); OneRoster REST pages
+ * name 1.2 when a user holds a roles array. */
 bool ps_agree_version(pagespool *p, const char *version);
 /* That version, or NULL when no page named one. */
 const char *ps_version(const pagespool *p);
@@ -89,10 +91,11 @@ int ps_finish(pagespool *p, nd_writer *out, const char *source,
 /*
  * Pages of the two rostering APIs, turned into raw records: the Clever Data
  * API v3.0 and v3.1 ({"data":[{"data":{...},"uri":...}],"links":[...]}) and
- * OneRoster REST ({"users":[...]}, {"orgs":[...]}, ...). Each raw record
- * names the page file, the line where the item starts in it (the page's
- * line when the page is on one line) and the item's place in the page,
- * "item" counted from 1.
+ * OneRoster 1.1 / 1.2 REST ({"users":[...]}, {"orgs":[...]}, ...). Each raw
+ * record names the page file, the line where the item starts in it (the
+ * page's line when the page is on one line) and the item's place in the
+ * page, "item" counted from 1. A 1.2 user's "roles" array gives raw "roles"
+ * records, as 1.2 CSV's roles.csv does, at the line and item of the user.
  */
 
 /* One page as read: the parsed document, its text (for the items' lines;
@@ -113,6 +116,19 @@ extern const char *const rest_entities[];
 
 /* The path of a Clever page's "next" link, or NULL on the last page. */
 const char *clever_next(const cJSON *page);
+
+/*
+ * The URL to fetch for a Clever page's "next" link, checked against base
+ * (the --base-url the first page came from): a path ("/v3.0/...", not
+ * "//...") is appended to base; an absolute URL ("scheme://..." or
+ * "//host...") is taken only on base's own scheme, host and port, and
+ * without user information ("@"). Returns 1 with *out (owned) set, 0 on
+ * the last page, -1 when the link is refused, with *why (static) saying
+ * why. A link that sent requests elsewhere would hand the token to
+ * another server.
+ */
+int clever_next_url(const cJSON *page, const char *base, char **out,
+		    const char **why);
 
 /* Writes the page's records; bad pages and items are located errors.
  * The entity is the one the page's self link lists (a relation such as

@@ -1,5 +1,6 @@
 #include "db_impl.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,15 +230,78 @@ int db_backup(db *d, const char *path)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* A query parameter's name, percent-decoded as libpq decodes it, is
+ * "password". */
+static bool is_password_param(const char *p, size_t len)
+{
+	static const char want[] = "password";
+	size_t k = 0;
+	for (size_t i = 0; i < len; i++, k++) {
+		int c = (unsigned char)p[i];
+		if (c == '%' && i + 2 < len &&
+		    isxdigit((unsigned char)p[i + 1]) && isxdigit((unsigned char)p[i + 2])) {
+			char hex[3] = {p[i + 1], p[i + 2], '\0'};
+			c = (int)strtol(hex, NULL, 16);
+			i += 2;
+		}
+		if (k >= sizeof want - 1 || c != want[k])
+			return false;
+	}
+	return k == sizeof want - 1;
+}
+
 void db_display_name(const char *target, char *out, size_t size)
 {
-	/* postgresql://user:secret@host/db -> postgresql://user@host/db */
-	const char *scheme = strstr(target, "://");
-	const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
-	const char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
-	if (!db_is_postgres(target) || !at || !colon || colon > at) {
+	/* postgresql://user:secret@host/db -> postgresql://user@host/db, and
+	 * ...?password=secret&sslmode=x -> ...?sslmode=x: a password never
+	 * shows in a message */
+	if (!db_is_postgres(target)) {
 		snprintf(out, size, "%s", target);
 		return;
 	}
-	snprintf(out, size, "%.*s%s", (int)(colon - target), target, at);
+	const char *scheme = strstr(target, "://");
+	size_t hlen = strcspn(scheme + 3, "/?#");
+	const char *hend = scheme + 3 + hlen;
+	const char *at = NULL, *colon = NULL;
+	for (const char *p = scheme + 3; p < hend; p++)
+		if (*p == '@')
+			at = p;
+	for (const char *p = scheme + 3; at && p < at; p++)
+		if (*p == ':') {
+			colon = p;
+			break;
+		}
+	size_t n = 0;
+	if (size == 0)
+		return;
+	out[0] = '\0';
+#define PUT(s, len) \
+	n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%.*s", (int)(len), (s))
+	if (colon) {
+		PUT(target, colon - target);
+		PUT(at, hend - at);
+	} else {
+		PUT(target, hend - target);
+	}
+	const char *q = strchr(hend, '?');
+	PUT(hend, (q ? q : hend + strlen(hend)) - hend);
+	if (q) {
+		const char *p = q + 1;
+		bool first = true;
+		while (*p) {
+			size_t len = strcspn(p, "&");
+			size_t name = strcspn(p, "=&");
+			if (len > 0 && !is_password_param(p, name < len ? name : len)) {
+				PUT(first ? "?" : "&", 1);
+				PUT(p, len);
+				first = false;
+			}
+			p += len;
+			if (*p == '&')
+				p++;
+		}
+	}
+#undef PUT
+	if (n >= size && size > 0)
+		out[size - 1] = '\0';
 }

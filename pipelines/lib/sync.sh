@@ -26,6 +26,13 @@
 #   retries      required  attempts per request (fetch)
 #   retry_delay  required  seconds before the first retry, doubled at each
 #                          further one, unless Retry-After says (fetch)
+#   auth         optional  how fetch authenticates: bearer (the default:
+#                          $token, from read_token), oauth1 (OAuth 1.0a
+#                          signatures by oauth-sign) or oauth2 (client
+#                          credentials: a token from $token_url)
+#   client_id    oauth1/2  the client id (--client-id)
+#   token_url    oauth2    the token endpoint (--token-url)
+#   scope        optional  oauth2: the scope asked for (--scope)
 #
 # Set here, for the pipeline to read:
 #   work          make_workdir: the work folder for the stages' files, a
@@ -40,6 +47,17 @@
 # Set and read here only:
 #   token, token_hint  read_token: the bearer token and where it came from
 #                      (for fetch's message when it is refused)
+#   secret_file, secret_hint
+#                      read_secret: the file oauth-sign reads the client
+#                      secret from (the user's --secret-file, or a 0600
+#                      copy of $ONEROSTER_CLIENT_SECRET in $private) and
+#                      where it came from, for messages
+#   access_token, token_expires
+#                      oauth2_token: the OAuth 2.0 token, in memory only,
+#                      and the time (seconds since 1970) from which it is
+#                      renewed before use
+#   auth_value         auth_header: the Authorization value of the request
+#                      at hand (fetch clears it once curl has it)
 #   snapshot_pid       snapshot_early: the snapshot running beside the
 #                      fetch and extract stages (sync_tail waits for it;
 #                      stop_snapshot, at exit, stops it)
@@ -164,40 +182,189 @@ read_token() {
 	token_hint="--token-file or \$$2"
 }
 
-# fetch [--allow-404] URL OUT: GET with the token (handed to curl on its
-# standard input, so it never shows in a process list), retrying 429 and
-# 5xx and network failures with backoff (Retry-After honoured) up to
-# $retries attempts. Sets $http_headers (a file) for callers that read
-# them. With --allow-404, a 404 returns 44 (the caller decides); 401/403,
-# and other statuses, stop the run (exit 4).
+# read_secret FILE VAR: the OAuth client secret, from --secret-file FILE
+# (when FILE is not empty) or the environment variable VAR, never argv;
+# sets $secret_file, the file oauth-sign reads it from (VAR's value is
+# copied into $private, 0600, and VAR unset), and $secret_hint. Call after
+# make_workdir.
+read_secret() {
+	if [ -n "$1" ]; then
+		[ -r "$1" ] && [ -s "$1" ] || die 2 "--secret-file $1: cannot read it, or it is empty"
+		secret_file=$1
+		secret_hint="--secret-file $1"
+	else
+		[ -n "${!2:-}" ] || die 2 "no client secret: give --secret-file FILE or set \$$2"
+		secret_file=$private/client-secret
+		(umask 077 && printf '%s\n' "${!2}" > "$secret_file")
+		secret_hint="\$$2"
+		unset "$2" # the programs run from here need not see it
+	fi
+}
+
+# curl_quote STRING: STRING as a double-quoted value of curl's --config
+# syntax (backslash and double quote escaped).
+curl_quote() {
+	local s=${1//\\/\\\\}
+	printf '"%s"' "${s//\"/\\\"}"
+}
+
+# backoff ATTEMPT WHAT HEADERS: the wait before another attempt of a
+# request that answered 429, 5xx, not at all or cut short (Retry-After when
+# the answer says, else retry_delay doubled at each attempt; at most 300 s),
+# said with the caller's local $why, then slept; or, after $retries
+# attempts, the run stops (exit 4).
+backoff() {
+	local attempt=$1 what=$2 headers=$3 wait after
+	if [ "$attempt" -ge "$retries" ]; then
+		die 4 "$what: giving up after $attempt attempts ($why)"
+	fi
+	after=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*/\1/p' "$headers" 2>/dev/null | head -n 1)
+	wait=${after:-$((retry_delay * (1 << (attempt - 1))))}
+	[ "$wait" -le 300 ] || wait=300
+	say "$what: $why; retrying in ${wait}s (attempt $((attempt + 1)) of $retries)"
+	sleep "$wait"
+}
+
+# oauth2_token: a new OAuth 2.0 token (client credentials grant, RFC 6749
+# 4.4) from $token_url, the client authenticated by HTTP Basic (oauth-sign
+# --basic; curl reads the header from its standard input); sets
+# $access_token (kept in memory only: the answer's file in $private is
+# removed at once) and $token_expires (renewed a tenth of its life before
+# it ends, at least 1 s and at most 60 s; never when the answer gives no
+# expires_in: then a 401 renews it). 429,
+# 5xx and network failures are retried as fetch does; a refused credential
+# (400, 401) stops the run (exit 4) naming the URL.
+oauth2_token() {
+	local attempt=0 code basic got life now margin answer=$private/token.json why
+	local headers=$private/token.headers
+	while :; do
+		attempt=$((attempt + 1))
+		basic=$(oauth-sign --basic --client-id "$client_id" --secret-file "$secret_file") ||
+			die 4 "cannot make the client credentials for $token_url"
+		code=$({
+			printf 'header = %s\n' "$(curl_quote "Authorization: $basic")"
+			printf 'data = "grant_type=client_credentials"\n'
+			[ -z "${scope:-}" ] || printf 'data-urlencode = %s\n' "$(curl_quote "scope=$scope")"
+		} | curl --config - --silent --show-error --max-time "$timeout" \
+			--header 'Accept: application/json' --output "$answer" \
+			--dump-header "$headers" --write-out '%{http_code}' "$token_url" \
+			2> "$private/curl.err") || code=000
+		basic=
+		case $code in
+		200) break ;;
+		400 | 401)
+			why=$(oauth-sign --token "$answer" 2>&1 > /dev/null | sed -n 's/.*the server refused the request: //p' | head -n 1)
+			rm -f "$answer"
+			die 4 "POST $token_url: HTTP $code: the client credentials were refused${why:+ ($why)}; check --client-id, --scope and $secret_hint" ;;
+		429 | 5?? | 000)
+			why=${code/000/network error: $(tail -n 1 "$private/curl.err")}
+			backoff "$attempt" "POST $token_url" "$headers" ;;
+		*)
+			rm -f "$answer"
+			die 4 "POST $token_url: HTTP $code" ;;
+		esac
+	done
+	got=$(oauth-sign --token "$answer" 2> "$private/token.err") || {
+		rm -f "$answer"
+		die 4 "POST $token_url: no token in the answer: $(sed 's/^oauth-sign: [^:]*: //' "$private/token.err")"
+	}
+	rm -f "$answer"
+	access_token=${got%%$'\t'*}
+	life=${got#*$'\t'}
+	token_expires=
+	if [ -n "$life" ]; then
+		printf -v now '%(%s)T' -1
+		margin=$((life / 10))
+		[ "$margin" -ge 1 ] || margin=1
+		[ "$margin" -le 60 ] || margin=60
+		token_expires=$((now + life - margin))
+	fi
+	say "a token from $token_url${life:+ for ${life}s}"
+}
+
+# auth_header URL: the Authorization header's value for a GET of URL:
+# the bearer token; an OAuth 1.0a signature made for this request (fresh
+# nonce and timestamp); or the OAuth 2.0 token, got or renewed first when
+# there is none or it is about to expire (so call it in this shell, not in
+# a subshell: $access_token must outlive it). Sets $auth_value.
+auth_header() {
+	local now
+	case ${auth:-bearer} in
+	bearer) auth_value="Bearer $token" ;;
+	oauth1)
+		auth_value=$(oauth-sign --client-id "$client_id" --secret-file "$secret_file" "$1") ||
+			die 4 "cannot sign the request for ${1#"$base_url"}" ;;
+	oauth2)
+		printf -v now '%(%s)T' -1
+		if [ -z "${access_token:-}" ] || { [ -n "${token_expires:-}" ] && [ "$now" -ge "$token_expires" ]; }; then
+			oauth2_token
+		fi
+		auth_value="Bearer $access_token" ;;
+	esac
+}
+
+# refused CODE SHOWN: the message for a request answered 401 or 403.
+refused() {
+	case ${auth:-bearer} in
+	bearer) echo "GET $2: HTTP $1: the token was refused; check $token_hint" ;;
+	oauth1) echo "GET $2: HTTP $1: the signature was refused; check --client-id, $secret_hint and the clock" ;;
+	oauth2) echo "GET $2: HTTP $1: the token was refused${3:+ $3}; check --client-id, --scope and $secret_hint" ;;
+	esac
+}
+
+# fetch [--allow-404] [--check FUNC] URL OUT: GET with the credentials
+# (auth_header; handed to curl on its standard input, so they never show in
+# a process list), retrying 429 and 5xx and network failures with backoff
+# (Retry-After honoured) up to $retries attempts. With --check, FUNC OUT
+# runs on each 200: it returns 0 when the page reads, 1 when it is not
+# whole JSON (a page cut short: retried like a 5xx), or stops the run
+# itself. An OAuth 2.0 token refused (401) is renewed once per request.
+# Sets $http_headers (a file) for callers that read them. With
+# --allow-404, a 404 returns 44 (the caller decides); 401/403, and other
+# statuses, stop the run (exit 4).
 fetch() {
-	local allow_404=
-	[ "$1" != --allow-404 ] || { allow_404=1; shift; }
-	local url=$1 out=$2 attempt=0 code wait after shown=${1#"$base_url"}
+	local allow_404= check=
+	while :; do
+		case $1 in
+		--allow-404) allow_404=1; shift ;;
+		--check) check=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	local url=$1 out=$2 attempt=0 code shown=${1#"$base_url"} renewed= status why
 	http_headers=$private/headers
 	while :; do
 		attempt=$((attempt + 1))
-		code=$(printf 'header = "Authorization: Bearer %s"\n' "$token" |
+		auth_header "$url"
+		code=$(printf 'header = %s\n' "$(curl_quote "Authorization: $auth_value")" |
 			curl --config - --silent --show-error --max-time "$timeout" \
 				--output "$out" --dump-header "$http_headers" \
 				--write-out '%{http_code}' "$url" 2> "$private/curl.err") || code=000
+		auth_value=
 		case $code in
-		200) return 0 ;;
-		401 | 403)
-			die 4 "GET $shown: HTTP $code: the token was refused; check $token_hint" ;;
+		200)
+			status=0
+			[ -z "$check" ] || "$check" "$out" || status=$?
+			[ "$status" -ne 0 ] || return 0
+			why="the page is cut short (not whole JSON)"
+			backoff "$attempt" "GET $shown" /dev/null ;;
+		401)
+			if [ "${auth:-bearer}" = oauth2 ] && [ -z "$renewed" ]; then
+				# expired or revoked: one new token, and this request again
+				renewed=1 access_token=
+				say "GET $shown: the token was refused (401); getting a new one"
+				attempt=$((attempt - 1))
+				continue
+			fi
+			die 4 "$(refused "$code" "$shown" ${renewed:+"(a new one too)"})" ;;
+		403)
+			die 4 "$(refused "$code" "$shown")" ;;
 		404)
 			[ -z "$allow_404" ] || return 44
 			die 4 "GET $shown: HTTP 404 (is --base-url right?)" ;;
 		429 | 5?? | 000)
-			if [ "$attempt" -ge "$retries" ]; then
-				[ "$code" != 000 ] || code="network error: $(tail -n 1 "$private/curl.err")"
-				die 4 "GET $shown: giving up after $attempt attempts ($code)"
-			fi
-			after=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*/\1/p' "$http_headers" 2>/dev/null | head -n 1)
-			wait=${after:-$((retry_delay * (1 << (attempt - 1))))}
-			[ "$wait" -le 300 ] || wait=300
-			say "GET $shown: ${code/000/network error}; retrying in ${wait}s (attempt $((attempt + 1)) of $retries)"
-			sleep "$wait" ;;
+			why=${code/000/network error: $(tail -n 1 "$private/curl.err")}
+			backoff "$attempt" "GET $shown" "$http_headers" ;;
 		*)
 			die 4 "GET $shown: HTTP $code" ;;
 		esac

@@ -1,5 +1,5 @@
 /*
- * fuzz_rest: OneRoster 1.1 REST pages, as extract-oneroster --rest reads
+ * fuzz_rest: OneRoster 1.1 / 1.2 REST pages, as extract-oneroster --rest reads
  * them: the JSON document reader (lib/jsondoc.c jd_next, several documents
  * a file, pretty-printed or not) and rest_page (lib/extract/apipage.c) into a
  * pagespool (lib/extract/pagespool.c), then ps_finish into a memory nd_writer. The
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rest_page(ps, &pg);
 	}
 	nd_writer *w = nd_writer_mem();
-	if (ps_finish(ps, w, "oneroster", "1.1", "rest") != 0) {
+	if (ps_finish(ps, w, "oneroster", ps_version(ps) ? ps_version(ps) : "1.1", "rest") != 0) {
 		perror("fuzz: ps_finish");
 		abort();
 	}

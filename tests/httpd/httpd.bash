@@ -10,28 +10,42 @@
 #   Starts the server in the background on 127.0.0.1 (any free port) and waits
 #   at most 10 s for it to listen.  Exports HTTPD_TOKEN_FILE (holds the token
 #   test-token-123 and a newline), HTTPD_TOKEN, HTTPD_URL
-#   (http://127.0.0.1:PORT), HTTPD_LOG (the request log) and HTTPD_PID.
+#   (http://127.0.0.1:PORT), HTTPD_LOG (the request log) and HTTPD_PID; and,
+#   for --auth oauth1 / oauth2, HTTPD_CLIENT_ID (rosterpipetestclient01),
+#   HTTPD_SECRET (a secret with characters that need encoding) and
+#   HTTPD_SECRET_FILE (it and a newline, 0600), which the server is given.
 #   Options after ROOT go to httpd.py as they are (--fault SPEC,
-#   --max-seconds S, ...).  Returns 1, with the reason on stderr, if the server
-#   does not come up.  One server at a time: a running one is stopped first.
+#   --max-seconds S, --auth oauth2, ...).  Returns 1, with the reason on
+#   stderr, if the server does not come up.  One server at a time: a running
+#   one is stopped first.
 # httpd_stop
-#   Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for it.
-#   Safe to call when none is running, so it can sit in teardown.
-
+#   Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for it, and
+#   the spare one too.  Safe to call when none is running, so it can sit in
+#   teardown.
+# httpd_spare_start MODE ROOT [httpd.py option...]
+#   A second server beside the first (start it first or after: httpd_start
+#   leaves it running), e.g. the "other host" a link must not reach:
+#   SPARE_URL, SPARE_LOG ($BATS_TEST_TMPDIR/spare.log), SPARE_PID.  Same
+#   token, test-token-123.  httpd_stop stops it.
 httpd_start() {
 	local mode=$1 root=$2
 	shift 2 || { echo "usage: httpd_start MODE ROOT [option...]" >&2; return 2; }
-	httpd_stop
+	httpd_main_stop
 	local dir=$BATS_TEST_TMPDIR
 	export HTTPD_TOKEN=test-token-123
 	export HTTPD_TOKEN_FILE=$dir/httpd.token
 	export HTTPD_LOG=$dir/httpd.log
 	local portfile=$dir/httpd.port
 	printf '%s\n' "$HTTPD_TOKEN" >"$HTTPD_TOKEN_FILE"
+	export HTTPD_CLIENT_ID=rosterpipetestclient01
+	export HTTPD_SECRET='s3cr&t +%/=é"x\'
+	export HTTPD_SECRET_FILE=$dir/httpd.secret
+	(umask 077 && printf '%s\n' "$HTTPD_SECRET" >"$HTTPD_SECRET_FILE")
 	rm -f "$portfile" "$portfile.tmp"
 	# fd 3 closed: bats waits for every holder of it before it ends a test.
-	python3 "$BATS_TEST_DIRNAME/httpd/httpd.py" --mode "$mode" --root "$root" \
+	"$(httpd_python)" "$BATS_TEST_DIRNAME/httpd/httpd.py" --mode "$mode" --root "$root" \
 		--port 0 --port-file "$portfile" --token-file "$HTTPD_TOKEN_FILE" \
+		--client-id "$HTTPD_CLIENT_ID" --client-secret-file "$HTTPD_SECRET_FILE" \
 		--log "$HTTPD_LOG" "$@" </dev/null >/dev/null 3>&- &
 	export HTTPD_PID=$!
 	local i
@@ -55,6 +69,11 @@ httpd_start() {
 }
 
 httpd_stop() {
+	httpd_spare_stop
+	httpd_main_stop
+}
+
+httpd_main_stop() {
 	[ -n "${HTTPD_PID:-}" ] || return 0
 	local pid=$HTTPD_PID i
 	unset HTTPD_PID HTTPD_URL
@@ -66,4 +85,61 @@ httpd_stop() {
 	kill -KILL "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	return 0
+}
+
+httpd_spare_start() {
+	local mode=$1 root=$2 dir=$BATS_TEST_TMPDIR i
+	shift 2
+	httpd_spare_stop
+	export SPARE_LOG=$dir/spare.log
+	local portfile=$dir/spare.port
+	printf '%s\n' test-token-123 >"$dir/spare.token"
+	rm -f "$portfile" "$portfile.tmp"
+	"$(httpd_python)" "$BATS_TEST_DIRNAME/httpd/httpd.py" --mode "$mode" --root "$root" \
+		--port 0 --port-file "$portfile" --token-file "$dir/spare.token" \
+		--log "$SPARE_LOG" "$@" </dev/null >/dev/null 3>&- &
+	export SPARE_PID=$!
+	for ((i = 0; i < 200; i++)); do
+		if [ -s "$portfile" ]; then
+			export SPARE_URL="http://127.0.0.1:$(cat "$portfile")"
+			return 0
+		fi
+		kill -0 "$SPARE_PID" 2>/dev/null || { echo "httpd_spare_start: the server exited" >&2; unset SPARE_PID; return 1; }
+		sleep 0.05
+	done
+	echo "httpd_spare_start: no port file after 10 s" >&2
+	httpd_spare_stop
+	return 1
+}
+
+httpd_spare_stop() {
+	[ -n "${SPARE_PID:-}" ] || return 0
+	local pid=$SPARE_PID i
+	unset SPARE_PID SPARE_URL
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	return 0
+}
+
+# httpd_python: a python3 that has python3-oauthlib (Debian's package, for
+# the OAuth checks): the first python3 on PATH when it has it, else
+# /usr/bin/python3 (where a python3 of pyenv or a venv comes first on PATH).
+httpd_python() {
+	if [ -z "${HTTPD_PYTHON:-}" ]; then
+		local py
+		HTTPD_PYTHON=python3
+		for py in python3 /usr/bin/python3; do
+			if "$py" -c 'import oauthlib' 2>/dev/null; then
+				HTTPD_PYTHON=$py
+				break
+			fi
+		done
+		export HTTPD_PYTHON
+	fi
+	printf '%s\n' "$HTTPD_PYTHON"
 }

@@ -29,7 +29,7 @@ check() {
 # $tmp/body and $tmp/hdr (headers, CR stripped).  `noauth` as the first
 # argument sends no Authorization header.
 req() {
-	local auth=(-H "Authorization: Bearer $HTTPD_TOKEN")
+	local auth=(-H "Authorization: Bearer ${HTTPD_TOKEN:-}")
 	if [ "$1" = noauth ]; then auth=(); shift; fi
 	local n=$#
 	local url=$HTTPD_URL${!n}
@@ -71,7 +71,7 @@ sed 's/"users"/"courses"/' "$tmp/or/users.json" >"$tmp/or/courses.json"
 sed 's/"users"/"enrollments"/' "$tmp/or/users.json" >"$tmp/or/enrollments.json"
 sed 's/"users"/"academicSessions"/' "$tmp/or/users.json" >"$tmp/or/academicSessions.json"
 sed 's/"users"/"demographics"/' "$tmp/or/users.json" >"$tmp/or/demographics.json"
-# no orgs.json: a missing file serves an empty collection
+# no orgs.json: a missing file is a collection not served (404)
 
 U1=5f0000000000000000000001 U2=5f0000000000000000000002 U3=5f0000000000000000000003
 
@@ -220,7 +220,7 @@ is "defaults limit 100 offset 0: all 3, no Link" "$(py 'len(d["users"])') $(grep
 req "$B/users?offset=5"
 is "offset past the end: empty page" "$code $(py 'd') $(header X-Total-Count)" "200 {'users': []} 3"
 req "$B/orgs"
-is "missing data file: empty collection" "$code $(py 'd') $(header X-Total-Count)" "200 {'orgs': []} 0"
+is "missing data file: 404 (a collection not served)" "$code" 404
 req "$B/classes?limit=1&offset=1"
 is "other collection, own key" "$(py '[c["sourcedId"] for c in d["classes"]]')" "['u-2']"
 req "$B/users?limit=0"
@@ -277,6 +277,58 @@ check "SIGTERM while a handler hangs: quick exit" python3 -c "import sys; sys.ex
 unset HTTPD_PID
 is "fault run: stderr is empty" "$(cat "$tmp/err4")" ""
 check "log: hang noted with its final status" grep -qx "GET $B/academicSessions 200 auth=ok" "$HTTPD_LOG"
+
+# ---------------------------------------------------------------- OAuth, 1.2
+echo "# oneroster: OAuth 2.0 client credentials, 1.2 paths, more faults"
+B2=/ims/oneroster/rostering/v1p2
+httpd_start oneroster "$tmp/or" --auth oauth2 --or-version 1.2 --token-requests 2 \
+	--scope roster-core.readonly --fault "reset:$B2/classes:1" --fault "503:$B2/courses:1:2" \
+	--fault "403:$B2/enrollments" 2>"$tmp/err6" || { bad "oauth2 server starts" "$(cat "$tmp/err6")"; exit 1; }
+basic=$(printf '%s:%s' "$HTTPD_CLIENT_ID" "$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote_plus(sys.argv[1]))' "$HTTPD_SECRET")" | base64 -w0)
+req noauth -H "Authorization: Basic $basic" -d grant_type=client_credentials -d scope=roster-core.readonly /oauth/token
+is "token: 200, Bearer, expires_in, no-store" "$code $(py 'd["token_type"], d["expires_in"]') $(header Cache-Control)" "200 ('Bearer', 3600) no-store"
+tok=$(py 'd["access_token"]')
+req noauth -H "Authorization: Basic $basic" -d grant_type=client_credentials /oauth/token
+is "token without the scope: 400 invalid_scope" "$code $(py 'd')" "400 {'error': 'invalid_scope'}"
+req noauth -H "Authorization: Basic $(printf '%s:wrong' "$HTTPD_CLIENT_ID" | base64 -w0)" -d grant_type=client_credentials /oauth/token
+is "wrong secret: 401 invalid_client, Basic challenge" "$code $(py 'd') $(header WWW-Authenticate)" "401 {'error': 'invalid_client'} Basic realm=\"rosterpipe-test\""
+req noauth -H "Authorization: Basic $basic" -d grant_type=password /oauth/token
+is "another grant: 400 unsupported_grant_type" "$code $(py 'd["error"]')" "400 unsupported_grant_type"
+req noauth -H "Authorization: Bearer $tok" "$B2/users?limit=1"
+is "1.2 path with the token: 200" "$code $(py 'len(d["users"])')" "200 1"
+req noauth -H "Authorization: Bearer $tok" "$B/users?limit=1"
+is "1.1 path on a 1.2 server: 404" "$code" 404
+req noauth -H "Authorization: Bearer $tok" "$B2/users?limit=1"
+is "token past 2 requests: 401 invalid_token" "$code $(header WWW-Authenticate)" "401 Bearer realm=\"rosterpipe-test\", error=\"invalid_token\", error_description=\"The access token expired\""
+req noauth -H "Authorization: Basic $basic" -d grant_type=client_credentials -d scope=roster-core.readonly /oauth/token
+tok=$(py 'd["access_token"]')
+req noauth -H "Authorization: Bearer $tok" "$B2/classes"
+is "reset: the transfer breaks (curl 18 or 56)" "$curl_rc" "$( [ "$curl_rc" = 56 ] && echo 56 || echo 18)"
+req noauth -H "Authorization: Bearer $tok" "$B2/courses"
+is "503 with Retry-After" "$code $(header Retry-After)" "503 2"
+req noauth -H "Authorization: Basic $basic" -d grant_type=client_credentials -d scope=roster-core.readonly /oauth/token
+tok=$(py 'd["access_token"]')
+req noauth -H "Authorization: Bearer $tok" "$B2/enrollments"
+is "403 fault: insufficient_scope" "$code $(header WWW-Authenticate)" "403 Bearer realm=\"rosterpipe-test\", error=\"insufficient_scope\""
+httpd_stop
+is "oauth2 run: stderr is empty" "$(cat "$tmp/err6")" ""
+check "log: token requests, never a token or secret" eval 'grep -q "^POST /oauth/token 200 auth=ok$" "$HTTPD_LOG" && ! grep -q -e "$tok" -e Basic "$HTTPD_LOG"'
+
+echo "# oneroster: OAuth 1.0a signatures checked by oauthlib"
+httpd_start oneroster "$tmp/or" --auth oauth1 2>"$tmp/err7" || { bad "oauth1 server starts" "$(cat "$tmp/err7")"; exit 1; }
+sign() { "$(httpd_python)" -c 'import sys; from oauthlib.oauth1 import Client, SIGNATURE_HMAC_SHA256 as M
+c = Client(sys.argv[1], client_secret=open(sys.argv[2]).readline().rstrip("\n"), signature_method=M)
+print(c.sign(sys.argv[3])[1]["Authorization"])' "$HTTPD_CLIENT_ID" "$HTTPD_SECRET_FILE" "$HTTPD_URL$1"; }
+h=$(sign "$B/users?limit=2&offset=1")
+req noauth -H "Authorization: $h" "$B/users?limit=2&offset=1"
+is "a signed request: 200" "$code $(py 'len(d["users"])')" "200 2"
+req noauth -H "Authorization: $h" "$B/users?limit=2&offset=1"
+is "the same nonce again: 401, OAuth challenge" "$code $(header WWW-Authenticate)" "401 OAuth realm=\"rosterpipe-test\""
+h=$(sign "$B/users?limit=2&offset=1")
+req noauth -H "Authorization: $h" "$B/users?limit=2&offset=2"
+is "a signature for another query: 401" "$code" 401
+httpd_stop
+is "oauth1 run: stderr is empty" "$(cat "$tmp/err7")" ""
 
 # ---------------------------------------------------------------- lifetime, usage
 echo "# lifetime and usage"

@@ -97,6 +97,31 @@ int main(void)
 		      !db_is_postgres("sqlite:x.db") && !db_is_postgres("x.db"),
 	      "PostgreSQL targets are told by their scheme");
 
+	/* a password never shows in a message: user:password@, ?password= */
+	static const char *const shown[][2] = {
+		{"postgresql://rp:s3cret@h:5432/db", "postgresql://rp@h:5432/db"},
+		{"postgresql://rp@h/db?password=s3cret", "postgresql://rp@h/db"},
+		{"postgres://h/db?connect_timeout=3&password=s3cret&sslmode=require",
+		 "postgres://h/db?connect_timeout=3&sslmode=require"},
+		{"postgresql://h/db?password=s3cret&password=again", "postgresql://h/db"},
+		{"postgresql://h/db?pass%77ord=s3cret&application_name=x",
+		 "postgresql://h/db?application_name=x"},
+		{"postgresql://rp:a@b@h/db?password=", "postgresql://rp@h/db"},
+		{"postgresql://h/db?passwordx=1&xpassword=2", "postgresql://h/db?passwordx=1&xpassword=2"},
+		{"postgresql:///db?host=/run/pg&password=s3cret", "postgresql:///db?host=/run/pg"},
+		{"postgresql://h?password=s3cret", "postgresql://h"},
+		{"x.db", "x.db"},
+	};
+	for (size_t i = 0; i < sizeof shown / sizeof *shown; i++) {
+		char name[256], what[300];
+		db_display_name(shown[i][0], name, sizeof name);
+		snprintf(what, sizeof what, "display name of %s", shown[i][0]);
+		CHECK_STR(name, shown[i][1], what);
+	}
+	char small[12];
+	db_display_name("postgresql://h/db?password=s3cret", small, sizeof small);
+	CHECK_STR(small, "postgresql:", "a display name cut to its buffer, never past it");
+
 	const char *url = getenv("RP_PG_URL");
 	CHECK(url != NULL, "RP_PG_URL names the test server (tests/run-tests starts one)");
 	if (url) {
