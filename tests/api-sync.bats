@@ -264,7 +264,7 @@ PY
 	# pretty-printed: the line of the user's item
 	printf '{"users":[\n {"sourcedId":"u1","roles":[]},\n {"sourcedId":"u2",\n  "roles":["x"]}\n]}\n' > "$BATS_TEST_TMPDIR/bad2.json"
 	run -1 --separate-stderr extract-oneroster --rest --error-format json "$BATS_TEST_TMPDIR/bad2.json"
-	assert_equal "$stderr" '{"program":"extract-oneroster","file":"'"$BATS_TEST_TMPDIR"'/bad2.json","line":3,"field":"roles","code":"bad_page","message":"item 2 (sourcedId u2): role 1 is not an object","source_id":"u2"}'
+	assert_equal "$stderr" '{"program":"extract-oneroster","level":"error","file":"'"$BATS_TEST_TMPDIR"'/bad2.json","line":3,"field":"roles","code":"bad_page","message":"item 2 (sourcedId u2): role 1 is not an object","source_id":"u2"}'
 }
 
 @test "extract-oneroster --rest: a document that is no collection is an error" {

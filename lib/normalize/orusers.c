@@ -256,7 +256,10 @@ static void user_roles(norm *n, const cJSON *d, const char *id)
 		norm_split(n, norm_get(n, d, "orgSourcedIds"), add_org, NULL);
 	} else {
 		const char *primary_org = norm_get(n, d, "primaryOrgSourcedId");
-		if (n->rest_obj)
+		/* extract-oneroster --rest writes a 1.2 user's roles array as
+		 * roles records, as roles.csv rows are: those come first; the
+		 * array itself serves REST users that come without them */
+		if (n->rest_obj && n->nroles == 0)
 			roles_rest(n, nd_get_arr(n->rest_obj, "roles"), primary_org);
 		else if (n->nroles == 0) /* no roles.csv rows at all */
 			norm_bad(n, "role", "missing_role", "no role in roles.csv");
