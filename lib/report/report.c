@@ -213,6 +213,7 @@ static int state_record(rpt *r, nd_reader *in, const cJSON *o)
 	const struct rec_entity *e = rec_entity_of(type);
 	if (!e)
 		return 0; /* not a record a report looks at */
+	r->state_records++;
 	const char *id = nd_get_str(o, "id");
 	if (!id) {
 		read_error(in, "id", "a state record needs its id (is this snapshot output?)");

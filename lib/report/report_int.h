@@ -129,6 +129,7 @@ struct rpt {
 	/* the state */
 	bool state_header;
 	long long state_version;
+	long state_records;
 	const char *state_store;
 	/* the plan */
 	bool header, plan_open;

@@ -122,7 +122,8 @@ static void about(rpt *r, out *o)
 	ROW("state read", r->state_header ? cat(r, "snapshot version ", num(r, r->state_version),
 						 r->state_store ? cat(r, ", store ", r->state_store, "")
 								: "")
-					  : "an empty store (no snapshot header)");
+					  : r->state_records ? "records without a snapshot header (version 0)"
+							     : "an empty store (version 0)");
 	ROW("operations", num(r, r->nops));
 	ROW("conflicts", num(r, r->counts[RO_CONFLICT][RE_USER]));
 	if (r->held)
