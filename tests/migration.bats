@@ -118,6 +118,30 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	assert_equal "$(records "$DB")" "$after"
 }
 
+@test "a migration the delete guard refuses is held for review; the command it names (with --during-freeze) completes it" {
+	export HOME="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$HOME"
+	if on_postgres; then held="$HOME/.rosterpipe/held"; else held="$DB.held"; fi
+	migrate-plan --db "$DB" --quiet "$NEW" > "$BATS_TEST_TMPDIR/map.csv"
+	freeze --db "$DB" 2>/dev/null
+	before=$(records "$DB")
+	run -3 --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" --max-delete-ratio 0.1 "$NEW"
+	assert_stderr_line "apply: school s1: plan would clear sis_id on 2 of 11 users (18.2%; limit 10.0% of groups of 5 or more)"
+	plan=$(ls "$held"/plan-*.ndjson)
+	assert_stderr_line "migrate: the delete guard refused the plan; it is held for review: $plan"
+	assert_stderr_line "migrate: after review, let it through once with: apply --db $DB --force --during-freeze $plan"
+	assert_equal "${stderr_lines[-1]}" "migrate: stage apply failed (exit 3)"
+	assert_equal "$(records "$DB")" "$before"
+	grep -qxF "**Guard: refused.** The plan would clear sis_id on 2 of 11 users (18.2%; limit 10.0% of groups of 5 or more)." "${plan%.ndjson}.md"
+	# the command as stderr gives it, word for word
+	read -ra cmd <<<"$(sed -n 's/^migrate: after review, let it through once with: //p' <<<"$stderr")"
+	run -0 --separate-stderr "${cmd[@]}"
+	assert_stderr_partial "applied as store version 2"
+	assert_equal "$(user_count "$DB")" 26
+	run -0 --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$NEW"
+	assert_stderr_partial "has no operations; nothing to do"
+}
+
 # bats test_tags=sqlite-only
 @test "a backup taken before a migration reads back to the snapshot the store had" {
 	before=$(snapshot --db "$DB")
