@@ -101,6 +101,22 @@ static unsigned long fold(unsigned long c)
 	return c;
 }
 
+void utf8_fold(const char *s, char *out)
+{
+	const char *p = s ? s : "";
+	while (*p) {
+		const char *start = p;
+		unsigned long c = utf8_next(&p), f = fold(c);
+		if (f != c) {
+			*out++ = (char)f;
+		} else {
+			memcpy(out, start, (size_t)(p - start));
+			out += p - start;
+		}
+	}
+	*out = '\0';
+}
+
 int utf8_collate(const char *a, const char *b)
 {
 	const char *p = a ? a : "", *q = b ? b : "";

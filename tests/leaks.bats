@@ -160,7 +160,7 @@ vg_same() {
 	assert_success
 }
 
-@test "valgrind: plan-report in Markdown and HTML, on a plan with links, conflicts, moves and soft deletes, and on bad input" {
+@test "valgrind: plan-report in Markdown and HTML, on a plan with links, conflicts, moves and soft deletes, and on bad input; the migration review" {
 	for fmt in md html; do
 		run vg plan-report --state "$TD/sync/y1.snapshot.ndjson" --format "$fmt" "$TD/sync/y2.plan.ndjson"
 		assert_success
@@ -172,6 +172,9 @@ vg_same() {
 	run vg plan-report --state "$TD/sync/y2.snapshot.ndjson" --format html <(softdelete-plan "$TD/sync/y2.snapshot.ndjson")
 	assert_success
 	run vg plan-report --state /dev/null "$TD/sync/y2.plan.ndjson"
+	assert_success
+	# the migration review's lists (ambiguous candidates by name)
+	run vg diff-roster --quiet --mapping --report "$BATS_TEST_TMPDIR/amb.md" --state "$TD/sync/two-same-email.state.ndjson" "$TD/sync/two-same-email.in.ndjson"
 	assert_success
 	{ head -n 3 "$TD/sync/y2.plan.ndjson"; echo '{"type":"op","op":"explode","entity":"user","id":"u1"}'; echo 'not json'; } > "$BATS_TEST_TMPDIR/bad"
 	vg_same plan-report --state "$TD/sync/y1.snapshot.ndjson" "$BATS_TEST_TMPDIR/bad"

@@ -125,6 +125,19 @@ static void test_collate(void)
 	CHECK(utf8_collate(NULL, "") == 0 && utf8_collate("a", NULL) > 0, "collate: NULL as empty");
 }
 
+static void test_fold(void)
+{
+	char out[64];
+	utf8_fold("Chlo\xc3\xa9 DUBOIS", out);
+	CHECK_STR(out, "chloe dubois", "fold: case and accents");
+	utf8_fold("\xc5\x81ukasz \xc3\x98stby Stra\xc3\x9f" "e", out);
+	CHECK_STR(out, "lukasz ostby strase", "fold: stroke letters and sharp s");
+	utf8_fold("\xe5\xb1\xb1\xe7\x94\xb0 Nguy\xe1\xbb\x85n", out);
+	CHECK_STR(out, "\xe5\xb1\xb1\xe7\x94\xb0 nguy\xe1\xbb\x85n", "fold: other code points kept");
+	utf8_fold(NULL, out);
+	CHECK_STR(out, "", "fold: NULL as empty");
+}
+
 int main(void)
 {
 	test_valid();
@@ -132,5 +145,6 @@ int main(void)
 	test_fast_path();
 	test_next();
 	test_collate();
+	test_fold();
 	TEST_END();
 }
