@@ -136,3 +136,15 @@ state.ndjson"
 	run held_dir postgresql://rp@db.example/d
 	assert_failure
 }
+
+# bats test_tags=sqlite-only
+@test "the command named works pasted into a shell, for a store in a folder with a space in its name" {
+	mkdir "$BATS_TEST_TMPDIR/my stores"
+	db="$BATS_TEST_TMPDIR/my stores/s.db"
+	oneroster-sync --quiet --db "$db" "$Y1" 2>/dev/null
+	run -3 --separate-stderr oneroster-sync --quiet --db "$db" "$Y2"
+	line=$(sed -n 's/^oneroster-sync: after review, let it through once with: //p' <<<"$stderr")
+	assert_equal "$line" "apply --db ${BATS_TEST_TMPDIR// /\\ }/my\\ stores/s.db --force ${BATS_TEST_TMPDIR// /\\ }/my\\ stores/s.db.held/plan-$ID.ndjson"
+	run -0 --separate-stderr eval "$line"
+	assert_stderr_partial "apply: plan $ID: applied as store version 2"
+}

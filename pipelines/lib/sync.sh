@@ -275,7 +275,9 @@ hold_plan() {
 	else
 		echo "$prog: plan-report failed; review the plan itself" >&2
 	fi
-	echo "$prog: after review, let it through once with: apply --db $(db_shown "$db") ${force[*]} $base.ndjson" >&2
+	# quoted for a shell where a path needs it, so the line can be pasted
+	printf '%s: after review, let it through once with: apply --db %q %s %q\n' \
+		"$prog" "$(db_shown "$db")" "${force[*]}" "$base.ndjson" >&2
 }
 
 # switch_plan DB VALUE FLAG... [-- SCHOOL...]: set operations turning the
