@@ -160,6 +160,17 @@ part() { awk -v h="## $1" '$0 == h { on = 1; next } /^## / { on = 0 } on'; }
 	assert_equal "$stderr" "plan-report: $BATS_TEST_TMPDIR/two:53: type: a second plan begins here; plan-report reads one plan at a time"
 }
 
+@test "bad plans with --error-format json: one object per error, \"level\" after \"program\", no report (exit 1)" {
+	{ head -n 3 "$PLAN"; echo '{"type":"op","op":"explode","entity":"user","id":"u1"}'; echo 'not json'; } > "$BATS_TEST_TMPDIR/bad"
+	run -1 --separate-stderr plan-report --error-format json --state "$STATE" "$BATS_TEST_TMPDIR/bad"
+	assert_output ""
+	assert_equal "$stderr" '{"program":"plan-report","level":"error","file":"'"$BATS_TEST_TMPDIR"'/bad","line":4,"field":"op","code":"bad_plan","message":"unknown operation \"explode\""}
+{"program":"plan-report","level":"error","file":"'"$BATS_TEST_TMPDIR"'/bad","line":5,"code":"bad_json","message":"not valid JSON"}'
+	cat "$PLAN" "$PLAN" > "$BATS_TEST_TMPDIR/two"
+	run -1 --separate-stderr plan-report --error-format json --state "$STATE" "$BATS_TEST_TMPDIR/two"
+	assert_equal "$stderr" '{"program":"plan-report","level":"error","file":"'"$BATS_TEST_TMPDIR"'/two","line":53,"field":"type","code":"bad_record","message":"a second plan begins here; plan-report reads one plan at a time"}'
+}
+
 @test "names are text in both forms: no markup, no terminal control sequences" {
 	sed 's/"given_name":"Amara"/"given_name":"<b>Am|ara<\/b> *x* \\u001b[31m_y_"/' "$STATE" > "$BATS_TEST_TMPDIR/state"
 	run -0 plan-report --state "$BATS_TEST_TMPDIR/state" "$PLAN"
