@@ -11,7 +11,7 @@ SAN      ?=
 DEB_PKGS := gcc make pkg-config libcsv-dev libcjson-dev zlib1g-dev \
             libsqlite3-dev sqlite3 bats bats-assert bats-support bats-file valgrind \
             curl python3 clang libclang-rt-14-dev parallel libpq-dev postgresql \
-            libssl-dev python3-oauthlib
+            libssl-dev python3-oauthlib chromium
 
 # The libraries, through pkg-config; libcsv ships no .pc file.
 PC_LIBS  := libcjson zlib sqlite3 libpq libcrypto

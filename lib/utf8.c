@@ -58,3 +58,74 @@ size_t utf8_check(const char *str, size_t n)
 	}
 	return UTF8_VALID;
 }
+
+unsigned long utf8_next(const char **str)
+{
+	const unsigned char *s = (const unsigned char *)*str;
+	unsigned long c = s[0];
+	int more = c >= 0xf0 && c < 0xf8 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+	if (!c)
+		return 0;
+	if (c < 0x80 || c >= 0xf8) {
+		*str += 1;
+		return c;
+	}
+	unsigned long cp = c & (0x3f >> more);
+	for (int i = 1; i <= more; i++) {
+		if ((s[i] & 0xc0) != 0x80) { /* not UTF-8: the byte itself */
+			*str += 1;
+			return c;
+		}
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	*str += 1 + more;
+	return cp;
+}
+
+/* U+00C0..U+017F folded to an ASCII letter; '.' where there is none
+ * (the multiplication and division signs). */
+static const char fold_latin[] =
+	"aaaaaaaceeeeiiiidnooooo.ouuuuyts"  /* U+00C0 */
+	"aaaaaaaceeeeiiiidnooooo.ouuuuyty"  /* U+00E0 */
+	"aaaaaaccccccccddddeeeeeeeeeegggg"  /* U+0100 */
+	"gggghhhhiiiiiiiiiiiijjkkklllllll"  /* U+0120 */
+	"lllnnnnnnnnnoooooooorrrrrrssssss"  /* U+0140 */
+	"ssttttttuuuuuuuuuuuuwwyyyzzzzzzs"; /* U+0160 */
+
+static unsigned long fold(unsigned long c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 'a';
+	if (c >= 0xc0 && c <= 0x17f && fold_latin[c - 0xc0] != '.')
+		return (unsigned char)fold_latin[c - 0xc0];
+	return c;
+}
+
+void utf8_fold(const char *s, char *out)
+{
+	const char *p = s ? s : "";
+	while (*p) {
+		const char *start = p;
+		unsigned long c = utf8_next(&p), f = fold(c);
+		if (f != c) {
+			*out++ = (char)f;
+		} else {
+			memcpy(out, start, (size_t)(p - start));
+			out += p - start;
+		}
+	}
+	*out = '\0';
+}
+
+int utf8_collate(const char *a, const char *b)
+{
+	const char *p = a ? a : "", *q = b ? b : "";
+	for (;;) {
+		unsigned long x = fold(utf8_next(&p)), y = fold(utf8_next(&q));
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (!x)
+			break;
+	}
+	return strcmp(a ? a : "", b ? b : "");
+}

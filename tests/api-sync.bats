@@ -343,11 +343,18 @@ PY
 	root=$(fixture_copy "$CL" clever)
 	printf '{"data":[],"links":[]}\n' > "$root/sections.json"
 	httpd_start clever "$root"
+	export HOME="$BATS_TEST_TMPDIR/home"
 	run -3 --separate-stderr clever-sync --quiet --db "$CDB" --base-url "$HTTPD_URL" --token-file "$HTTPD_TOKEN_FILE"
 	assert_stderr_line "apply: school s1: plan would delete 15 of 15 enrollments (100.0%; limit 20.0% of groups of 5 or more)"
 	assert_stderr_line "apply: school s2: plan would delete 15 of 15 enrollments (100.0%; limit 20.0% of groups of 5 or more)"
 	assert_equal "${stderr_lines[-1]}" "clever-sync: stage apply failed (exit 3)"
 	assert_equal "$(records "$CDB")" "$before"
+	# held for review, with its report
+	if on_postgres; then held="$HOME/.rosterpipe/held"; else held="$CDB.held"; fi
+	plan=$(ls "$held"/plan-*.ndjson)
+	assert_stderr_line "clever-sync: the delete guard refused the plan; it is held for review: $plan"
+	assert_stderr_line "clever-sync: after review, let it through once with: apply --db $CDB --force $plan"
+	grep -qxF "**Guard: refused.** The plan would delete 15 of 15 enrollments (100.0%; limit 20.0% of groups of 5 or more)." "${plan%.ndjson}.md"
 }
 
 @test "clever-sync: a 429 with Retry-After is retried, and the run succeeds" {

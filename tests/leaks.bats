@@ -204,3 +204,25 @@ vg_same() {
 		vg_same extract-clever --next --base-url http://127.0.0.1:8080 "$BATS_TEST_TMPDIR/page"
 	done
 }
+
+@test "valgrind: plan-report in Markdown and HTML, on a plan with links, conflicts, moves and soft deletes, and on bad input; the migration review" {
+	for fmt in md html; do
+		run vg plan-report --state "$TD/sync/y1.snapshot.ndjson" --format "$fmt" "$TD/sync/y2.plan.ndjson"
+		assert_success
+		assert_output --partial "Okafor"
+	done
+	diff-roster --state "$TD/sync/two-same-email.state.ndjson" "$TD/sync/two-same-email.in.ndjson" > "$BATS_TEST_TMPDIR/conflict"
+	run vg plan-report --state "$TD/sync/two-same-email.state.ndjson" "$BATS_TEST_TMPDIR/conflict"
+	assert_success
+	run vg plan-report --state "$TD/sync/y2.snapshot.ndjson" --format html <(softdelete-plan "$TD/sync/y2.snapshot.ndjson")
+	assert_success
+	run vg plan-report --state /dev/null "$TD/sync/y2.plan.ndjson"
+	assert_success
+	# the migration review's lists (ambiguous candidates by name)
+	run vg diff-roster --quiet --mapping --report "$BATS_TEST_TMPDIR/amb.md" --state "$TD/sync/two-same-email.state.ndjson" "$TD/sync/two-same-email.in.ndjson"
+	assert_success
+	{ head -n 3 "$TD/sync/y2.plan.ndjson"; echo '{"type":"op","op":"explode","entity":"user","id":"u1"}'; echo 'not json'; } > "$BATS_TEST_TMPDIR/bad"
+	vg_same plan-report --state "$TD/sync/y1.snapshot.ndjson" "$BATS_TEST_TMPDIR/bad"
+	cat "$TD/sync/y2.plan.ndjson" "$TD/sync/y2.plan.ndjson" > "$BATS_TEST_TMPDIR/two"
+	vg_same plan-report --state "$TD/sync/y1.snapshot.ndjson" "$BATS_TEST_TMPDIR/two"
+}

@@ -52,11 +52,42 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	assert_line --partial "<tr><td>matched on sis_id</td><td>18</td></tr>"
 	assert_line --partial "<tr><td>stored, unmatched</td><td>2</td></tr>"
 	assert_line --partial "<h2>Incoming users per school</h2>"
-	assert_line "<tr><td>new-stu-1016</td><td>Chloé Dubois</td><td>unmatched</td><td></td></tr>"
+	assert_line "<tr><td>Cedar Middle</td><td>Chloé Dubois</td><td>new-stu-1016</td><td>2013-07-04</td></tr>"
 	migrate-plan --db "$DB" --quiet --report "$BATS_TEST_TMPDIR/r.md" "$NEW" > /dev/null
 	run cat "$BATS_TEST_TMPDIR/r.md"
-	assert_line "| matched on email | 4 |"
-	assert_line "| new-stu-1002 | Liam Carter | unmatched |  |"
+	assert_line "| matched on email (weaker: check each) | 4 |"
+	assert_line "| Birchwood Elementary | Liam Carter | new-stu-1002 | 2019-11-02 |"
+}
+
+@test "golden: the review, sorted by school (by name) then name; weaker matches shown; possible matches by name and birth date offered, never in the table" {
+	run -0 --separate-stderr migrate-plan --db "$DB" --quiet --report "$BATS_TEST_TMPDIR/r.md" "$NEW"
+	# the table links nothing on a name: both stay unmatched
+	assert_output "$(cat "$TD/migration/mapping.expected.csv")"
+	assert_line ",oneroster,new-stu-1002,,unmatched,Liam Carter,"
+	assert_line "u6,,,,unmatched,,Liam Carter"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/r.md")" "$(cat "$TD/migration/report.expected.md")"
+	# the HTML form: the same lists as tables
+	migrate-plan --db "$DB" --quiet --html "$BATS_TEST_TMPDIR/r.html" "$NEW" > /dev/null
+	run -0 cat "$BATS_TEST_TMPDIR/r.html"
+	assert_line "<h2>Possible matches by name and birth date (for review)</h2>"
+	assert_line "<tr><td>Birchwood Elementary</td><td>Liam Carter</td><td>new-stu-1002</td><td>Liam Carter</td><td>u6</td><td>Birchwood Elementary</td><td>2019-11-02</td></tr>"
+	assert_line "<tr><td>Cedar Middle</td><td>Priya Raman</td><td>new-tch-2003</td><td>Priya Raman</td><td>u7</td><td>email</td></tr>"
+	assert_equal "$(grep -c '<table>' <<<"$output")" "$(grep -c '</table>' <<<"$output")"
+	# a birth date that differs, or is missing, offers nothing
+	pkg=$(fixture_copy "$NEW" other-birth)
+	sed -i 's/^new-stu-1002,,,2019-11-02,/new-stu-1002,,,2019-11-03,/; s/^new-stu-1016,,,2013-07-04,/new-stu-1016,,,,/' "$pkg/demographics.csv"
+	migrate-plan --db "$DB" --quiet --report "$BATS_TEST_TMPDIR/r2.md" "$pkg" > /dev/null
+	run -0 cat "$BATS_TEST_TMPDIR/r2.md"
+	assert_line "| possible matches by name and birth date (for review) | 0 |"
+}
+
+@test "the review of an ambiguous match names the candidates by name; the report is its owner's alone" {
+	umask 022
+	run -0 --separate-stderr diff-roster --mapping --report "$BATS_TEST_TMPDIR/r.md" --state "$TD/sync/two-same-email.state.ndjson" "$TD/sync/two-same-email.in.ndjson"
+	assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/r.md")" 600
+	run -0 cat "$BATS_TEST_TMPDIR/r.md"
+	assert_line "| Oak | Al Ames | new-1 | email | Al Ames (u1); Bea Ames (u2) |"
+	assert_line "| Oak | 1 | 0 | 1 | 0 |"
 }
 
 @test "an identifier shared by two stored users is ambiguous in the table, never used" {
@@ -116,6 +147,30 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	assert_success
 	assert_stderr_partial "has no operations; nothing to do"
 	assert_equal "$(records "$DB")" "$after"
+}
+
+@test "a migration the delete guard refuses is held for review; the command it names (with --during-freeze) completes it" {
+	export HOME="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$HOME"
+	if on_postgres; then held="$HOME/.rosterpipe/held"; else held="$DB.held"; fi
+	migrate-plan --db "$DB" --quiet "$NEW" > "$BATS_TEST_TMPDIR/map.csv"
+	freeze --db "$DB" 2>/dev/null
+	before=$(records "$DB")
+	run -3 --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" --max-delete-ratio 0.1 "$NEW"
+	assert_stderr_line "apply: school s1: plan would clear sis_id on 2 of 11 users (18.2%; limit 10.0% of groups of 5 or more)"
+	plan=$(ls "$held"/plan-*.ndjson)
+	assert_stderr_line "migrate: the delete guard refused the plan; it is held for review: $plan"
+	assert_stderr_line "migrate: after review, let it through once with: apply --db $DB --force --during-freeze $plan"
+	assert_equal "${stderr_lines[-1]}" "migrate: stage apply failed (exit 3)"
+	assert_equal "$(records "$DB")" "$before"
+	grep -qxF "**Guard: refused.** The plan would clear sis_id on 2 of 11 users (18.2%; limit 10.0% of groups of 5 or more)." "${plan%.ndjson}.md"
+	# the command as stderr gives it, word for word
+	read -ra cmd <<<"$(sed -n 's/^migrate: after review, let it through once with: //p' <<<"$stderr")"
+	run -0 --separate-stderr "${cmd[@]}"
+	assert_stderr_partial "applied as store version 2"
+	assert_equal "$(user_count "$DB")" 26
+	run -0 --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$NEW"
+	assert_stderr_partial "has no operations; nothing to do"
 }
 
 # bats test_tags=sqlite-only

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "input.h"
 #include "outdir.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 /* ---- a reviewed mapping table ----------------------------------------- */
@@ -150,94 +151,447 @@ static void count_match(struct mapping_counts *c, const char *on)
 		c->matched[i]++;
 }
 
-static void html_text(FILE *f, const char *s)
-{
-	for (; s && *s; s++)
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-}
+/* ---- the report for people ------------------------------------------ */
 
+/*
+ * The report a person reads before a migration (--html, or --report with a
+ * .md name): the counts, the incoming users per school, then the lists a
+ * person must decide, each sorted by school (by name) then by name: the
+ * matches on a weaker identifier (an email: people share and reuse them),
+ * the ambiguous, the unmatched on both sides, and possible matches among
+ * the unmatched by name and birth date. Those are offered for review only:
+ * they are not links, and the mapping table leaves them unmatched.
+ */
 struct report {
 	FILE *f;
-	rp_outfile *out; /* written beside its name, renamed over it at the end */
 	bool md;
+	diff *d;
+	rp_arena *a;
 };
 
-static void report_row(struct report *r, const char *a, const char *b,
-		       const char *c, const char *e)
+static void cell(struct report *r, const char *s)
 {
-	const char *cells[4] = {a, b, c, e};
-	if (r->md) {
-		for (int i = 0; i < 4; i++) {
-			fputs("| ", r->f);
-			for (const char *p = cells[i]; p && *p; p++)
-				fputs(*p == '|' ? "\\|" : (char[2]){*p, 0}, r->f);
-			fputc(' ', r->f);
-		}
-		fputs("|\n", r->f);
-		return;
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch < 0x20 || ch == 0x7f)
+			fputc(' ', r->f); /* no line breaks, no terminal sequences */
+		else if (r->md && strchr("\\`*<[|", ch))
+			fprintf(r->f, "\\%c", ch);
+		else if (!r->md && strchr("<>&\"", ch))
+			fputs(ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : ch == '&' ? "&amp;"
+									: "&quot;", r->f);
+		else
+			fputc(ch, r->f);
 	}
-	fputs("<tr>", r->f);
-	for (int i = 0; i < 4; i++) {
-		fputs("<td>", r->f);
-		html_text(r->f, cells[i]);
-		fputs("</td>", r->f);
-	}
-	fputs("</tr>\n", r->f);
 }
 
-static void report_heading(struct report *r, const char *title, const char *a,
-			   const char *b, const char *c, const char *e)
+static void heading(struct report *r, int level, const char *title)
 {
 	if (r->md) {
-		fprintf(r->f, "\n## %s\n\n| %s | %s | %s | %s |\n|---|---|---|---|\n",
-			title, a, b, c, e);
+		fprintf(r->f, "%.*s ", level, "######");
+		cell(r, title);
+		fputs("\n\n", r->f);
 	} else {
-		fputs("</table>\n<h2>", r->f);
-		html_text(r->f, title);
-		fprintf(r->f, "</h2>\n<table>\n<tr><th>%s</th><th>%s</th><th>%s</th>"
-			      "<th>%s</th></tr>\n", a, b, c, e);
+		fprintf(r->f, "<h%d>", level);
+		cell(r, title);
+		fprintf(r->f, "</h%d>\n", level);
 	}
 }
 
-/* Incoming users per school: matched, ambiguous, unmatched. */
-static void report_schools(diff *d, struct report *rep)
+static void para(struct report *r, const char *text)
 {
-	struct per_school {
-		const char *school;
-		long n[3];
-	} *v = NULL;
-	size_t nv = 0;
-	for (uint32_t i = 0; i < d->in[EU].n; i++) {
-		const struct item *u = &d->in[EU].v[i];
-		int k = u->conflict ? 1 : u->match == NONE ? 2 : 0;
-		for (size_t s = 0; s < (u->nrefs ? u->nrefs : 1); s++) {
-			const char *school = u->nrefs ? u->refs[s] : "(no school)";
-			size_t j = 0;
-			while (j < nv && strcmp(v[j].school, school) != 0)
-				j++;
-			if (j == nv) {
-				v = xrealloc(v, (nv + 1) * sizeof *v);
-				v[nv++] = (struct per_school){school, {0, 0, 0}};
-			}
-			v[j].n[k]++;
+	fputs(r->md ? "" : "<p>", r->f);
+	cell(r, text);
+	fputs(r->md ? "\n\n" : "</p>\n", r->f);
+}
+
+static void table(struct report *r, int n, const char *const *heads)
+{
+	fputs(r->md ? "|" : "<table>\n<thead><tr>", r->f);
+	for (int i = 0; i < n; i++) {
+		fputs(r->md ? " " : "<th>", r->f);
+		cell(r, heads[i]);
+		fputs(r->md ? " |" : "</th>", r->f);
+	}
+	if (r->md) {
+		fputs("\n|", r->f);
+		for (int i = 0; i < n; i++)
+			fputs("---|", r->f);
+		fputc('\n', r->f);
+	} else {
+		fputs("</tr></thead>\n<tbody>\n", r->f);
+	}
+}
+
+static void row(struct report *r, int n, const char *const *cells)
+{
+	fputs(r->md ? "|" : "<tr>", r->f);
+	for (int i = 0; i < n; i++) {
+		fputs(r->md ? " " : "<td>", r->f);
+		cell(r, cells[i]);
+		fputs(r->md ? " |" : "</td>", r->f);
+	}
+	fputs(r->md ? "\n" : "</tr>\n", r->f);
+}
+
+/* A list's table, or "None." when it has no rows. */
+static bool list(struct report *r, size_t rows, int n, const char *const *heads)
+{
+	if (!rows)
+		para(r, "None.");
+	else
+		table(r, n, heads);
+	return rows != 0;
+}
+
+static void table_end(struct report *r)
+{
+	fputs(r->md ? "\n" : "</tbody>\n</table>\n", r->f);
+}
+
+/* One person of either side, as the report shows and sorts them. */
+struct who {
+	const struct item *it;
+	bool state;
+	const char *name;	  /* "Given Family", as in the table */
+	const char *given, *family, *birth;
+	const char *school;	  /* the first of its schools by name: the sort key */
+	const char *schools;	  /* all of them, by name */
+	const char *id;		  /* incoming: source id; stored: store id */
+};
+
+static const char *school_name(struct report *r, const struct item *u, bool state,
+			       const char *ref)
+{
+	diff *d = r->d;
+	/* a store id (stored users; incoming ones once matching translated
+	 * their references), a source id, or SOURCE:SOURCE_ID */
+	const struct item *s = dr_state_of(d, ES, ref);
+	const char *colon = strchr(ref, ':');
+	uint32_t n = NONE;
+	if (!s && !state) {
+		n = index_first(&d->by_source[1][ES], u->source, ref);
+		if (n == NONE && colon) {
+			char *source = arena_strndup(r->a, ref, (size_t)(colon - ref));
+			n = index_first(&d->by_source[1][ES], source, colon + 1);
+		}
+		if (n != NONE)
+			s = &d->in[ES].v[d->by_source[1][ES].nodes[n].item];
+	}
+	if (!s)
+		return ref;
+	rec k;
+	unpack(d, s->rec, &REC_SCHOOL, &k);
+	return rec_str(&k, S_NAME) ? rec_str(&k, S_NAME) : ref;
+}
+
+static char *joined(rp_arena *a, const char *x, const char *sep, const char *y)
+{
+	size_t len = strlen(x) + strlen(sep) + strlen(y) + 1;
+	char *s = arena_alloc(a, len);
+	snprintf(s, len, "%s%s%s", x, sep, y);
+	return s;
+}
+
+static struct who who_of(struct report *r, const struct item *it, bool state)
+{
+	rec k;
+	unpack(r->d, it->rec, &REC_USER, &k);
+	struct who w = {.it = it, .state = state, .id = state ? it->id : it->source_id,
+			.given = rec_str(&k, U_GIVEN_NAME), .family = rec_str(&k, U_FAMILY_NAME),
+			.birth = rec_str(&k, U_BIRTH_DATE), .school = "(no school)",
+			.schools = "(no school)"};
+	w.name = joined(r->a, w.given ? w.given : "", w.given && w.family ? " " : "",
+			w.family ? w.family : "");
+	for (uint32_t i = 0; i < it->nrefs; i++) {
+		const char *name = school_name(r, it, state, it->refs[i]);
+		if (i == 0 || utf8_collate(name, w.school) < 0)
+			w.school = name;
+		w.schools = i ? joined(r->a, w.schools, "; ", name) : name;
+	}
+	return w;
+}
+
+/* "(no school)" after the schools */
+static int school_cmp(const char *a, const char *b)
+{
+	bool anone = strcmp(a, "(no school)") == 0, bnone = strcmp(b, "(no school)") == 0;
+	return anone != bnone ? (anone ? 1 : -1) : utf8_collate(a, b);
+}
+
+static int who_cmp(const void *pa, const void *pb)
+{
+	const struct who *a = pa, *b = pb;
+	int c = school_cmp(a->school, b->school);
+	if (!c)
+		c = utf8_collate(a->family, b->family);
+	if (!c)
+		c = utf8_collate(a->given, b->given);
+	return c ? c : strcmp(a->id, b->id);
+}
+
+/* The identifiers a school's systems issue and keep (and a reviewed row,
+ * and the source's own id); anything else (an email, a username) is a
+ * weaker match a person should check. */
+static bool weak_match(const char *on)
+{
+	static const char *const strong[] = {"source_id", "mapping", "sis_id", "state_id",
+					     "student_number"};
+	if (!on || strncmp(on, "ids.", 4) == 0)
+		return false;
+	for (size_t i = 0; i < sizeof strong / sizeof *strong; i++)
+		if (strcmp(on, strong[i]) == 0)
+			return false;
+	return true;
+}
+
+/* A unique match on a weaker identifier (not a user left alone). */
+static bool is_weak(diff *d, const struct item *u)
+{
+	return !u->conflict && u->match != NONE && weak_match(u->matched_on) &&
+	       !d->state[EU].v[u->match].hands_off;
+}
+
+/* "Given Family (id); ..." of a conflict's candidates, by name. */
+static const char *candidates(struct report *r, const struct item *u)
+{
+	size_t n;
+	uint32_t *cand = dr_candidates(r->d, u, &n);
+	struct who *v = arena_alloc(r->a, (n ? n : 1) * sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = who_of(r, &r->d->state[EU].v[cand[i]], true);
+	free(cand);
+	qsort(v, n, sizeof *v, who_cmp);
+	const char *s = "";
+	for (size_t i = 0; i < n; i++)
+		s = joined(r->a, s, i ? "; " : "",
+			   joined(r->a, v[i].name, " (", joined(r->a, v[i].id, ")", "")));
+	return s;
+}
+
+static const char *num(struct report *r, long n)
+{
+	char *s = arena_alloc(r->a, 24);
+	snprintf(s, 24, "%ld", n);
+	return s;
+}
+
+static const char *folded(rp_arena *a, const char *s)
+{
+	char *out = arena_alloc(a, (s ? strlen(s) : 0) + 1);
+	utf8_fold(s, out);
+	return out;
+}
+
+struct per_school {
+	const char *name;
+	long n[4]; /* matched, of them on a weaker identifier, ambiguous, unmatched */
+};
+
+static int per_school_cmp(const void *pa, const void *pb)
+{
+	const struct per_school *a = pa, *b = pb;
+	return school_cmp(a->name, b->name);
+}
+
+static void write_report(diff *d, FILE *f, bool md, const struct mapping_counts *counts)
+{
+	struct report rep = {.f = f, .md = md, .d = d, .a = arena_new()}, *r = &rep;
+	/* everyone the lists name, sorted by school then name */
+	size_t nin = d->in[EU].n, nst = 0;
+	struct who *in = xmalloc((nin + 1) * sizeof *in);
+	struct who *st = xmalloc((d->state[EU].n + 1) * sizeof *st);
+	for (size_t i = 0; i < nin; i++)
+		in[i] = who_of(r, &d->in[EU].v[i], false);
+	for (size_t j = 0; j < d->state[EU].n; j++) {
+		const struct item *s = &d->state[EU].v[j];
+		if (s->match == NONE && !s->protect)
+			st[nst++] = who_of(r, s, true);
+	}
+	qsort(in, nin, sizeof *in, who_cmp);
+	qsort(st, nst, sizeof *st, who_cmp);
+
+	/* possible matches: an unmatched incoming user and an unmatched stored
+	 * one with the same name (case and accents aside) and birth date */
+	struct index by_name = {0};
+	for (size_t j = 0; j < nst; j++)
+		if (st[j].family && st[j].given)
+			index_add(&by_name, folded(r->a, st[j].family), folded(r->a, st[j].given),
+				  (uint32_t)j);
+	struct pair {
+		size_t in, st;
+	} *pairs = NULL;
+	size_t npairs = 0;
+	for (size_t i = 0; i < nin; i++) {
+		const struct item *u = in[i].it;
+		if (u->conflict || u->match != NONE || !in[i].family || !in[i].given || !in[i].birth)
+			continue;
+		const char *fam = folded(r->a, in[i].family), *giv = folded(r->a, in[i].given);
+		INDEX_EACH(&by_name, fam, giv, k) {
+			size_t j = by_name.nodes[k].item;
+			if (!st[j].birth || strcmp(st[j].birth, in[i].birth) != 0)
+				continue;
+			pairs = xrealloc(pairs, (npairs + 1) * sizeof *pairs);
+			pairs[npairs++] = (struct pair){i, j};
 		}
 	}
-	report_heading(rep, "Incoming users per school", "school", "matched",
-		       "ambiguous", "unmatched");
-	for (size_t j = 0; j < nv; j++) {
-		char a[24], b[24], c[24];
-		snprintf(a, sizeof a, "%ld", v[j].n[0]);
-		snprintf(b, sizeof b, "%ld", v[j].n[1]);
-		snprintf(c, sizeof c, "%ld", v[j].n[2]);
-		report_row(rep, v[j].school, a, b, c);
+	idset_free(by_name.heads);
+	free(by_name.nodes);
+
+	if (!md)
+		fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		      "<title>Migration mapping</title>\n<style>\n"
+		      "body{font-family:system-ui,sans-serif;color:#1a1a1a;margin:2em auto;"
+		      "max-width:75em;padding:0 1em;line-height:1.4}\n"
+		      "h2{font-size:1.25em;border-bottom:2px solid #444;margin-top:1.6em}\n"
+		      "table{border-collapse:collapse;margin:.3em 0 1em;font-size:.92em}\n"
+		      "td,th{border:1px solid #b8b8b8;padding:.2em .6em;text-align:left;"
+		      "vertical-align:top}\nth{background:#ececec}\n"
+		      "tbody tr:nth-child(even){background:#f7f7f7}\n"
+		      "@media print{body{margin:0;max-width:none;font-size:10pt}"
+		      "thead{display:table-header-group}tr{break-inside:avoid}}\n"
+		      "</style>\n</head>\n<body>\n", f);
+	heading(r, 1, "Migration mapping");
+	static const char *const count_heads[2] = {"identifier", "users"};
+	table(r, 2, count_heads);
+	for (int i = 0; i < counts->non; i++) {
+		const char *cells[2] = {joined(r->a, "matched on ", counts->on[i],
+					       weak_match(counts->on[i]) ? " (weaker: check each)" : ""),
+					num(r, counts->matched[i])};
+		row(r, 2, cells);
 	}
-	free(v);
+	const char *labels[] = {"ambiguous", "incoming, unmatched", "stored, unmatched",
+				"left alone (ignore_on_import or manual)",
+				"possible matches by name and birth date (for review)"};
+	long values[] = {counts->ambiguous, counts->unmatched_in, counts->unmatched_stored,
+			 counts->hands_off, (long)npairs};
+	for (int i = 0; i < 5; i++) {
+		const char *cells[2] = {labels[i], num(r, values[i])};
+		row(r, 2, cells);
+	}
+	table_end(r);
+
+	/* incoming users per school, by the school's name */
+	struct per_school *ps = NULL;
+	size_t nps = 0;
+	for (size_t i = 0; i < nin; i++) {
+		const struct item *u = in[i].it;
+		int k = u->conflict ? 2 : u->match == NONE ? 3 : 0;
+		for (uint32_t s = 0; s < (u->nrefs ? u->nrefs : 1); s++) {
+			const char *name = u->nrefs ? school_name(r, u, false, u->refs[s]) : "(no school)";
+			size_t j = 0;
+			while (j < nps && strcmp(ps[j].name, name) != 0)
+				j++;
+			if (j == nps) {
+				ps = xrealloc(ps, (nps + 1) * sizeof *ps);
+				ps[nps++] = (struct per_school){name, {0, 0, 0, 0}};
+			}
+			ps[j].n[k]++;
+			ps[j].n[1] += is_weak(d, u);
+		}
+	}
+	if (nps > 1)
+		qsort(ps, nps, sizeof *ps, per_school_cmp);
+	heading(r, 2, "Incoming users per school");
+	static const char *const school_heads[5] = {"school", "matched", "of them on a weaker identifier",
+						   "ambiguous", "unmatched"};
+	table(r, 5, school_heads);
+	for (size_t j = 0; j < nps; j++) {
+		const char *cells[5] = {ps[j].name, num(r, ps[j].n[0]), num(r, ps[j].n[1]),
+					num(r, ps[j].n[2]), num(r, ps[j].n[3])};
+		row(r, 5, cells);
+	}
+	table_end(r);
+	free(ps);
+
+	size_t nweak = 0, nconflict = 0, nunmatched = 0;
+	for (size_t i = 0; i < nin; i++) {
+		const struct item *u = in[i].it;
+		nconflict += u->conflict;
+		nunmatched += !u->conflict && u->match == NONE;
+		nweak += is_weak(d, u);
+	}
+
+	heading(r, 2, "Matched on a weaker identifier: check each");
+	para(r, "An email or a username can be shared or passed on; a match on one is a "
+		"link all the same. Check that each pair is one person.");
+	static const char *const weak_heads[6] = {"school", "incoming name", "incoming id",
+						 "stored name", "stored id", "matched on"};
+	if (list(r, nweak, 6, weak_heads)) {
+		for (size_t i = 0; i < nin; i++) {
+			const struct item *u = in[i].it;
+			if (!is_weak(d, u))
+				continue;
+			struct who s = who_of(r, &d->state[EU].v[u->match], true);
+			const char *cells[6] = {in[i].schools, in[i].name, in[i].id, s.name, s.id,
+						u->matched_on};
+			row(r, 6, cells);
+		}
+		table_end(r);
+	}
+
+	heading(r, 2, "Ambiguous incoming users");
+	static const char *const amb_heads[5] = {"school", "name", "incoming id", "matched on",
+						"stored candidates"};
+	if (list(r, nconflict, 5, amb_heads)) {
+		for (size_t i = 0; i < nin; i++)
+			if (in[i].it->conflict) {
+				const char *cells[5] = {in[i].schools, in[i].name, in[i].id,
+							in[i].it->matched_on ? in[i].it->matched_on : "",
+							candidates(r, in[i].it)};
+				row(r, 5, cells);
+			}
+		table_end(r);
+	}
+
+	heading(r, 2, "Incoming users no stored user matched");
+	static const char *const in_heads[4] = {"school", "name", "incoming id", "birth date"};
+	if (list(r, nunmatched, 4, in_heads)) {
+		for (size_t i = 0; i < nin; i++)
+			if (!in[i].it->conflict && in[i].it->match == NONE) {
+				const char *cells[4] = {in[i].schools, in[i].name, in[i].id,
+							in[i].birth ? in[i].birth : ""};
+				row(r, 4, cells);
+			}
+		table_end(r);
+	}
+
+	heading(r, 2, "Stored users no incoming user matched");
+	static const char *const st_heads[6] = {"school", "name", "stored id", "birth date",
+					       "deleted", "source"};
+	if (list(r, nst, 6, st_heads)) {
+		for (size_t j = 0; j < nst; j++) {
+			const char *cells[6] = {st[j].schools, st[j].name, st[j].id,
+						st[j].birth ? st[j].birth : "",
+						st[j].it->deleted ? "yes" : "", st[j].it->source};
+			row(r, 6, cells);
+		}
+		table_end(r);
+	}
+
+	heading(r, 2, "Possible matches by name and birth date (for review)");
+	para(r, "Unmatched on both sides, with the same name (case and accents aside) and "
+		"birth date. These are not links: the mapping table leaves both unmatched, "
+		"and migrate links nothing on a name. To take one, write the stored id into "
+		"the incoming user's row of the table.");
+	static const char *const pair_heads[7] = {"school", "incoming name", "incoming id",
+						 "stored name", "stored id", "stored school",
+						 "birth date"};
+	if (list(r, npairs, 7, pair_heads)) {
+		for (size_t p = 0; p < npairs; p++) {
+			const struct who *a = &in[pairs[p].in], *b = &st[pairs[p].st];
+			const char *cells[7] = {a->schools, a->name, a->id, b->name, b->id,
+						b->schools, a->birth};
+			row(r, 7, cells);
+		}
+		table_end(r);
+	}
+	if (!md)
+		fputs("</body>\n</html>\n", f);
+	free(pairs);
+	free(in);
+	free(st);
+	arena_free(rep.a);
 }
 
 int diff_write_mapping(diff *d, nd_writer *w, const char *report_path)
@@ -249,121 +603,67 @@ int diff_write_mapping(diff *d, nd_writer *w, const char *report_path)
 					     "incoming_name", "stored_name"};
 	for (int i = 0; i < 7; i++)
 		csvw_cell(w, header[i], i == 6);
-	struct report rep = {0};
+	for (uint32_t i = 0; i < d->in[EU].n; i++) {
+		const struct item *u = &d->in[EU].v[i];
+		arena_reset(d->scratch);
+		const char *confidence = "unmatched", *stored = "", *stored_name = "";
+		if (u->conflict) {
+			size_t nc;
+			uint32_t *cand = dr_candidates(d, u, &nc);
+			size_t len = 0;
+			for (size_t c = 0; c < nc; c++)
+				len += strlen(d->state[EU].v[cand[c]].id) + 1;
+			char *list = arena_alloc(d->scratch, len + 1);
+			list[0] = '\0';
+			for (size_t c = 0; c < nc; c++) {
+				strcat(list, c ? " " : "");
+				strcat(list, d->state[EU].v[cand[c]].id);
+			}
+			free(cand);
+			stored = list;
+			confidence = "ambiguous";
+		} else if (u->match != NONE) {
+			const struct item *st = &d->state[EU].v[u->match];
+			stored = st->id;
+			stored_name = person(d, st);
+			confidence = st->hands_off ? "hands_off" : "unique";
+		}
+		const char *name = person(d, u);
+		const char *cells[7] = {stored, u->source, u->source_id,
+					u->conflict || u->match != NONE ? u->matched_on : "",
+					confidence, name, stored_name};
+		for (int c = 0; c < 7; c++)
+			csvw_cell(w, cells[c], c == 6);
+		if (u->conflict)
+			counts.ambiguous++;
+		else if (u->match == NONE)
+			counts.unmatched_in++;
+		else if (d->state[EU].v[u->match].hands_off)
+			counts.hands_off++;
+		else
+			count_match(&counts, u->matched_on);
+	}
+	for (uint32_t j = 0; j < d->state[EU].n; j++) {
+		const struct item *st = &d->state[EU].v[j];
+		if (st->match != NONE || st->protect)
+			continue;
+		arena_reset(d->scratch);
+		const char *cells[7] = {st->id, "", "", "", "unmatched", "", person(d, st)};
+		for (int c = 0; c < 7; c++)
+			csvw_cell(w, cells[c], c == 6);
+		counts.unmatched_stored++;
+	}
 	if (report_path) {
 		size_t len = strlen(report_path);
-		rep.md = len > 3 && strcmp(report_path + len - 3, ".md") == 0;
 		/* personal data (names): 0600, created new, never written
 		 * through a link planted at its name */
-		if (!(rep.out = rp_outfile_open(report_path)))
+		rp_outfile *out = rp_outfile_open(report_path);
+		if (!out)
 			exit(RP_EXIT_IO);
-		rep.f = rp_outfile_stream(rep.out);
-	}
-	/* two passes over the rows: the table, then the report's lists */
-	for (int pass = 0; pass < (rep.f ? 2 : 1); pass++) {
-		if (pass == 1) {
-			if (rep.md) {
-				fprintf(rep.f, "# Migration mapping\n\n| identifier | users |\n|---|---|\n");
-			} else {
-				fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-				      "<title>Migration mapping</title><style>body{font-family:sans-serif}"
-				      "table{border-collapse:collapse}td,th{border:1px solid #999;"
-				      "padding:2px 6px}</style></head><body>\n<h1>Migration mapping</h1>\n"
-				      "<table>\n<tr><th>identifier</th><th>users</th></tr>\n", rep.f);
-			}
-			char n[32];
-			for (int i = 0; i < counts.non; i++) {
-				snprintf(n, sizeof n, "%ld", counts.matched[i]);
-				if (rep.md)
-					fprintf(rep.f, "| matched on %s | %s |\n", counts.on[i], n);
-				else
-					fprintf(rep.f, "<tr><td>matched on %s</td><td>%s</td></tr>\n",
-						counts.on[i], n);
-			}
-			const char *labels[] = {"ambiguous", "incoming, unmatched",
-						"stored, unmatched", "left alone (ignore_on_import or manual)"};
-			long values[] = {counts.ambiguous, counts.unmatched_in,
-					 counts.unmatched_stored, counts.hands_off};
-			for (int i = 0; i < 4; i++) {
-				snprintf(n, sizeof n, "%ld", values[i]);
-				if (rep.md)
-					fprintf(rep.f, "| %s | %s |\n", labels[i], n);
-				else
-					fprintf(rep.f, "<tr><td>%s</td><td>%s</td></tr>\n", labels[i], n);
-			}
-			report_schools(d, &rep);
-			report_heading(&rep, "Ambiguous and unmatched incoming users",
-				       "incoming id", "name", "confidence", "candidates");
-		}
-		for (uint32_t i = 0; i < d->in[EU].n; i++) {
-			const struct item *u = &d->in[EU].v[i];
-			arena_reset(d->scratch);
-			const char *confidence = "unmatched", *stored = "", *stored_name = "";
-			if (u->conflict) {
-				size_t nc;
-				uint32_t *cand = dr_candidates(d, u, &nc);
-				size_t len = 0;
-				for (size_t c = 0; c < nc; c++)
-					len += strlen(d->state[EU].v[cand[c]].id) + 1;
-				char *list = arena_alloc(d->scratch, len + 1);
-				list[0] = '\0';
-				for (size_t c = 0; c < nc; c++) {
-					strcat(list, c ? " " : "");
-					strcat(list, d->state[EU].v[cand[c]].id);
-				}
-				free(cand);
-				stored = list;
-				confidence = "ambiguous";
-			} else if (u->match != NONE) {
-				const struct item *st = &d->state[EU].v[u->match];
-				stored = st->id;
-				stored_name = person(d, st);
-				confidence = st->hands_off ? "hands_off" : "unique";
-			}
-			const char *name = person(d, u);
-			if (pass == 0) {
-				const char *row[7] = {stored, u->source, u->source_id,
-						      u->conflict || u->match != NONE
-							      ? u->matched_on : "",
-						      confidence, name, stored_name};
-				for (int c = 0; c < 7; c++)
-					csvw_cell(w, row[c], c == 6);
-				if (u->conflict)
-					counts.ambiguous++;
-				else if (u->match == NONE)
-					counts.unmatched_in++;
-				else if (d->state[EU].v[u->match].hands_off)
-					counts.hands_off++;
-				else
-					count_match(&counts, u->matched_on);
-			} else if (u->conflict || u->match == NONE) {
-				report_row(&rep, u->source_id, name, confidence, stored);
-			}
-		}
-		if (pass == 1)
-			report_heading(&rep, "Stored users no incoming user matched",
-				       "stored id", "name", "deleted", "source");
-		for (uint32_t j = 0; j < d->state[EU].n; j++) {
-			const struct item *st = &d->state[EU].v[j];
-			if (st->match != NONE || st->protect)
-				continue;
-			arena_reset(d->scratch);
-			const char *name = person(d, st);
-			if (pass == 0) {
-				const char *row[7] = {st->id, "", "", "", "unmatched", "", name};
-				for (int c = 0; c < 7; c++)
-					csvw_cell(w, row[c], c == 6);
-				counts.unmatched_stored++;
-			} else {
-				report_row(&rep, st->id, name, st->deleted ? "yes" : "",
-					   st->source);
-			}
-		}
-	}
-	if (rep.f) {
-		if (!rep.md)
-			fputs("</table>\n</body></html>\n", rep.f);
-		if (rp_outfile_commit(rep.out) != 0)
+		arena_reset(d->scratch);
+		write_report(d, rp_outfile_stream(out),
+			     len > 3 && strcmp(report_path + len - 3, ".md") == 0, &counts);
+		if (rp_outfile_commit(out) != 0)
 			exit(RP_EXIT_IO);
 	}
 	if (!rp_policy.quiet) {

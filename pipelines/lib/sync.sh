@@ -1,6 +1,7 @@
 # Shared by the pipelines (sourced, not run): the work folder, stages that
 # stop the run, the fetch loop with retries, the tail of every sync
-# (snapshot, diff-roster, apply), and the store's schools.
+# (snapshot, diff-roster, apply; a plan the guard refuses held for review),
+# and the store's schools.
 #
 # Sourcing this file defines functions and sets no variable. The functions
 # take their inputs as arguments where a call names them (the files, the
@@ -15,11 +16,15 @@
 #   quiet        optional  non-empty: no progress messages (say), and
 #                          apply --quiet (sync_tail)
 #   keep         optional  --keep DIR: make_workdir checks DIR (private_dir)
-#                          and keeps the run's files there at exit
-#   db           required  the store, for snapshot_early and sync_tail
+#                          and keeps the run's files there at exit, a plan
+#                          hold_plan keeps (refused by the guard) with them
+#   db           required  the store, for snapshot_early, sync_tail and
+#                          apply_or_hold (a refused plan is held beside it)
 #   match        optional  --match LIST, passed to diff-roster (sync_tail)
 #   apply_opts   required  an array (may be empty) of options for apply:
-#                          --dry-run, --force, --max-delete-* (sync_tail)
+#                          --dry-run, --force, --max-delete-*, --guard-floor,
+#                          --during-freeze (sync_tail, apply_or_hold; the
+#                          guard's limits go to plan-report too)
 #   base_url     required  the server without a trailing "/"; fetch shows
 #                          the URLs it gets without it
 #   timeout      required  seconds per request (fetch)
@@ -382,7 +387,8 @@ store_missing() {
 
 # sync_tail CANONICAL: the end of every sync: snapshot (or the one
 # snapshot_early started), diff-roster (with $match) and apply (with
-# $apply_opts) of $db, the files in $work.
+# $apply_opts) of $db, the files in $work; a plan the delete guard
+# refuses is held for review (apply_or_hold).
 sync_tail() {
 	if [ -n "${snapshot_pid:-}" ]; then
 		local status=0
@@ -403,10 +409,153 @@ sync_tail() {
 	local match_opt=()
 	[ -z "${match:-}" ] || match_opt=(--match "$match")
 	stage diff "$work/plan.ndjson" diff-roster --state "$work/state.ndjson" "${match_opt[@]}" "$1"
-	local status=0 quiet_opt=()
+	apply_or_hold "$work/plan.ndjson" "$work/state.ndjson"
+}
+
+# apply_or_hold PLAN STATE: apply PLAN to $db (with $apply_opts, and
+# --quiet when $quiet). A failure ends the run with apply's exit status;
+# when it is the delete guard that refused (exit 3, and the same plan
+# passes a dry run with --force: not a stale plan, a frozen store or
+# another store's plan, which --force would not pass either), the plan is
+# held for review first (hold_plan), so that a person can let it through.
+apply_or_hold() {
+	local plan=$1 state=$2 status=0 quiet_opt=()
 	[ -z "${quiet:-}" ] || quiet_opt=(--quiet)
-	apply --db "$db" "${apply_opts[@]}" "${quiet_opt[@]}" "$work/plan.ndjson" || status=$?
+	apply --db "$db" "${apply_opts[@]}" "${quiet_opt[@]}" "$plan" || status=$?
+	if [ "$status" -eq 3 ] &&
+		apply --db "$db" "${apply_opts[@]}" --dry-run --force --quiet "$plan" 2> /dev/null; then
+		hold_plan "$plan" "$state"
+	fi
 	[ "$status" -eq 0 ] || die "$status" "stage apply failed (exit $status)"
+}
+
+# held_dir DB: where a refused plan of DB is held when no --keep folder
+# is given: beside a SQLite file (DB.held), or for a PostgreSQL store,
+# which has no folder of its own, $HOME/.rosterpipe/held.
+held_dir() {
+	case $1 in
+	postgresql://* | postgres://*)
+		[ -n "${HOME:-}" ] || return 1
+		echo "$HOME/.rosterpipe/held" ;;
+	sqlite:*) echo "${1#sqlite:}.held" ;;
+	*) echo "$1.held" ;;
+	esac
+}
+
+# db_shown DB: DB as a command line may show it: a password in a
+# PostgreSQL URI left out as every program's messages leave it out
+# (db_display_name in lib/store/db.c): user:PASSWORD@ (up to the
+# authority's last "@"), and every query parameter whose name,
+# percent-decoded as libpq decodes it, is "password"; libpq takes it from
+# ~/.pgpass then.
+db_shown() {
+	local db=$1 scheme rest auth tail query out p sep='?'
+	case $db in
+	postgresql://* | postgres://*) ;;
+	*) printf '%s\n' "$db"; return 0 ;;
+	esac
+	scheme=${db%%://*}:// rest=${db#*://}
+	auth=${rest%%[/?#]*}
+	tail=${rest:${#auth}}
+	[[ $auth != *@* ]] || { p=${auth%@*}; auth=${p%%:*}@${auth##*@}; }
+	out=$scheme$auth${tail%%\?*}
+	if [[ $tail == *\?* ]]; then
+		query="${tail#*\?}&"
+		while [ -n "$query" ]; do
+			p=${query%%&*} query=${query#*&}
+			[ -n "$p" ] && ! is_password_param "${p%%=*}" || continue
+			out+=$sep$p sep='&'
+		done
+	fi
+	printf '%s\n' "$out"
+}
+
+# is_password_param NAME: whether NAME, its %XX escapes decoded, is
+# "password".
+is_password_param() {
+	local s=$1 name= c
+	while [ -n "$s" ]; do
+		if [[ $s =~ ^%([0-9A-Fa-f]{2}) ]]; then
+			printf -v c "\\x${BASH_REMATCH[1]}"
+			s=${s:3}
+		else
+			c=${s:0:1} s=${s:1}
+		fi
+		name+=$c
+	done
+	[ "$name" = password ]
+}
+
+# held_file FILE COMMAND...: COMMAND's output as FILE: written to a file
+# created new beside it (mktemp: O_EXCL, 0600 whatever the umask), renamed
+# over FILE once whole, so that a link planted at FILE is replaced, never
+# written through, and a failure leaves no half file.
+held_file() {
+	local file=$1 tmp
+	shift
+	tmp=$(mktemp "${file%/*}/.held.XXXXXX") || return 1
+	if "$@" > "$tmp" && mv -fT -- "$tmp" "$file"; then
+		return 0
+	fi
+	rm -f -- "$tmp"
+	return 1
+}
+
+# hold_plan PLAN STATE: keeps a plan the delete guard refused, with its
+# report (plan-report: Markdown and HTML), as plan-ID.{ndjson,md,html}
+# (ID: the plan id's first 12 characters; the same plan refused again is
+# the same files), and names them on stderr with the command that applies
+# the plan after review. With --keep DIR they are written in the run's
+# folder ($work) and move into DIR with the other files at exit
+# (publish_work); else in held_dir, a folder checked by private_dir (the
+# user's own, writable by no one else; made 0700, or set to 0700). Every file
+# is created new, 0600 (held_file): they hold personal data. A dry run
+# keeps nothing beside the store (only in --keep DIR when given).
+hold_plan() {
+	local plan=$1 state=$2 dir shown id name i dry= report_opts=() force=(--force)
+	for ((i = 0; i < ${#apply_opts[@]}; i++)); do
+		case ${apply_opts[i]} in
+		--max-delete-ratio | --max-delete-count | --guard-floor)
+			report_opts+=("${apply_opts[i]}" "${apply_opts[i + 1]}")
+			i=$((i + 1)) ;;
+		--during-freeze) force+=(--during-freeze) ;;
+		--dry-run) dry=1 ;;
+		esac
+	done
+	if [ -n "${keep:-}" ]; then
+		# make_workdir checked DIR; nothing is opened in DIR itself
+		dir=$work
+		shown=$(cd "$keep" && pwd) || shown=$keep
+	elif [ -n "$dry" ]; then
+		echo "$prog: dry run: the delete guard would refuse this plan; give --keep DIR to keep it and its report" >&2
+		return 0
+	elif ! dir=$(held_dir "$db"); then
+		echo "$prog: \$HOME is not set: the refused plan is not kept; give --keep DIR" >&2
+		return 0
+	elif ! (private_dir "$dir") || ! chmod 700 "$dir" || ! dir=$(cd "$dir" && pwd); then
+		# private_dir named what is wrong; the run still exits 3
+		echo "$prog: cannot keep the refused plan in $dir" >&2
+		return 0
+	else
+		shown=$dir
+	fi
+	id=$(head -n 1 "$plan" | ndjson-fields --where type=plan --fields plan_id) || id=
+	[ -n "$id" ] || id=$(sha256sum < "$plan" | cut -c 1-64)
+	name=plan-${id:0:12}
+	if ! held_file "$dir/$name.ndjson" cat "$plan"; then
+		echo "$prog: cannot keep the refused plan in $shown" >&2
+		return 0
+	fi
+	echo "$prog: the delete guard refused the plan; it is held for review: $shown/$name.ndjson" >&2
+	if held_file "$dir/$name.md" plan-report --quiet --state "$state" "${report_opts[@]}" "$dir/$name.ndjson" &&
+		held_file "$dir/$name.html" plan-report --quiet --state "$state" --format html "${report_opts[@]}" "$dir/$name.ndjson"; then
+		echo "$prog: its report, by school and by name: $shown/$name.md (and $shown/$name.html)" >&2
+	else
+		echo "$prog: plan-report failed; review the plan itself" >&2
+	fi
+	# quoted for a shell where a path needs it, so the line can be pasted
+	printf '%s: after review, let it through once with: apply --db %q %s %q\n' \
+		"$prog" "$(db_shown "$db")" "${force[*]}" "$shown/$name.ndjson" >&2
 }
 
 # switch_plan DB VALUE FLAG... [-- SCHOOL...]: set operations turning the

@@ -92,10 +92,59 @@ static void test_fast_path(void)
 	CHECK(all, "fast path: NUL found at every alignment");
 }
 
+static void test_next(void)
+{
+	const char *s = "a\xc3\xa9\xe5\xb1\xb1\xf0\x9f\x98\x80\xff";
+	CHECK(utf8_next(&s) == 'a', "next: ASCII");
+	CHECK(utf8_next(&s) == 0xe9, "next: 2-byte e-acute");
+	CHECK(utf8_next(&s) == 0x5c71, "next: 3-byte CJK");
+	CHECK(utf8_next(&s) == 0x1f600, "next: 4-byte emoji");
+	CHECK(utf8_next(&s) == 0xff, "next: a stray byte is itself");
+	CHECK(utf8_next(&s) == 0 && *s == '\0', "next: 0 at the end, and stays");
+	s = "\xc3(";
+	CHECK(utf8_next(&s) == 0xc3 && *s == '(', "next: a lead byte without its tail");
+}
+
+static void test_collate(void)
+{
+	CHECK(utf8_collate("abc", "abc") == 0, "collate: equal");
+	CHECK(utf8_collate("Becker", "becker") < 0, "collate: case only: byte order decides");
+	CHECK(utf8_collate("becker", "Khan") < 0, "collate: case is not the first key");
+	CHECK(utf8_collate("\xc3\x89lise", "Elias") > 0 && utf8_collate("\xc3\x89lise", "Emma") < 0,
+	      "collate: E-acute lise between Elias and Emma");
+	CHECK(utf8_collate("Garc\xc3\xad" "a", "Garcia") > 0 &&
+		      utf8_collate("Garc\xc3\xad" "a", "Garcib") < 0,
+	      "collate: Garcia with i-acute next to Garcia");
+	CHECK(utf8_collate("\xc3\x98stby", "Ottesen") < 0, "collate: O-stroke as o");
+	CHECK(utf8_collate("Stra\xc3\x9f" "e", "Strasa") > 0 &&
+		      utf8_collate("Stra\xc3\x9f" "e", "Strat") < 0, "collate: sharp s as s");
+	CHECK(utf8_collate("\xc5\x81ukasz", "Luka") > 0 && utf8_collate("\xc5\x81ukasz", "Lukeb") < 0,
+	      "collate: L-stroke as l (Latin Extended-A)");
+	CHECK(utf8_collate("Zoe", "\xe5\xb1\xb1\xe7\x94\xb0") < 0, "collate: CJK after Latin");
+	CHECK(utf8_collate("O'Brien", "Obama") < 0, "collate: punctuation before letters");
+	CHECK(utf8_collate(NULL, "") == 0 && utf8_collate("a", NULL) > 0, "collate: NULL as empty");
+}
+
+static void test_fold(void)
+{
+	char out[64];
+	utf8_fold("Chlo\xc3\xa9 DUBOIS", out);
+	CHECK_STR(out, "chloe dubois", "fold: case and accents");
+	utf8_fold("\xc5\x81ukasz \xc3\x98stby Stra\xc3\x9f" "e", out);
+	CHECK_STR(out, "lukasz ostby strase", "fold: stroke letters and sharp s");
+	utf8_fold("\xe5\xb1\xb1\xe7\x94\xb0 Nguy\xe1\xbb\x85n", out);
+	CHECK_STR(out, "\xe5\xb1\xb1\xe7\x94\xb0 nguy\xe1\xbb\x85n", "fold: other code points kept");
+	utf8_fold(NULL, out);
+	CHECK_STR(out, "", "fold: NULL as empty");
+}
+
 int main(void)
 {
 	test_valid();
 	test_invalid();
 	test_fast_path();
+	test_next();
+	test_collate();
+	test_fold();
 	TEST_END();
 }
