@@ -10,10 +10,10 @@ SAN      ?=
 # Debian packages the build and the tests need.
 DEB_PKGS := gcc make pkg-config libcsv-dev libcjson-dev zlib1g-dev \
             libsqlite3-dev sqlite3 bats bats-assert bats-support bats-file valgrind \
-            curl python3 clang libclang-rt-14-dev parallel libpq-dev postgresql
+            curl python3 clang libclang-rt-14-dev parallel libpq-dev postgresql libssl-dev
 
 # The libraries, through pkg-config; libcsv ships no .pc file.
-PC_LIBS  := libcjson zlib sqlite3 libpq
+PC_LIBS  := libcjson zlib sqlite3 libpq libcrypto
 PC_CFLAGS := $(shell pkg-config --cflags $(PC_LIBS) 2>/dev/null)
 PC_LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null)
 
@@ -47,7 +47,7 @@ all: libs $(PROGRAMS) $(BIN)/lib/sync.sh $(UNIT_BIN)
 libs:
 	@pkg-config --exists $(PC_LIBS) 2>/dev/null && [ -e /usr/include/csv.h ] || { \
 	  echo "missing libraries (pkg-config: $(PC_LIBS); libcsv); install them with"; \
-	  echo "  sudo apt-get install -y pkg-config libcsv-dev libcjson-dev zlib1g-dev libsqlite3-dev libpq-dev"; \
+	  echo "  sudo apt-get install -y pkg-config libcsv-dev libcjson-dev zlib1g-dev libsqlite3-dev libpq-dev libssl-dev"; \
 	  echo "or run 'make deps' as root, which installs every package the tests need too"; exit 1; }
 
 # Installs missing Debian packages when run as root; otherwise names the
