@@ -12,7 +12,9 @@
 #include "csvr.h"
 #include "csvw.h"
 #include "err.h"
+#include "idset.h"
 #include "input.h"
+#include "strtab.h"
 #include "xalloc.h"
 
 /* ---- a reviewed mapping table ----------------------------------------- */
@@ -26,8 +28,14 @@ static void link_error(const char *path, long row, const char *field,
 }
 
 /* One row of the table: stored id, incoming source and source id. */
-static void add_link(diff *d, const char *path, long row, const char *stored,
-		     const char *source, const char *sid)
+/* The links taken so far, by incoming user and by stored user (index + 1,
+ * never 0): a row's look-up for an earlier link is one probe, not a scan. */
+struct linked {
+	idset *in, *state;
+};
+
+static void add_link(diff *d, struct linked *links, const char *path, long row,
+		     const char *stored, const char *source, const char *sid)
 {
 	if (!stored || !*stored || !sid || !*sid || strchr(stored, ' '))
 		return; /* unmatched or left undecided: not a link */
@@ -46,13 +54,13 @@ static void add_link(diff *d, const char *path, long row, const char *stored,
 	}
 	uint32_t in = d->by_source[1][EU].nodes[n].item;
 	uint32_t state = (uint32_t)(st - d->state[EU].v);
-	for (size_t l = 0; l < d->nlinks; l++)
-		if (d->links[l].in == in || d->links[l].state == state) {
-			link_error(path, row, d->links[l].in == in ? "source_id" : "stored_id",
-				   "\"%s\" is linked by an earlier row already",
-				   d->links[l].in == in ? sid : stored);
-			return;
-		}
+	bool in_taken = idset_get(links->in, (uint64_t)in + 1, NULL);
+	if (in_taken || idset_get(links->state, (uint64_t)state + 1, NULL)) {
+		link_error(path, row, in_taken ? "source_id" : "stored_id",
+			   "\"%s\" is linked by an earlier row already",
+			   in_taken ? sid : stored);
+		return;
+	}
 	/* a stored user that holds another id of this source is linked already */
 	arena_reset(d->scratch);
 	rec r;
@@ -65,13 +73,35 @@ static void add_link(diff *d, const char *path, long row, const char *stored,
 			   stored);
 	if (taken)
 		return;
-	d->links = xrealloc(d->links, (d->nlinks + 1) * sizeof *d->links);
+	if (d->nlinks == d->links_cap) {
+		d->links_cap = d->links_cap ? d->links_cap * 2 : 64;
+		d->links = xrealloc(d->links, d->links_cap * sizeof *d->links);
+	}
 	d->links[d->nlinks++] = (struct link){in, state};
+	idset_put(links->in, (uint64_t)in + 1, 0, NULL);
+	idset_put(links->state, (uint64_t)state + 1, 0, NULL);
+}
+
+static struct linked linked_new(const diff *d)
+{
+	struct linked t = {idset_new(), idset_new()};
+	for (size_t l = 0; l < d->nlinks; l++) { /* from an earlier table */
+		idset_put(t.in, (uint64_t)d->links[l].in + 1, 0, NULL);
+		idset_put(t.state, (uint64_t)d->links[l].state + 1, 0, NULL);
+	}
+	return t;
+}
+
+static void linked_free(struct linked *t)
+{
+	idset_free(t->in);
+	idset_free(t->state);
 }
 
 int diff_read_links(diff *d, const char *path)
 {
 	long errors = rp_error_count();
+	struct linked taken = linked_new(d);
 	size_t len = strlen(path);
 	if (len > 7 && strcmp(path + len - 7, ".ndjson") == 0) {
 		nd_reader *r = nd_reader_open(path);
@@ -82,9 +112,10 @@ int diff_read_links(diff *d, const char *path)
 		/* mapping rows carry "type":"mapping" */
 		while ((got = nd_next(r, &o)) > 0 || got == -1)
 			if (got > 0)
-				add_link(d, path, nd_line(r), nd_get_str(o, "stored_id"),
+				add_link(d, &taken, path, nd_line(r), nd_get_str(o, "stored_id"),
 					 nd_get_str(o, "source"), nd_get_str(o, "source_id"));
 		nd_reader_free(r);
+		linked_free(&taken);
 		return rp_error_count() == errors ? 0 : -1;
 	}
 	rp_input *in = rp_input_open(path);
@@ -98,6 +129,7 @@ int diff_read_links(diff *d, const char *path)
 		link_error(path, 1, stored < 0 ? "stored_id" : "source_id",
 			   "a mapping table needs stored_id and source_id columns%s", "");
 		csvr_free(c);
+		linked_free(&taken);
 		return -1;
 	}
 	while ((rc = csvr_next(c)) != 0) {
@@ -107,11 +139,12 @@ int diff_read_links(diff *d, const char *path)
 				break;
 			continue;
 		}
-		add_link(d, path, csvr_line(c), csvr_field(c, (size_t)stored),
+		add_link(d, &taken, path, csvr_line(c), csvr_field(c, (size_t)stored),
 			 source >= 0 ? csvr_field(c, (size_t)source) : NULL,
 			 csvr_field(c, (size_t)sid));
 	}
 	csvr_free(c);
+	linked_free(&taken);
 	return rp_error_count() == errors ? 0 : -1;
 }
 
@@ -204,21 +237,22 @@ static void report_heading(struct report *r, const char *title, const char *a,
 static void report_schools(diff *d, struct report *rep)
 {
 	struct per_school {
-		const char *school;
 		long n[3];
 	} *v = NULL;
-	size_t nv = 0;
+	size_t nv = 0, cap = 0;
+	strtab *names = strtab_new(); /* a school's number: its row in v */
 	for (uint32_t i = 0; i < d->in[EU].n; i++) {
 		const struct item *u = &d->in[EU].v[i];
 		int k = u->conflict ? 1 : u->match == NONE ? 2 : 0;
 		for (size_t s = 0; s < (u->nrefs ? u->nrefs : 1); s++) {
 			const char *school = u->nrefs ? u->refs[s] : "(no school)";
-			size_t j = 0;
-			while (j < nv && strcmp(v[j].school, school) != 0)
-				j++;
+			size_t j = strtab_intern(names, school, strlen(school));
 			if (j == nv) {
-				v = xrealloc(v, (nv + 1) * sizeof *v);
-				v[nv++] = (struct per_school){school, {0, 0, 0}};
+				if (nv == cap) {
+					cap = cap ? cap * 2 : 64;
+					v = xrealloc(v, cap * sizeof *v);
+				}
+				v[nv++] = (struct per_school){{0, 0, 0}};
 			}
 			v[j].n[k]++;
 		}
@@ -230,8 +264,9 @@ static void report_schools(diff *d, struct report *rep)
 		snprintf(a, sizeof a, "%ld", v[j].n[0]);
 		snprintf(b, sizeof b, "%ld", v[j].n[1]);
 		snprintf(c, sizeof c, "%ld", v[j].n[2]);
-		report_row(rep, v[j].school, a, b, c);
+		report_row(rep, strtab_str(names, (uint32_t)j), a, b, c);
 	}
+	strtab_free(names);
 	free(v);
 }
 
