@@ -101,7 +101,10 @@ int ap_execute_op(struct run *r, const char *plan_id, long n,
 		remember_created(r, &cur, fresh);
 		return ap_journal(r, plan_id, n, op, id, NULL);
 	}
-	if (store_load(r->s, op->ent, op->n, &cur, NULL) != 1)
+	int got = store_load(r->s, op->ent, op->n, &cur, NULL);
+	if (got < 0) /* on PostgreSQL maybe an earlier write's error */
+		return ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s)), -1;
+	if (got == 0)
 		return ap_bad(r, RP_EXIT_IO, "%s %s vanished", op->ent->type, op->id),
 		       -1;
 	const char *before = ap_image(r, &cur);

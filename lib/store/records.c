@@ -98,6 +98,9 @@ void st_forget_counters(store *s)
 int store_exists(store *s, const struct rec_entity *e, long long n)
 {
 	struct table *t = &s->tables[entity_index(e)];
+	int known = s->ahead ? st_ahead_exists(s, e, n) : -1;
+	if (known >= 0)
+		return known;
 	db_bind_int(t->exists, 1, n);
 	int rc = db_step(t->exists);
 	db_reset(t->exists);
@@ -154,6 +157,7 @@ static int save(store *s, const rec *r, long long n, long long version,
 {
 	struct table *t = table_of(s, r->ent);
 	db_stmt *st = fresh ? t->insert : t->save;
+	st_ahead_wrote(s, r->ent, n);
 	int col = 1;
 	db_bind_int(st, col++, n);
 	db_bind_int(st, col++, version);
@@ -180,7 +184,7 @@ static int save(store *s, const rec *r, long long n, long long version,
 		const struct rec_val *v = &r->v[f];
 		bool map = r->ent->fields[f].kind == K_MAP;
 		for (size_t i = 0; i < v->n; i++) {
-			db_stmt *add = t->side_add[f];
+			db_stmt *add = fresh ? t->side_fresh[f] : t->side_add[f];
 			db_bind_int(add, 1, n);
 			db_bind_int(add, 2, (long long)i);
 			if (map)
@@ -222,6 +226,9 @@ int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
 	       long long *version)
 {
 	struct table *t = table_of(s, e);
+	int known = s->ahead ? st_ahead_load(s, e, n, r, version) : -1;
+	if (known >= 0)
+		return known;
 	rec_init(r, e, r->arena);
 	db_bind_int(t->load, 1, n);
 	int rc = db_step(t->load);
@@ -259,6 +266,7 @@ int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
 int store_remove(store *s, const struct rec_entity *e, long long n)
 {
 	struct table *t = table_of(s, e);
+	st_ahead_wrote(s, e, n);
 	db_bind_int(t->remove, 1, n);
 	int rc = db_step(t->remove);
 	db_reset(t->remove);
@@ -282,6 +290,9 @@ long long store_find_source(store *s, const struct rec_entity *e,
 	struct table *t = table_of(s, e);
 	if (!t->by_source)
 		return 0;
+	long long known = s->ahead ? st_ahead_source(s, e, source, source_id) : -1;
+	if (known >= 0)
+		return known;
 	db_bind_text(t->by_source, 1, source);
 	db_bind_text(t->by_source, 2, source_id);
 	long long n = first_n(s, t->by_source);

@@ -95,6 +95,25 @@ struct store_school_counts {
 int store_count_school(store *s, const char *school,
 		       struct store_school_counts *c);
 
+/*
+ * Reading ahead: what the next operations of a plan will ask, asked in one
+ * go. On PostgreSQL each kind is one query for all of them, and
+ * store_load, store_exists and store_find_source then answer from what it
+ * read, until the next store_read_ahead or the end of the transaction; a
+ * record written meanwhile is read again, and any write forgets the
+ * answers about existence and source ids. On SQLite, where a read is a
+ * call and not a round trip, nothing is done. 0, or -1 (store_errmsg).
+ */
+enum store_want_kind { STORE_WANT_LOAD, STORE_WANT_EXISTS, STORE_WANT_SOURCE };
+struct store_want {
+	enum store_want_kind kind;
+	const struct rec_entity *e;
+	long long n;		    /* LOAD, EXISTS */
+	const char *source, *sid;   /* SOURCE */
+};
+bool store_reads_ahead(const store *s);
+int store_read_ahead(store *s, const struct store_want *w, size_t count);
+
 /* What reads the store: begin (may be NULL) gets the version every record
  * is read from and the store's identity; record gets each state record (borrowed until it returns).
  * A non-zero return stops the reading. */
