@@ -85,6 +85,53 @@ static void want_create(struct run *r, struct wants *w, const struct spooled *s,
 	want_refs(r, w, &rr, a);
 }
 
+/* The checking pass counts a deleted enrollment against its section's
+ * school, unless the section's terms have ended (check.c, section_school):
+ * the sections of the chunk's deleted enrollments not seen yet, then their
+ * terms, each kind in one more go. */
+static int want_sections(struct run *r, const struct spooled *ops,
+			 size_t count, rp_arena *a)
+{
+	struct wants w = {0};
+	int rc = 0;
+	for (int round = 0; round < 2 && rc == 0; round++) {
+		w.n = 0;
+		for (size_t i = 0; i < count; i++) {
+			const struct spooled *s = &ops[i];
+			long long n;
+			if (s->tag != 'S' || s->len < 3 || s->data[0] != OP_DELETE ||
+			    s->data[s->len - 1] != '\0')
+				continue;
+			const struct rec_entity *e = ap_slot_entity[(unsigned char)s->data[1] % 6];
+			const char *section = NULL;
+			rec rr = {.arena = a};
+			if (e == &REC_SECTION)
+				section = s->data + 2;
+			else if (e == &REC_ENROLLMENT &&
+				 store_entity_of_id(s->data + 2, &n) == e &&
+				 store_load(r->s, e, n, &rr, NULL) == 1)
+				section = rec_str(&rr, E_SECTION_ID);
+			if (!section || store_entity_of_id(section, &n) != &REC_SECTION ||
+			    (r->section_school &&
+			     idset_get(r->section_school, (uint64_t)n, NULL)))
+				continue;
+			if (round == 0) {
+				want_load(&w, &REC_SECTION, section);
+				continue;
+			}
+			rec sec = {.arena = a};
+			if (store_load(r->s, &REC_SECTION, n, &sec, NULL) != 1)
+				continue;
+			for (size_t t = 0; t < sec.v[C_TERM_IDS].n; t++)
+				want_load(&w, &REC_TERM, sec.v[C_TERM_IDS].items[t]);
+		}
+		if (w.n)
+			rc = store_read_ahead(r->s, w.v, w.n);
+	}
+	free(w.v);
+	return rc;
+}
+
 int ap_read_ahead(struct run *r, const struct spooled *ops, size_t count)
 {
 	struct wants w = {0};
@@ -107,6 +154,8 @@ int ap_read_ahead(struct run *r, const struct spooled *ops, size_t count)
 		}
 	}
 	int rc = w.n ? store_read_ahead(r->s, w.v, w.n) : 0;
+	if (rc == 0 && !r->executing)
+		rc = want_sections(r, ops, count, a);
 	if (rc != 0)
 		ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s));
 	free(w.v);

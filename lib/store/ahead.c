@@ -30,11 +30,10 @@ struct ahead {
 
 bool store_reads_ahead(const store *s) { return s->pg && !s->empty; }
 
-static void forget_lookups(struct ahead *a)
+static void forget_sources(struct ahead *a)
 {
-	idset_free(a->exists);
 	idset_free(a->source);
-	a->exists = a->source = NULL;
+	a->source = NULL;
 	for (size_t i = 0; i < a->nanswers; i++) {
 		free(a->answers[i].source);
 		free(a->answers[i].sid);
@@ -44,9 +43,15 @@ static void forget_lookups(struct ahead *a)
 	a->nanswers = 0;
 }
 
-static void forget(struct ahead *a)
+static void forget_lookups(struct ahead *a)
 {
-	forget_lookups(a);
+	idset_free(a->exists);
+	a->exists = NULL;
+	forget_sources(a);
+}
+
+static void forget_rows(struct ahead *a)
+{
 	idset_free(a->row_of);
 	idset_free(a->written);
 	a->row_of = a->written = NULL;
@@ -58,6 +63,12 @@ static void forget(struct ahead *a)
 		if (a->side_q[f])
 			db_reset(a->side_q[f]);
 	}
+}
+
+static void forget(struct ahead *a)
+{
+	forget_lookups(a);
+	forget_rows(a);
 }
 
 void st_ahead_forget(store *s)
@@ -302,7 +313,6 @@ int store_read_ahead(store *s, const struct store_want *w, size_t count)
 		return 0;
 	if (!s->ahead)
 		s->ahead = xcalloc(NENT, sizeof *s->ahead);
-	st_ahead_forget(s);
 	int rc = 0;
 	long long *ns = xmalloc((count + 1) * sizeof *ns);
 	char *list = NULL;
@@ -325,11 +335,16 @@ int store_read_ahead(store *s, const struct store_want *w, size_t count)
 				continue;
 			grow(&list, &len, &cap, 1);
 			strcpy(list + len, "}");
-			if (kind == STORE_WANT_LOAD)
+			/* what was read before for this entity and kind goes */
+			if (kind == STORE_WANT_LOAD) {
+				forget_rows(a);
 				rc = read_rows(s, t, a, list, ns, n);
-			else if (kind == STORE_WANT_EXISTS)
+			} else if (kind == STORE_WANT_EXISTS) {
+				idset_free(a->exists);
+				a->exists = NULL;
 				rc = read_exists(s, t, a, list, ns, n);
-			else if (t->by_source) {
+			} else if (t->by_source) {
+				forget_sources(a);
 				/* the wants of this entity and kind, together */
 				struct store_want *mine = xmalloc(n * sizeof *mine);
 				size_t m = 0;

@@ -107,6 +107,12 @@ db_stmt *db_prepare_bulk(db *d, const char *sql)
 	return st;
 }
 
+void db_set_keyed(db_stmt *st)
+{
+	if (st)
+		st->keyed = true;
+}
+
 int db_pipeline(db *d, bool on)
 {
 	return d->kind == DB_POSTGRES ? pg_pipeline(d, on) : 0;

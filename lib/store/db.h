@@ -47,6 +47,10 @@ db_stmt *db_prepare_scan(db *d, const char *sql);
  * db_pipeline on PostgreSQL they are gathered and sent with COPY. */
 db_stmt *db_prepare_bulk(db *d, const char *sql);
 void db_finalize(db_stmt *st);
+/* A statement that writes records by their n, records there before the
+ * transaction (or found by a read since): never the rows a bulk statement
+ * still holds, so on PostgreSQL it need not wait for them to be copied. */
+void db_set_keyed(db_stmt *st);
 
 /*
  * PostgreSQL, inside a write transaction: with on, a statement that writes

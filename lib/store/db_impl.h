@@ -37,6 +37,7 @@ struct db_stmt {
 	bool write;	/* INSERT, UPDATE or DELETE: no rows to read */
 	char table[64]; /* the table it writes */
 	struct db_bulk *bulk; /* db_prepare_bulk's: rows go by COPY */
+	bool keyed;	/* db_set_keyed: need not wait for copied rows */
 	bool started, cursor_open, last_batch;
 	PGresult *res;
 	int row, rows;

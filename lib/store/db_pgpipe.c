@@ -25,8 +25,9 @@
 
 struct db_bulk {
 	db_stmt *st;
-	char *copy; /* COPY table(columns) FROM STDIN */
-	char *buf;
+	bool del;   /* DELETE FROM t WHERE n = $1: the ns, one DELETE for all */
+	char *copy; /* COPY table(columns) FROM STDIN, or that DELETE */
+	char *buf;  /* rows to copy, or the ns as "1,2,3" */
 	size_t len, cap;
 	struct db_bulk *next;
 };
@@ -92,9 +93,55 @@ static int leave_pipe(db *d)
 	return rc;
 }
 
+static int enter_pipe(db *d)
+{
+	if (!d->in_pipe) {
+		if (PQenterPipelineMode(d->pg) != 1) {
+			fail(d, PQerrorMessage(d->pg));
+			return -1;
+		}
+		d->in_pipe = true;
+	}
+	return 0;
+}
+
+/* A command sent in the pipeline. */
+static int sent(db *d, int ok)
+{
+	if (ok != 1) {
+		fail(d, PQerrorMessage(d->pg));
+		return -1;
+	}
+	/* read what has come so far, so the server never waits on us */
+	if (++d->queued % 64 == 0 && PQconsumeInput(d->pg) != 1) {
+		fail(d, PQerrorMessage(d->pg));
+		return -1;
+	}
+	return d->queued >= PIPE_DEPTH ? drain(d) : 0;
+}
+
+/* The ns of a deleting bulk statement, as one DELETE in the pipeline. */
+static int send_deletes(db *d, struct db_bulk *b)
+{
+	if (!b->len || d->failed)
+		return d->failed ? -1 : 0;
+	if (enter_pipe(d) != 0)
+		return -1;
+	char *ns = xmalloc(b->len + 3);
+	snprintf(ns, b->len + 3, "{%.*s}", (int)b->len, b->buf);
+	const char *values[1] = {ns};
+	b->len = 0;
+	int rc = sent(d, PQsendQueryParams(d->pg, b->copy, 1, NULL, values, NULL,
+					   NULL, 0));
+	free(ns);
+	return rc;
+}
+
 /* One buffer through COPY (out of pipeline mode). */
 static int send_bulk(db *d, struct db_bulk *b)
 {
+	if (b->del)
+		return 0; /* sent before leaving the pipeline */
 	if (!b->len || d->failed)
 		return d->failed ? -1 : 0;
 	PGresult *res = PQexec(d->pg, b->copy);
@@ -121,60 +168,72 @@ int pg_idle(db *d)
 {
 	if (!d->pipe_on && !d->in_pipe)
 		return 0;
-	int rc = leave_pipe(d);
+	int rc = 0;
+	for (struct db_bulk *b = d->bulks; b && rc == 0; b = b->next)
+		if (b->del)
+			rc = send_deletes(d, b);
+	if (leave_pipe(d) != 0)
+		rc = -1;
 	for (struct db_bulk *b = d->bulks; b && rc == 0; b = b->next)
 		rc = send_bulk(d, b);
 	return d->failed ? -1 : rc;
 }
 
-/* A write to a table whose copied rows are still buffered waits for them:
- * it may be about those rows. */
-static int bulks_of(db *d, const char *table)
+/* A write to a table whose buffered rows or deletes are still to be sent
+ * waits for them (but for the statement's own): it may be about them. A
+ * keyed statement never is about rows to copy (db_set_keyed). */
+static int bulks_of(db *d, const db_stmt *st)
 {
-	for (struct db_bulk *b = d->bulks; b; b = b->next)
-		if (b->len && strcmp(b->st->table, table) == 0)
+	for (struct db_bulk *b = d->bulks; b; b = b->next) {
+		if (!b->len || b == st->bulk || strcmp(b->st->table, st->table) != 0)
+			continue;
+		if (!b->del) {
+			if (st->keyed)
+				continue;
 			return pg_idle(d);
+		}
+		if (send_deletes(d, b) != 0)
+			return -1;
+	}
 	return 0;
 }
 
 int pg_pipe_write(db_stmt *st)
 {
 	db *d = st->d;
-	if (d->failed || bulks_of(d, st->table) != 0)
+	if (d->failed || bulks_of(d, st) != 0 || enter_pipe(d) != 0)
 		return -1;
-	if (!d->in_pipe) {
-		if (PQenterPipelineMode(d->pg) != 1) {
-			fail(d, PQerrorMessage(d->pg));
-			return -1;
-		}
-		d->in_pipe = true;
-	}
-	if (PQsendQueryPrepared(d->pg, st->name, st->nparams,
-				(const char *const *)st->values, NULL, NULL,
-				0) != 1) {
-		fail(d, PQerrorMessage(d->pg));
-		return -1;
-	}
-	/* read what has come so far, so the server never waits on us */
-	if (++d->queued % 64 == 0 && PQconsumeInput(d->pg) != 1) {
-		fail(d, PQerrorMessage(d->pg));
-		return -1;
-	}
-	return d->queued >= PIPE_DEPTH ? drain(d) : 0;
+	return sent(d, PQsendQueryPrepared(d->pg, st->name, st->nparams,
+					   (const char *const *)st->values,
+					   NULL, NULL, 0));
 }
 
 void pg_bulk_attach(db_stmt *st)
 {
-	/* INSERT INTO t(columns) VALUES($1, ...) -> COPY t(columns) FROM STDIN */
+	/* INSERT INTO t(columns) VALUES($1, ...) -> COPY t(columns) FROM STDIN;
+	 * DELETE FROM t WHERE n = $1 -> DELETE FROM t WHERE n = ANY($1) */
 	const char *into = st->sql + strlen("INSERT INTO ");
 	const char *values = strstr(st->sql, " VALUES(");
-	if (!st->write || strncmp(st->sql, "INSERT INTO ", 12) != 0 || !values ||
-	    strstr(values, "ON CONFLICT"))
+	char where[96];
+	snprintf(where, sizeof where, "DELETE FROM %s WHERE n = $1", st->table);
+	struct db_bulk *b;
+	if (st->write && strcmp(st->sql, where) == 0) {
+		b = xcalloc(1, sizeof *b);
+		b->del = true;
+		size_t n = strlen(st->sql) + 32;
+		b->copy = xmalloc(n);
+		snprintf(b->copy, n, "DELETE FROM %s WHERE n = ANY($1::bigint[])",
+			 st->table);
+	} else if (st->write && strncmp(st->sql, "INSERT INTO ", 12) == 0 &&
+		   values && !strstr(values, "ON CONFLICT")) {
+		b = xcalloc(1, sizeof *b);
+		size_t n = (size_t)(values - into) + 32;
+		b->copy = xmalloc(n);
+		snprintf(b->copy, n, "COPY %.*s FROM STDIN", (int)(values - into),
+			 into);
+	} else {
 		return;
-	struct db_bulk *b = xcalloc(1, sizeof *b);
-	size_t n = (size_t)(values - into) + 32;
-	b->copy = xmalloc(n);
-	snprintf(b->copy, n, "COPY %.*s FROM STDIN", (int)(values - into), into);
+	}
 	b->st = st;
 	b->next = st->d->bulks;
 	st->d->bulks = b;
@@ -215,8 +274,15 @@ int pg_bulk_add(db_stmt *st)
 {
 	db *d = st->d;
 	struct db_bulk *b = st->bulk;
-	if (d->failed)
+	if (d->failed || bulks_of(d, st) != 0)
 		return -1;
+	if (b->del) {
+		const char *n = st->values[0] ? st->values[0] : "NULL";
+		if (b->len)
+			put(b, ",", 1);
+		put(b, n, strlen(n));
+		return b->len >= BULK_BYTES ? send_deletes(d, b) : 0;
+	}
 	for (int i = 0; i < st->nparams; i++) {
 		const char *v = st->values[i];
 		if (i)

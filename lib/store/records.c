@@ -140,20 +140,56 @@ int store_is_empty(store *s, const struct rec_entity *e)
 }
 
 static int save(store *s, const rec *r, long long n, long long version,
-		bool fresh);
+		bool fresh, const rec *was);
 
 int store_save(store *s, const rec *r, long long n, long long version)
 {
-	return save(s, r, n, version, false);
+	return save(s, r, n, version, false, NULL);
+}
+
+int store_update(store *s, const rec *r, const rec *was, long long n,
+		 long long version)
+{
+	return save(s, r, n, version, false, was);
 }
 
 int store_insert(store *s, const rec *r, long long n, long long version)
 {
-	return save(s, r, n, version, true);
+	return save(s, r, n, version, true, NULL);
+}
+
+/* The side rows of field f of record n (cleared first unless fresh). */
+static int save_side(store *s, struct table *t, const rec *r, int f,
+		     long long n, bool fresh)
+{
+	if (!fresh) {
+		db_bind_int(t->side_clear[f], 1, n);
+		int rc = db_step(t->side_clear[f]);
+		db_reset(t->side_clear[f]);
+		if (rc != DB_DONE)
+			return st_fail(s, t->name);
+	}
+	const struct rec_val *v = &r->v[f];
+	bool map = r->ent->fields[f].kind == K_MAP;
+	for (size_t i = 0; i < v->n; i++) {
+		db_stmt *add = fresh ? t->side_fresh[f] : t->side_add[f];
+		db_bind_int(add, 1, n);
+		db_bind_int(add, 2, (long long)i);
+		if (map)
+			db_bind_text(add, 3, v->items[2 * i]);
+		else
+			db_bind_null(add, 3);
+		db_bind_text(add, 4, v->items[map ? 2 * i + 1 : i]);
+		int rc = db_step(add);
+		db_reset(add);
+		if (rc != DB_DONE)
+			return st_fail(s, t->name);
+	}
+	return 0;
 }
 
 static int save(store *s, const rec *r, long long n, long long version,
-		bool fresh)
+		bool fresh, const rec *was)
 {
 	struct table *t = table_of(s, r->ent);
 	db_stmt *st = fresh ? t->insert : t->save;
@@ -176,28 +212,14 @@ static int save(store *s, const rec *r, long long n, long long version,
 	int rc = db_step(st);
 	db_reset(st);
 	db_clear_bindings(st);
-	if (rc != DB_DONE || (!fresh && clear_sides(s, t, n) != 0))
+	if (rc != DB_DONE)
 		return st_fail(s, t->name);
-	for (int f = 0; f < r->ent->nfields; f++) {
-		if (!is_side(&r->ent->fields[f]))
-			continue;
-		const struct rec_val *v = &r->v[f];
-		bool map = r->ent->fields[f].kind == K_MAP;
-		for (size_t i = 0; i < v->n; i++) {
-			db_stmt *add = fresh ? t->side_fresh[f] : t->side_add[f];
-			db_bind_int(add, 1, n);
-			db_bind_int(add, 2, (long long)i);
-			if (map)
-				db_bind_text(add, 3, v->items[2 * i]);
-			else
-				db_bind_null(add, 3);
-			db_bind_text(add, 4, v->items[map ? 2 * i + 1 : i]);
-			rc = db_step(add);
-			db_reset(add);
-			if (rc != DB_DONE)
-				return st_fail(s, t->name);
-		}
-	}
+	for (int f = 0; f < r->ent->nfields; f++)
+		/* a list or map as it was stays as its rows are */
+		if (is_side(&r->ent->fields[f]) &&
+		    !(was && rec_field_equal(r, was, f)) &&
+		    save_side(s, t, r, f, n, fresh) != 0)
+			return -1;
 	return 0;
 }
 

@@ -108,8 +108,12 @@ static int prepare_table(store *s, struct table *t)
 	if (!(t->load = st_prepare(s, sql)))
 		return -1;
 	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE n = ?", t->name);
-	if (!(t->remove = st_prepare(s, sql)))
+	if (!(t->remove = st_prepare_bulk(s, sql)))
 		return -1;
+	/* saves and removes are of records there before the transaction:
+	 * they need not wait for the fresh records still to be copied */
+	db_set_keyed(t->save);
+	db_set_keyed(t->remove);
 	snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE n = ?", t->name);
 	if (!(t->exists = st_prepare(s, sql)))
 		return -1;
@@ -126,7 +130,7 @@ static int prepare_table(store *s, struct table *t)
 		char side[64];
 		side_name(t, &e->fields[f], side, sizeof side);
 		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE n = ?", side);
-		if (!(t->side_clear[f] = st_prepare(s, sql)))
+		if (!(t->side_clear[f] = st_prepare_bulk(s, sql)))
 			return -1;
 		snprintf(sql, sizeof sql,
 			 "INSERT INTO %s(n, pos, key, value) VALUES(?, ?, ?, ?)",
@@ -134,6 +138,8 @@ static int prepare_table(store *s, struct table *t)
 		if (!(t->side_add[f] = st_prepare(s, sql)) ||
 		    !(t->side_fresh[f] = st_prepare_bulk(s, sql)))
 			return -1;
+		db_set_keyed(t->side_clear[f]);
+		db_set_keyed(t->side_add[f]);
 		snprintf(sql, sizeof sql,
 			 "SELECT key, value FROM %s WHERE n = ? ORDER BY pos", side);
 		if (!(t->side_load[f] = st_prepare(s, sql)))

@@ -59,6 +59,12 @@ int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
 	       long long *version);
 /* Writes r as record n (insert or replace), stamped with version. */
 int store_save(store *s, const rec *r, long long n, long long version);
+/* store_save of record n as it was loaded into was and then changed into
+ * r: the rows of the lists and maps that did not change are left as they
+ * are (an update of a user's grade writes one row, not a row per
+ * identifier and school too). */
+int store_update(store *s, const rec *r, const rec *was, long long n,
+		 long long version);
 /* The same for a record n that has never existed (a fresh store_next_n):
  * a plain insert, with no side rows to clear first. */
 int store_insert(store *s, const rec *r, long long n, long long version);
@@ -99,9 +105,9 @@ int store_count_school(store *s, const char *school,
  * Reading ahead: what the next operations of a plan will ask, asked in one
  * go. On PostgreSQL each kind is one query for all of them, and
  * store_load, store_exists and store_find_source then answer from what it
- * read, until the next store_read_ahead or the end of the transaction; a
- * record written meanwhile is read again, and any write forgets the
- * answers about existence and source ids. On SQLite, where a read is a
+ * read, until the same kind is asked again for that entity, or the end of
+ * the transaction; a record written meanwhile is read again, and any write
+ * forgets the answers about existence and source ids. On SQLite, where a read is a
  * call and not a round trip, nothing is done. 0, or -1 (store_errmsg).
  */
 enum store_want_kind { STORE_WANT_LOAD, STORE_WANT_EXISTS, STORE_WANT_SOURCE };
