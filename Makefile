@@ -154,4 +154,4 @@ install: all
 	install -m 0644 pipelines/lib/sync.sh $(DESTDIR)$(PREFIX)/lib/rosterpipe/
 
 clean:
-	rm -rf build build-asan build-fuzz bin bin-asan bench/out bench/data bench/gen-district
+	rm -rf build build-asan build-fuzz bin bin-asan bench/out bench/data bench/gen-district bench/parse-ndjson
