@@ -261,13 +261,18 @@ static int defer_indexes(struct run *r)
 		for (int e = 0; k != OP_CREATE && e < 6; e++)
 			if (r->counts[k][e])
 				return 0;
+	long creates = 0;
 	for (int e = 0; e < 6; e++) {
+		creates += r->counts[OP_CREATE][e];
 		if (r->counts[OP_CREATE][e] < DEFER_INDEXES_AT)
 			continue;
 		int empty = store_is_empty(r->s, ap_slot_entity[e]);
 		if (empty < 0 || (empty && store_defer_indexes(r->s, ap_slot_entity[e]) != 0))
 			return ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s)), -1;
 	}
+	/* a journal row each: an empty journal's indexes too */
+	if (creates >= DEFER_INDEXES_AT && store_defer_journal_indexes(r->s) != 0)
+		return ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s)), -1;
 	return 0;
 }
 

@@ -303,6 +303,18 @@ int store_defer_indexes(store *s, const struct rec_entity *e)
 	return 0;
 }
 
+int store_defer_journal_indexes(store *s)
+{
+	db_stmt *st;
+	if (!(st = st_prepare(s, "SELECT 1 FROM journal_ops LIMIT 1")))
+		return -1;
+	int rc = db_step(st);
+	db_finalize(st);
+	if (rc == DB_ERROR)
+		return st_fail(s, "journal_ops");
+	return rc == DB_ROW ? 0 : drop_indexes_of(s, "journal_ops");
+}
+
 void st_forget_deferred(store *s)
 {
 	for (size_t i = 0; i < s->ndeferred; i++)

@@ -48,6 +48,9 @@ void store_rollback(store *s);
  * were). For a transaction filling an empty table with many records: a
  * look-up through one of those indexes meanwhile scans the table. */
 int store_defer_indexes(store *s, const struct rec_entity *e);
+/* The same for the journal's operations, when there are none yet (a
+ * store's first import): nothing reads them before the commit. */
+int store_defer_journal_indexes(store *s);
 
 /* The letter of an entity's ids and the entity of an id ("u17" -> user). */
 char store_id_letter(const struct rec_entity *e);
