@@ -29,7 +29,9 @@ results=$out/results-$users.txt
 	echo "# $(date -u +%Y-%m-%dT%H:%MZ), $users users, $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'))"
 	echo "# load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee -a "$results"
-printf '%-52s %9s %12s %9s %9s\n' stage "wall s" "rows/s" "MB/s" "peak MB" | tee -a "$results"
+# cpu s: user and system seconds of the command itself (not of a server):
+# the steadier figure when other work shares the cores
+printf '%-52s %9s %12s %9s %9s %9s\n' stage "wall s" "rows/s" "MB/s" "peak MB" "cpu s" | tee -a "$results"
 declare -A wall # seconds of each stage, by name, for the targets at the end
 
 # measure NAME ROWS BYTES CMD...: wall time and peak memory of one command
@@ -37,12 +39,13 @@ declare -A wall # seconds of each stage, by name, for the targets at the end
 measure() {
 	local name=$1 rows=$2 bytes=$3 t
 	shift 3
-	/usr/bin/time -f '%e %M' -o "$out/time" "$@" > "$out/last" 2> "$out/stderr" || true
+	/usr/bin/time -f '%e %M %U %S' -o "$out/time" "$@" > "$out/last" 2> "$out/stderr" || true
 	set -- $(tail -n 1 "$out/time")
 	wall[$name]=$1
-	awk -v n="$name" -v s="$1" -v kb="$2" -v rows="$rows" -v bytes="$bytes" 'BEGIN {
+	awk -v n="$name" -v s="$1" -v kb="$2" -v u="${3:-0}" -v sy="${4:-0}" \
+		-v rows="$rows" -v bytes="$bytes" 'BEGIN {
 		if (s < 0.005) s = 0.005
-		printf "%-52s %9.2f %12.0f %9.1f %9.1f\n", n, s, rows / s, bytes / s / 1e6, kb / 1024 }' |
+		printf "%-52s %9.2f %12.0f %9.1f %9.1f %9.2f\n", n, s, rows / s, bytes / s / 1e6, kb / 1024, u + sy }' |
 		tee -a "$results"
 }
 skip() { printf '%-52s %s\n' "$1" "skipped: $2" | tee -a "$results"; }
