@@ -8,12 +8,12 @@
 #include "clock.h"
 #include "err.h"
 #include "plan.h"
+#include "strtab.h"
 #include "xalloc.h"
 
 #define MAX_OPS 12
 
 struct school_counts {
-	char *school;
 	long n[MAX_OPS];
 };
 
@@ -29,6 +29,9 @@ struct plan_writer {
 	const char *const *ops;
 	int nops;
 	long counts[MAX_OPS];
+	/* schools in the order first counted: a school's number in names is
+	 * its index in schools (the header lists them in that order) */
+	strtab *names;
 	struct school_counts *schools;
 	size_t nschools, cap;
 	FILE *spool;
@@ -63,6 +66,7 @@ plan_writer *pw_new(long long base_version, const char *producer,
 		       strerror(errno));
 	p->spool_w = nd_writer_new(fileno(p->spool));
 	p->op = nd_writer_mem();
+	p->names = strtab_new();
 	plan_hash_init(&p->hash, base_version);
 	return p;
 }
@@ -104,9 +108,7 @@ void pw_count(plan_writer *p, const char *op, const char *const *schools,
 		return;
 	p->counts[k]++;
 	for (size_t s = 0; s < nschools; s++) {
-		size_t i = 0;
-		while (i < p->nschools && strcmp(p->schools[i].school, schools[s]) != 0)
-			i++;
+		size_t i = strtab_intern(p->names, schools[s], strlen(schools[s]));
 		if (i == p->nschools) {
 			if (p->nschools == p->cap) {
 				p->cap = p->cap ? p->cap * 2 : 16;
@@ -114,7 +116,6 @@ void pw_count(plan_writer *p, const char *op, const char *const *schools,
 						      p->cap * sizeof *p->schools);
 			}
 			memset(&p->schools[i], 0, sizeof p->schools[i]);
-			p->schools[i].school = xstrdup(schools[s]);
 			p->nschools++;
 		}
 		p->schools[i].n[k]++;
@@ -126,8 +127,7 @@ static void pw_free(plan_writer *p)
 	nd_writer_close(p->spool_w);
 	nd_writer_close(p->op);
 	fclose(p->spool);
-	for (size_t i = 0; i < p->nschools; i++)
-		free(p->schools[i].school);
+	strtab_free(p->names);
 	free(p->schools);
 	free(p);
 }
@@ -157,7 +157,7 @@ int pw_finish(plan_writer *p, nd_writer *out)
 		nd_int(out, p->ops[k], p->counts[k]);
 	nd_obj(out, "schools");
 	for (size_t i = 0; i < p->nschools; i++) {
-		nd_obj(out, p->schools[i].school);
+		nd_obj(out, strtab_str(p->names, (uint32_t)i));
 		for (int k = 0; k < p->nops; k++)
 			if (p->schools[i].n[k])
 				nd_int(out, p->ops[k], p->schools[i].n[k]);

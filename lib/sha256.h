@@ -4,17 +4,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* FIPS 180-4 SHA-256. The fields are exposed only so a context can live on
- * the stack; callers should not touch them. */
+/* FIPS 180-4 SHA-256, computed by OpenSSL's libcrypto (its assembly uses
+ * the CPU's SHA instructions where there are some: docs/performance.md).
+ * The context is room for libcrypto's SHA256_CTX, so that it can live on
+ * the stack without an allocation to free; callers should not touch it. */
 typedef struct sha256 {
-	uint32_t h[8];
-	uint64_t bytes;
-	unsigned char buf[64];
-	size_t used;
+	union {
+		unsigned char bytes[128];
+		uint64_t align;
+	} ctx;
 } sha256;
 
 void sha256_init(sha256 *c);
 void sha256_update(sha256 *c, const void *data, size_t n);
+/* Leaves a fresh context, ready for the next message. */
 void sha256_final(sha256 *c, unsigned char out[32]);
 /* The digest as 64 lowercase hex characters and a NUL. */
 void sha256_hex(sha256 *c, char out[65]); /* finalises c */

@@ -146,3 +146,37 @@ apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/$lo
 	pg_restore --no-owner --dbname="$copy" "$output"
 	assert_equal "$(snapshot --db "$copy")" "$(snapshot --db "$db")"
 }
+
+# A function for triggers that refuse a row, as a server's constraint would.
+refusing() {
+	sql "$1" "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'refused by the test: %', NEW.source_id; END \$\$"
+}
+
+@test "a write the server refuses inside the pipeline (an update sent without waiting, a new record sent by COPY) rolls the whole plan back and is reported" {
+	db=$(new_store s)
+	oneroster-sync --quiet --db "$db" "$Y1"
+	before=$(snapshot --db "$db")
+	refusing "$db"
+	# an update: pipelined, its error known only at the commit
+	sql "$db" "CREATE TRIGGER no_anita BEFORE UPDATE ON users FOR EACH ROW WHEN (NEW.given_name = 'Anita') EXECUTE FUNCTION refuse()"
+	plan_changing "$db" s1 stu-1001 Anita > "$BATS_TEST_TMPDIR/update"
+	run -4 --separate-stderr apply --db "$db" --quiet "$BATS_TEST_TMPDIR/update"
+	assert_stderr_partial "not applied: "
+	assert_stderr_partial "refused by the test: stu-1001"
+	assert_equal "$(snapshot --db "$db")" "$before"
+	assert_equal "$(sql "$db" "SELECT count(*) FROM journal")" 1
+	# year 2: deletes and updates pipelined, new users and enrollments and
+	# the journal copied; one new user refused
+	sql "$db" "DROP TRIGGER no_anita ON users"
+	sql "$db" "CREATE TRIGGER no_new BEFORE INSERT ON users FOR EACH ROW WHEN (NEW.source_id = 'stu-1011-b') EXECUTE FUNCTION refuse()"
+	extract-oneroster "$TD/district/y2-v1p1" | normalize | diff-roster --state <(snapshot --db "$db") > "$BATS_TEST_TMPDIR/y2"
+	run -4 --separate-stderr apply --db "$db" --force --quiet "$BATS_TEST_TMPDIR/y2"
+	assert_stderr_partial "refused by the test: stu-1011-b"
+	assert_equal "$(snapshot --db "$db")" "$before"
+	assert_equal "$(sql "$db" "SELECT count(*) FROM journal_ops")" "$(sql "$db" "SELECT count(*) FROM journal_ops WHERE plan_id IN (SELECT plan_id FROM journal)")"
+	assert_equal "$(sql "$db" "SELECT count(*) FROM journal")" 1
+	# once the server takes it, the same plan applies
+	sql "$db" "DROP TRIGGER no_new ON users"
+	run -0 apply --db "$db" --force --quiet "$BATS_TEST_TMPDIR/y2"
+	assert_equal "$(snapshot --db "$db" | tail -n +2)" "$(cat "$TD/sync/y2.snapshot.ndjson")"
+}

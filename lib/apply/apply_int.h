@@ -91,14 +91,28 @@ bool ap_parse_op(struct run *r, const cJSON *o, struct op *op);
 uint64_t ap_source_key(const struct rec_entity *e, const char *source,
 		       const char *source_id);
 bool ap_resolve_refs(struct run *x, rec *rr, bool execute);
+/* The key of a reference in run.resolved. */
+uint64_t ap_ref_key(const struct rec_entity *target, const char *ref);
 bool ap_apply_set(struct run *r, rec *rr, const cJSON *set);
 
 /* check.c */
 void ap_check_op(struct run *r, const struct op *op);
+/* Whether e's table was empty when first asked in this run. */
+bool ap_table_empty(struct run *r, const struct rec_entity *e);
 struct school_count *ap_school_count(struct run *r, const char *id);
 
 /* guard.c */
 void ap_guard(struct run *r);
+
+/* ahead.c: an operation as spooled (run.c), and what the next ones will
+ * read from the store, asked for in one go (store_read_ahead). 0, or -1
+ * with the error reported. */
+struct spooled {
+	char tag;	  /* 'C', 'S' or 'J' (run.c) */
+	const char *data; /* the payload */
+	uint32_t len;
+};
+int ap_read_ahead(struct run *r, const struct spooled *ops, size_t count);
 
 /* execute.c */
 char *ap_image(struct run *r, const rec *rr);

@@ -235,7 +235,7 @@ static void check_archive(struct run *r, const struct op *op)
 
 /* Whether the entity's table was empty when first asked in this run: a
  * plan creating a whole district then needs no look-up per record. */
-static bool table_empty(struct run *r, const struct rec_entity *e)
+bool ap_table_empty(struct run *r, const struct rec_entity *e)
 {
 	signed char *known = &r->empty[ap_entity_slot(e)];
 	if (*known == 0) {
@@ -334,7 +334,7 @@ void ap_check_op(struct run *r, const struct op *op)
 		if (f_sid >= 0)
 			sid = rec_str(&next, f_sid);
 		if (source && sid && op->ent != &REC_APPOINTMENT) {
-			long long n = table_empty(r, op->ent)
+			long long n = ap_table_empty(r, op->ent)
 					      ? 0
 					      : store_find_source(r->s, op->ent,
 								  source, sid);

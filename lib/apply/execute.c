@@ -101,12 +101,28 @@ int ap_execute_op(struct run *r, const char *plan_id, long n,
 		remember_created(r, &cur, fresh);
 		return ap_journal(r, plan_id, n, op, id, NULL);
 	}
-	if (store_load(r->s, op->ent, op->n, &cur, NULL) != 1)
+	int got = store_load(r->s, op->ent, op->n, &cur, NULL);
+	if (got < 0) /* on PostgreSQL maybe an earlier write's error */
+		return ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s)), -1;
+	if (got == 0)
 		return ap_bad(r, RP_EXIT_IO, "%s %s vanished", op->ent->type, op->id),
 		       -1;
 	const char *before = ap_image(r, &cur);
 	if (op->kind == OP_HARD_DELETE || op->kind == OP_DELETE)
 		return remove_with_enrollments(r, plan_id, n, op, &cur);
+	/* the record as loaded, its lists' items apart from cur's (which the
+	 * operation may change in place): store_update compares them */
+	rec was = cur;
+	for (int f = 0; f < cur.ent->nfields; f++) {
+		struct rec_val *v = &was.v[f];
+		size_t width = cur.ent->fields[f].kind == K_MAP ? 2 : 1;
+		if (cur.ent->fields[f].kind != K_LIST && cur.ent->fields[f].kind != K_MAP)
+			continue;
+		const char **items = arena_alloc(r->arena, (v->n * width + 1) * sizeof *items);
+		if (v->n)
+			memcpy(items, v->items, v->n * width * sizeof *items);
+		v->items = items;
+	}
 	switch (op->kind) {
 	case OP_UPDATE:
 	case OP_SET:
@@ -130,7 +146,7 @@ int ap_execute_op(struct run *r, const char *plan_id, long n,
 	default:
 		break;
 	}
-	if (store_save(r->s, &cur, op->n, r->version) != 0)
+	if (store_update(r->s, &cur, &was, op->n, r->version) != 0)
 		return ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s)), -1;
 	return ap_journal(r, plan_id, n, op, op->id, before);
 }

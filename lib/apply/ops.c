@@ -146,6 +146,11 @@ uint64_t ap_source_key(const struct rec_entity *e, const char *source,
 	return id_hash(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
+uint64_t ap_ref_key(const struct rec_entity *target, const char *ref)
+{
+	return (id_hash_str(ref) ^ (uint64_t)(uintptr_t)target) | 1;
+}
+
 /*
  * A reference is a store id ("s1") or SOURCE:SOURCE_ID, the form diff-roster
  * writes for a record created earlier in the same plan. Writes the store id
@@ -161,7 +166,7 @@ static int resolve(struct run *r, const struct rec_entity *target,
 	*pending = false;
 	/* a plan names the same schools and sections again and again; 0
 	 * stands for a record this plan creates, in the checking pass */
-	uint64_t key = (id_hash_str(ref) ^ (uint64_t)(uintptr_t)target) | 1;
+	uint64_t key = ap_ref_key(target, ref);
 	if (idset_get(r->resolved, key, &known)) {
 		if (known) {
 			snprintf(out, 32, "%c%u", store_id_letter(target), known);

@@ -128,57 +128,90 @@ write:
 		rp_die(RP_EXIT_IO, "temporary file: %s", strerror(errno));
 }
 
+/* Operations read back from the spool at a time: on PostgreSQL what they
+ * will read is asked for in one go first (ap_read_ahead). */
+#define CHUNK 512
+
+struct chunk {
+	struct spooled op[CHUNK];
+	char *buf;
+	size_t cap;
+};
+
+/* Up to CHUNK spooled operations from the spool's position. */
+static size_t read_chunk(struct plan *p, struct chunk *c, long from)
+{
+	size_t count = 0, used = 0;
+	size_t offs[CHUNK];
+	for (long n = from; n < p->nops && count < CHUNK; n++) {
+		char head[1 + sizeof(uint32_t)];
+		uint32_t len;
+		if (fread(head, 1, sizeof head, p->spool) != sizeof head)
+			rp_die(RP_EXIT_IO, "temporary file: short read");
+		memcpy(&len, head + 1, sizeof len);
+		if (used + len + (size_t)1 > c->cap) {
+			c->cap = (used + len + (size_t)1) * 2;
+			c->buf = xrealloc(c->buf, c->cap);
+		}
+		if (fread(c->buf + used, 1, len, p->spool) != len)
+			rp_die(RP_EXIT_IO, "temporary file: short read");
+		c->op[count] = (struct spooled){.tag = head[0], .len = len};
+		offs[count++] = used;
+		used += len + (size_t)1;
+	}
+	for (size_t i = 0; i < count; i++) /* the buffer has moved as it grew */
+		c->op[i].data = c->buf + offs[i];
+	return count;
+}
+
 /* Reads the spooled operations back, calling fn on each. */
 static int each_op(struct run *r, struct plan *p, op_fn fn, const char *plan_id)
 {
 	if (fflush(p->spool) != 0 || fseek(p->spool, 0, SEEK_SET) != 0)
 		rp_die(RP_EXIT_IO, "temporary file: %s", strerror(errno));
-	char head[1 + sizeof(uint32_t)], *buf = NULL;
-	size_t cap = 0;
-	uint32_t len;
+	struct chunk *c = xcalloc(1, sizeof *c);
 	int rc = 0;
-	for (long n = 0; rc == 0 && n < p->nops; n++) {
-		if (fread(head, 1, sizeof head, p->spool) != sizeof head)
-			rp_die(RP_EXIT_IO, "temporary file: short read");
-		memcpy(&len, head + 1, sizeof len);
-		if (len + (size_t)1 > cap) {
-			cap = len + (size_t)1;
-			buf = xrealloc(buf, cap);
+	for (long n = 0; rc == 0 && n < p->nops;) {
+		size_t count = read_chunk(p, c, n);
+		if (store_reads_ahead(r->s) && ap_read_ahead(r, c->op, count) != 0)
+			rc = -1;
+		for (size_t i = 0; rc == 0 && i < count; i++, n++) {
+			char *buf = (char *)c->op[i].data;
+			uint32_t len = c->op[i].len;
+			arena_reset(r->arena);
+			r->line = p->lines[n];
+			struct op op;
+			if (c->op[i].tag == 'C') {
+				rec packed;
+				memset(&op, 0, sizeof op);
+				op.kind = OP_CREATE;
+				op.ent = ap_slot_entity[(unsigned char)buf[0] % 6];
+				if (pr_unpack_checked(buf + 1, len - 1, op.ent, &packed,
+						      r->arena) != len - 1)
+					rp_die(RP_EXIT_IO, "temporary file: a bad record");
+				op.rec = &packed;
+				rc = fn(r, &op, n, plan_id);
+				continue;
+			}
+			if (c->op[i].tag == 'S') {
+				memset(&op, 0, sizeof op);
+				op.kind = (enum op_kind)buf[0];
+				op.ent = ap_slot_entity[(unsigned char)buf[1] % 6];
+				op.id = buf + 2;
+				if (len < 3 || buf[len - 1] != '\0' ||
+				    store_entity_of_id(op.id, &op.n) != op.ent)
+					rp_die(RP_EXIT_IO, "temporary file: a bad record");
+				rc = fn(r, &op, n, plan_id);
+				continue;
+			}
+			cJSON *o = cJSON_ParseWithLength(buf, len - 1);
+			if (o && ap_parse_op(r, o, &op))
+				rc = fn(r, &op, n, plan_id);
+			cJSON_Delete(o);
 		}
-		if (fread(buf, 1, len, p->spool) != len)
-			rp_die(RP_EXIT_IO, "temporary file: short read");
-		arena_reset(r->arena);
-		r->line = p->lines[n];
-		struct op op;
-		if (head[0] == 'C') {
-			rec packed;
-			memset(&op, 0, sizeof op);
-			op.kind = OP_CREATE;
-			op.ent = ap_slot_entity[(unsigned char)buf[0] % 6];
-			if (pr_unpack_checked(buf + 1, len - 1, op.ent, &packed,
-					      r->arena) != len - 1)
-				rp_die(RP_EXIT_IO, "temporary file: a bad record");
-			op.rec = &packed;
-			rc = fn(r, &op, n, plan_id);
-			continue;
-		}
-		if (head[0] == 'S') {
-			memset(&op, 0, sizeof op);
-			op.kind = (enum op_kind)buf[0];
-			op.ent = ap_slot_entity[(unsigned char)buf[1] % 6];
-			op.id = buf + 2;
-			if (len < 3 || buf[len - 1] != '\0' ||
-			    store_entity_of_id(op.id, &op.n) != op.ent)
-				rp_die(RP_EXIT_IO, "temporary file: a bad record");
-			rc = fn(r, &op, n, plan_id);
-			continue;
-		}
-		cJSON *o = cJSON_ParseWithLength(buf, len - 1);
-		if (o && ap_parse_op(r, o, &op))
-			rc = fn(r, &op, n, plan_id);
-		cJSON_Delete(o);
 	}
-	free(buf);
+	free(c->buf);
+	free(c);
 	return rc;
 }
 
@@ -228,13 +261,18 @@ static int defer_indexes(struct run *r)
 		for (int e = 0; k != OP_CREATE && e < 6; e++)
 			if (r->counts[k][e])
 				return 0;
+	long creates = 0;
 	for (int e = 0; e < 6; e++) {
+		creates += r->counts[OP_CREATE][e];
 		if (r->counts[OP_CREATE][e] < DEFER_INDEXES_AT)
 			continue;
 		int empty = store_is_empty(r->s, ap_slot_entity[e]);
 		if (empty < 0 || (empty && store_defer_indexes(r->s, ap_slot_entity[e]) != 0))
 			return ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s)), -1;
 	}
+	/* a journal row each: an empty journal's indexes too */
+	if (creates >= DEFER_INDEXES_AT && store_defer_journal_indexes(r->s) != 0)
+		return ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s)), -1;
 	return 0;
 }
 

@@ -125,7 +125,7 @@ struct diff {
 	struct link {
 		uint32_t in, state;
 	} *links; /* from a reviewed mapping table */
-	size_t nlinks;
+	size_t nlinks, links_cap;
 	rp_arena *scratch;
 	long conflicts;
 	/* the fields some incoming record of each entity holds: a field none

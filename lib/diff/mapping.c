@@ -12,6 +12,7 @@
 #include "csvr.h"
 #include "csvw.h"
 #include "err.h"
+#include "idset.h"
 #include "input.h"
 #include "outdir.h"
 #include "utf8.h"
@@ -27,9 +28,15 @@ static void link_error(const char *path, long row, const char *field,
 	rp_error(&loc, fmt, arg);
 }
 
+/* The links taken so far, by incoming user and by stored user (index + 1,
+ * never 0): a row's look-up for an earlier link is one probe, not a scan. */
+struct linked {
+	idset *in, *state;
+};
+
 /* One row of the table: stored id, incoming source and source id. */
-static void add_link(diff *d, const char *path, long row, const char *stored,
-		     const char *source, const char *sid)
+static void add_link(diff *d, struct linked *links, const char *path, long row,
+		     const char *stored, const char *source, const char *sid)
 {
 	if (!stored || !*stored || !sid || !*sid || strchr(stored, ' '))
 		return; /* unmatched or left undecided: not a link */
@@ -48,13 +55,13 @@ static void add_link(diff *d, const char *path, long row, const char *stored,
 	}
 	uint32_t in = d->by_source[1][EU].nodes[n].item;
 	uint32_t state = (uint32_t)(st - d->state[EU].v);
-	for (size_t l = 0; l < d->nlinks; l++)
-		if (d->links[l].in == in || d->links[l].state == state) {
-			link_error(path, row, d->links[l].in == in ? "source_id" : "stored_id",
-				   "\"%s\" is linked by an earlier row already",
-				   d->links[l].in == in ? sid : stored);
-			return;
-		}
+	bool in_taken = idset_get(links->in, (uint64_t)in + 1, NULL);
+	if (in_taken || idset_get(links->state, (uint64_t)state + 1, NULL)) {
+		link_error(path, row, in_taken ? "source_id" : "stored_id",
+			   "\"%s\" is linked by an earlier row already",
+			   in_taken ? sid : stored);
+		return;
+	}
 	/* a stored user that holds another id of this source is linked
 	 * already, unless the feed no longer holds that id: then the row
 	 * re-keys the user (a new export of the same source) */
@@ -70,13 +77,35 @@ static void add_link(diff *d, const char *path, long row, const char *stored,
 			   stored);
 	if (taken)
 		return;
-	d->links = xrealloc(d->links, (d->nlinks + 1) * sizeof *d->links);
+	if (d->nlinks == d->links_cap) {
+		d->links_cap = d->links_cap ? d->links_cap * 2 : 64;
+		d->links = xrealloc(d->links, d->links_cap * sizeof *d->links);
+	}
 	d->links[d->nlinks++] = (struct link){in, state};
+	idset_put(links->in, (uint64_t)in + 1, 0, NULL);
+	idset_put(links->state, (uint64_t)state + 1, 0, NULL);
+}
+
+static struct linked linked_new(const diff *d)
+{
+	struct linked t = {idset_new(), idset_new()};
+	for (size_t l = 0; l < d->nlinks; l++) { /* from an earlier table */
+		idset_put(t.in, (uint64_t)d->links[l].in + 1, 0, NULL);
+		idset_put(t.state, (uint64_t)d->links[l].state + 1, 0, NULL);
+	}
+	return t;
+}
+
+static void linked_free(struct linked *t)
+{
+	idset_free(t->in);
+	idset_free(t->state);
 }
 
 int diff_read_links(diff *d, const char *path)
 {
 	long errors = rp_error_count();
+	struct linked taken = linked_new(d);
 	size_t len = strlen(path);
 	if (len > 7 && strcmp(path + len - 7, ".ndjson") == 0) {
 		nd_reader *r = nd_reader_open(path);
@@ -87,9 +116,10 @@ int diff_read_links(diff *d, const char *path)
 		/* mapping rows carry "type":"mapping" */
 		while ((got = nd_next(r, &o)) > 0 || got == -1)
 			if (got > 0)
-				add_link(d, path, nd_line(r), nd_get_str(o, "stored_id"),
+				add_link(d, &taken, path, nd_line(r), nd_get_str(o, "stored_id"),
 					 nd_get_str(o, "source"), nd_get_str(o, "source_id"));
 		nd_reader_free(r);
+		linked_free(&taken);
 		return rp_error_count() == errors ? 0 : -1;
 	}
 	rp_input *in = rp_input_open(path);
@@ -103,6 +133,7 @@ int diff_read_links(diff *d, const char *path)
 		link_error(path, 1, stored < 0 ? "stored_id" : "source_id",
 			   "a mapping table needs stored_id and source_id columns%s", "");
 		csvr_free(c);
+		linked_free(&taken);
 		return -1;
 	}
 	while ((rc = csvr_next(c)) != 0) {
@@ -112,11 +143,12 @@ int diff_read_links(diff *d, const char *path)
 				break;
 			continue;
 		}
-		add_link(d, path, csvr_line(c), csvr_field(c, (size_t)stored),
+		add_link(d, &taken, path, csvr_line(c), csvr_field(c, (size_t)stored),
 			 source >= 0 ? csvr_field(c, (size_t)source) : NULL,
 			 csvr_field(c, (size_t)sid));
 	}
 	csvr_free(c);
+	linked_free(&taken);
 	return rp_error_count() == errors ? 0 : -1;
 }
 

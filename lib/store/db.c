@@ -100,6 +100,36 @@ static db_stmt *prepare(db *d, const char *sql, bool scan)
 db_stmt *db_prepare(db *d, const char *sql) { return prepare(d, sql, false); }
 db_stmt *db_prepare_scan(db *d, const char *sql) { return prepare(d, sql, true); }
 
+db_stmt *db_prepare_bulk(db *d, const char *sql)
+{
+	db_stmt *st = prepare(d, sql, false);
+	if (st && d->kind == DB_POSTGRES)
+		pg_bulk_attach(st);
+	return st;
+}
+
+void db_set_keyed(db_stmt *st)
+{
+	if (st)
+		st->keyed = true;
+}
+
+int db_pipeline(db *d, bool on)
+{
+	return d->kind == DB_POSTGRES ? pg_pipeline(d, on) : 0;
+}
+
+int db_rows(db_stmt *st)
+{
+	return st->d->kind == DB_POSTGRES ? pg_rows(st) : 0;
+}
+
+void db_seek(db_stmt *st, int row)
+{
+	if (st->d->kind == DB_POSTGRES)
+		pg_seek(st, row);
+}
+
 void db_finalize(db_stmt *st)
 {
 	if (!st)

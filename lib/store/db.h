@@ -42,7 +42,28 @@ int db_table_exists(db *d, const char *table);
 
 db_stmt *db_prepare(db *d, const char *sql);
 db_stmt *db_prepare_scan(db *d, const char *sql);
+/* "INSERT INTO t(c1, ...) VALUES(?, ...)" of rows that nothing reads back
+ * before the next read or the commit (fresh records, the journal): inside
+ * db_pipeline on PostgreSQL they are gathered and sent with COPY. */
+db_stmt *db_prepare_bulk(db *d, const char *sql);
 void db_finalize(db_stmt *st);
+/* A statement that writes records by their n, records there before the
+ * transaction (or found by a read since): never the rows a bulk statement
+ * still holds, so on PostgreSQL it need not wait for them to be copied. */
+void db_set_keyed(db_stmt *st);
+
+/*
+ * PostgreSQL, inside a write transaction: with on, a statement that writes
+ * (INSERT, UPDATE, DELETE) is sent without waiting for its answer (libpq's
+ * pipeline mode), and the rows of a bulk statement wait in a buffer to go
+ * by COPY. The next statement that reads, or any other call, first waits
+ * for every answer and sends the buffers, so that what it reads is what
+ * was written before it. A write that failed fails that next call (with
+ * the first error: db_errmsg), and every one after it, up to db_pipeline
+ * off, which also waits for every answer: 0, or -1 when something failed
+ * (the transaction can then only roll back). SQLite: nothing, 0.
+ */
+int db_pipeline(db *d, bool on);
 
 /* i counts from 1. NULL text binds SQL NULL. */
 void db_bind_text(db_stmt *st, int i, const char *value);
@@ -58,6 +79,11 @@ void db_reset(db_stmt *st);
 bool db_column_null(db_stmt *st, int c);
 long long db_column_int(db_stmt *st, int c);
 const char *db_column_text(db_stmt *st, int c); /* NULL for SQL NULL */
+/* PostgreSQL: a statement that is not a scan holds all its rows once
+ * stepped; db_rows counts them and db_seek makes row i (from 0) the one
+ * the columns read, in any order. */
+int db_rows(db_stmt *st);
+void db_seek(db_stmt *st, int row);
 
 /* A consistent copy of a SQLite store in a new file (the online backup),
  * checked with PRAGMA integrity_check; refused for PostgreSQL. 0 or -1. */

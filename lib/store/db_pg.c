@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
 #include "xalloc.h"
@@ -66,6 +67,8 @@ static int result_ok(db *d, PGresult *res)
 
 int pg_exec(db *d, const char *sql)
 {
+	if (pg_idle(d) != 0)
+		return -1;
 	PGresult *res = PQexec(d->pg, sql);
 	int rc = result_ok(d, res);
 	PQclear(res);
@@ -75,6 +78,8 @@ int pg_exec(db *d, const char *sql)
 int pg_table_exists(db *d, const char *table)
 {
 	const char *values[1] = {table};
+	if (pg_idle(d) != 0)
+		return -1;
 	PGresult *res = PQexecParams(d->pg, "SELECT to_regclass($1) IS NOT NULL",
 				     1, NULL, values, NULL, NULL, 0);
 	int rc = result_ok(d, res);
@@ -113,11 +118,32 @@ static char *placeholders(const char *sql, int *nparams)
 	return out;
 }
 
+/* An INSERT, UPDATE or DELETE (without RETURNING): the table it writes. */
+static bool writes(const char *sql, char *table, size_t size)
+{
+	static const char *const verbs[] = {"INSERT INTO ", "UPDATE ",
+					    "DELETE FROM "};
+	for (int i = 0; i < 3; i++) {
+		size_t n = strlen(verbs[i]);
+		if (strncasecmp(sql, verbs[i], n) != 0)
+			continue;
+		if (strstr(sql, "RETURNING") || strstr(sql, "returning"))
+			return false;
+		size_t len = strcspn(sql + n, " (");
+		snprintf(table, size, "%.*s", (int)len, sql + n);
+		return len > 0 && len < size;
+	}
+	return false;
+}
+
 db_stmt *pg_prepare(db *d, const char *sql, bool scan)
 {
+	if (pg_idle(d) != 0)
+		return NULL;
 	db_stmt *st = xcalloc(1, sizeof *st);
 	st->d = d;
 	st->scan = scan;
+	st->write = !scan && writes(sql, st->table, sizeof st->table);
 	st->sql = placeholders(sql, &st->nparams);
 	st->values = xcalloc((size_t)st->nparams + 1, sizeof *st->values);
 	snprintf(st->name, sizeof st->name, "rp%lu", ++d->statements);
@@ -143,7 +169,8 @@ void pg_reset(db_stmt *st)
 	st->res = NULL;
 	st->started = st->last_batch = false;
 	st->row = st->rows = 0;
-	if (st->cursor_open && PQtransactionStatus(st->d->pg) == PQTRANS_INTRANS) {
+	if (st->cursor_open && pg_idle(st->d) == 0 &&
+	    PQtransactionStatus(st->d->pg) == PQTRANS_INTRANS) {
 		char sql[64];
 		snprintf(sql, sizeof sql, "CLOSE %s", st->name);
 		PQclear(PQexec(st->d->pg, sql));
@@ -154,9 +181,10 @@ void pg_reset(db_stmt *st)
 void pg_finalize(db_stmt *st)
 {
 	pg_reset(st);
+	pg_bulk_detach(st); /* its rows sent first */
 	/* a prepared statement lives as long as the session: give it back,
 	 * unless the transaction has failed and would refuse the command */
-	if (!st->scan && st->name[0] &&
+	if (!st->scan && st->name[0] && pg_idle(st->d) == 0 &&
 	    PQtransactionStatus(st->d->pg) != PQTRANS_INERROR) {
 		char sql[64];
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
@@ -179,6 +207,8 @@ void pg_bind(db_stmt *st, int i, const char *text)
 
 static int fetch(db_stmt *st)
 {
+	if (pg_idle(st->d) != 0)
+		return DB_ERROR;
 	char sql[64];
 	snprintf(sql, sizeof sql, "FETCH %d FROM %s", SCAN_BATCH, st->name);
 	PQclear(st->res);
@@ -195,6 +225,17 @@ static int start(db_stmt *st)
 {
 	const char *const *values = (const char *const *)st->values;
 	st->started = true;
+	if (st->d->pipe_on && (st->bulk || st->write)) {
+		/* nothing to read back: not waited for */
+		st->rows = 0;
+		st->row = -1;
+		st->last_batch = true;
+		if ((st->bulk ? pg_bulk_add(st) : pg_pipe_write(st)) != 0)
+			return DB_ERROR;
+		return DB_DONE;
+	}
+	if (pg_idle(st->d) != 0)
+		return DB_ERROR;
 	if (!st->scan) {
 		st->res = PQexecPrepared(st->d->pg, st->name, st->nparams, values,
 					 NULL, NULL, 0);
@@ -232,4 +273,12 @@ int pg_step(db_stmt *st)
 	if (fetch(st) != DB_DONE)
 		return DB_ERROR;
 	return ++st->row < st->rows ? DB_ROW : DB_DONE;
+}
+
+int pg_rows(db_stmt *st) { return st->res ? st->rows : 0; }
+
+void pg_seek(db_stmt *st, int row)
+{
+	if (st->res && row >= 0 && row < st->rows)
+		st->row = row;
 }

@@ -98,6 +98,9 @@ void st_forget_counters(store *s)
 int store_exists(store *s, const struct rec_entity *e, long long n)
 {
 	struct table *t = &s->tables[entity_index(e)];
+	int known = s->ahead ? st_ahead_exists(s, e, n) : -1;
+	if (known >= 0)
+		return known;
 	db_bind_int(t->exists, 1, n);
 	int rc = db_step(t->exists);
 	db_reset(t->exists);
@@ -137,23 +140,60 @@ int store_is_empty(store *s, const struct rec_entity *e)
 }
 
 static int save(store *s, const rec *r, long long n, long long version,
-		bool fresh);
+		bool fresh, const rec *was);
 
 int store_save(store *s, const rec *r, long long n, long long version)
 {
-	return save(s, r, n, version, false);
+	return save(s, r, n, version, false, NULL);
+}
+
+int store_update(store *s, const rec *r, const rec *was, long long n,
+		 long long version)
+{
+	return save(s, r, n, version, false, was);
 }
 
 int store_insert(store *s, const rec *r, long long n, long long version)
 {
-	return save(s, r, n, version, true);
+	return save(s, r, n, version, true, NULL);
+}
+
+/* The side rows of field f of record n (cleared first unless fresh). */
+static int save_side(store *s, struct table *t, const rec *r, int f,
+		     long long n, bool fresh)
+{
+	if (!fresh) {
+		db_bind_int(t->side_clear[f], 1, n);
+		int rc = db_step(t->side_clear[f]);
+		db_reset(t->side_clear[f]);
+		if (rc != DB_DONE)
+			return st_fail(s, t->name);
+	}
+	const struct rec_val *v = &r->v[f];
+	bool map = r->ent->fields[f].kind == K_MAP;
+	for (size_t i = 0; i < v->n; i++) {
+		db_stmt *add = fresh ? t->side_fresh[f] : t->side_add[f];
+		db_bind_int(add, 1, n);
+		db_bind_int(add, 2, (long long)i);
+		if (map)
+			db_bind_text(add, 3, v->items[2 * i]);
+		else
+			db_bind_null(add, 3);
+		db_bind_text(add, 4, v->items[map ? 2 * i + 1 : i]);
+		int rc = db_step(add);
+		db_reset(add);
+		if (rc != DB_DONE)
+			return st_fail(s, t->name);
+	}
+	return 0;
 }
 
 static int save(store *s, const rec *r, long long n, long long version,
-		bool fresh)
+		bool fresh, const rec *was)
 {
 	struct table *t = table_of(s, r->ent);
 	db_stmt *st = fresh ? t->insert : t->save;
+	st_ahead_wrote(s, r->ent, n);
 	int col = 1;
 	db_bind_int(st, col++, n);
 	db_bind_int(st, col++, version);
@@ -172,28 +212,14 @@ static int save(store *s, const rec *r, long long n, long long version,
 	int rc = db_step(st);
 	db_reset(st);
 	db_clear_bindings(st);
-	if (rc != DB_DONE || (!fresh && clear_sides(s, t, n) != 0))
+	if (rc != DB_DONE)
 		return st_fail(s, t->name);
-	for (int f = 0; f < r->ent->nfields; f++) {
-		if (!is_side(&r->ent->fields[f]))
-			continue;
-		const struct rec_val *v = &r->v[f];
-		bool map = r->ent->fields[f].kind == K_MAP;
-		for (size_t i = 0; i < v->n; i++) {
-			db_stmt *add = t->side_add[f];
-			db_bind_int(add, 1, n);
-			db_bind_int(add, 2, (long long)i);
-			if (map)
-				db_bind_text(add, 3, v->items[2 * i]);
-			else
-				db_bind_null(add, 3);
-			db_bind_text(add, 4, v->items[map ? 2 * i + 1 : i]);
-			rc = db_step(add);
-			db_reset(add);
-			if (rc != DB_DONE)
-				return st_fail(s, t->name);
-		}
-	}
+	for (int f = 0; f < r->ent->nfields; f++)
+		/* a list or map as it was stays as its rows are */
+		if (is_side(&r->ent->fields[f]) &&
+		    !(was && rec_field_equal(r, was, f)) &&
+		    save_side(s, t, r, f, n, fresh) != 0)
+			return -1;
 	return 0;
 }
 
@@ -222,6 +248,9 @@ int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
 	       long long *version)
 {
 	struct table *t = table_of(s, e);
+	int known = s->ahead ? st_ahead_load(s, e, n, r, version) : -1;
+	if (known >= 0)
+		return known;
 	rec_init(r, e, r->arena);
 	db_bind_int(t->load, 1, n);
 	int rc = db_step(t->load);
@@ -259,6 +288,7 @@ int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
 int store_remove(store *s, const struct rec_entity *e, long long n)
 {
 	struct table *t = table_of(s, e);
+	st_ahead_wrote(s, e, n);
 	db_bind_int(t->remove, 1, n);
 	int rc = db_step(t->remove);
 	db_reset(t->remove);
@@ -282,6 +312,9 @@ long long store_find_source(store *s, const struct rec_entity *e,
 	struct table *t = table_of(s, e);
 	if (!t->by_source)
 		return 0;
+	long long known = s->ahead ? st_ahead_source(s, e, source, source_id) : -1;
+	if (known >= 0)
+		return known;
 	db_bind_text(t->by_source, 1, source);
 	db_bind_text(t->by_source, 2, source_id);
 	long long n = first_n(s, t->by_source);

@@ -257,8 +257,16 @@ failed:
 static int drop_indexes_of(store *s, const char *table)
 {
 	db_stmt *st;
-	if (!(st = st_prepare(s, "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
-			      " AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid")))
+	/* the indexes of the schema, not those of primary keys (SQLite's
+	 * have no SQL; PostgreSQL's belong to a constraint) */
+	if (!(st = st_prepare(s, s->pg ? "SELECT i.indexname, i.indexdef FROM pg_indexes i"
+				      " WHERE i.schemaname = current_schema() AND i.tablename = ?"
+				      " AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
+				      "  WHERE c.conname = i.indexname"
+				      "  AND c.connamespace = to_regnamespace(i.schemaname))"
+				      " ORDER BY i.indexname"
+				    : "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+				      " AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid")))
 		return -1;
 	db_bind_text(st, 1, table);
 	char drop[16][128];
@@ -284,8 +292,6 @@ static int drop_indexes_of(store *s, const char *table)
 
 int store_defer_indexes(store *s, const struct rec_entity *e)
 {
-	if (s->pg)
-		return 0; /* PostgreSQL builds its indexes as it goes; not measured */
 	struct table *t = table_of(s, e);
 	if (drop_indexes_of(s, t->name) != 0)
 		return -1;
@@ -298,6 +304,18 @@ int store_defer_indexes(store *s, const struct rec_entity *e)
 			return -1;
 	}
 	return 0;
+}
+
+int store_defer_journal_indexes(store *s)
+{
+	db_stmt *st;
+	if (!(st = st_prepare(s, "SELECT 1 FROM journal_ops LIMIT 1")))
+		return -1;
+	int rc = db_step(st);
+	db_finalize(st);
+	if (rc == DB_ERROR)
+		return st_fail(s, "journal_ops");
+	return rc == DB_ROW ? 0 : drop_indexes_of(s, "journal_ops");
 }
 
 void st_forget_deferred(store *s)

@@ -64,6 +64,16 @@ db_stmt *st_prepare(store *s, const char *sql)
 	return st;
 }
 
+/* A statement of rows that nothing reads back within the transaction
+ * (COPY on PostgreSQL: db_prepare_bulk). */
+static db_stmt *st_prepare_bulk(store *s, const char *sql)
+{
+	db_stmt *st = db_prepare_bulk(s->db, sql);
+	if (!st)
+		snprintf(s->err, sizeof s->err, "%s", db_errmsg(s->db));
+	return st;
+}
+
 /* ---- statements -------------------------------------------------------- */
 
 static int prepare_table(store *s, struct table *t)
@@ -89,7 +99,7 @@ static int prepare_table(store *s, struct table *t)
 		return -1;
 	snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES(%s)", t->name, cols,
 		 marks);
-	if (!(t->insert = st_prepare(s, sql)))
+	if (!(t->insert = st_prepare_bulk(s, sql)))
 		return -1;
 	snprintf(sql, sizeof sql, "SELECT 1 FROM %s LIMIT 1", t->name);
 	if (!(t->any = st_prepare(s, sql)))
@@ -98,8 +108,12 @@ static int prepare_table(store *s, struct table *t)
 	if (!(t->load = st_prepare(s, sql)))
 		return -1;
 	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE n = ?", t->name);
-	if (!(t->remove = st_prepare(s, sql)))
+	if (!(t->remove = st_prepare_bulk(s, sql)))
 		return -1;
+	/* saves and removes are of records there before the transaction:
+	 * they need not wait for the fresh records still to be copied */
+	db_set_keyed(t->save);
+	db_set_keyed(t->remove);
 	snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE n = ?", t->name);
 	if (!(t->exists = st_prepare(s, sql)))
 		return -1;
@@ -116,13 +130,16 @@ static int prepare_table(store *s, struct table *t)
 		char side[64];
 		side_name(t, &e->fields[f], side, sizeof side);
 		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE n = ?", side);
-		if (!(t->side_clear[f] = st_prepare(s, sql)))
+		if (!(t->side_clear[f] = st_prepare_bulk(s, sql)))
 			return -1;
 		snprintf(sql, sizeof sql,
 			 "INSERT INTO %s(n, pos, key, value) VALUES(?, ?, ?, ?)",
 			 side);
-		if (!(t->side_add[f] = st_prepare(s, sql)))
+		if (!(t->side_add[f] = st_prepare(s, sql)) ||
+		    !(t->side_fresh[f] = st_prepare_bulk(s, sql)))
 			return -1;
+		db_set_keyed(t->side_clear[f]);
+		db_set_keyed(t->side_add[f]);
 		snprintf(sql, sizeof sql,
 			 "SELECT key, value FROM %s WHERE n = ? ORDER BY pos", side);
 		if (!(t->side_load[f] = st_prepare(s, sql)))
@@ -143,6 +160,7 @@ static void finalize_table(struct table *t)
 	for (int f = 0; f < REC_MAX_FIELDS; f++) {
 		db_finalize(t->side_clear[f]);
 		db_finalize(t->side_add[f]);
+		db_finalize(t->side_fresh[f]);
 		db_finalize(t->side_load[f]);
 	}
 }
@@ -178,7 +196,7 @@ store *store_open(const char *path, bool create)
 	    !(s->user_by_id_type = st_prepare(s,
 			"SELECT n FROM user_ids WHERE value = ? AND key = ?"
 			" ORDER BY n LIMIT 1")) ||
-	    !(s->journal_op = st_prepare(s,
+	    !(s->journal_op = st_prepare_bulk(s,
 			"INSERT INTO journal_ops(plan_id, n, op, entity, record_id,"
 			" before) VALUES(?, ?, ?, ?, ?, ?)")))
 		goto failed;
@@ -200,6 +218,7 @@ void store_close(store *s)
 {
 	if (!s)
 		return;
+	st_ahead_free(s);
 	for (int i = 0; i < NENT; i++)
 		finalize_table(&s->tables[i]);
 	db_finalize(s->meta_get);
@@ -214,22 +233,33 @@ void store_close(store *s)
 int st_flush_counters(store *s);
 int st_restore_indexes(store *s);
 
+/* On PostgreSQL the writes of a transaction are pipelined, and fresh rows
+ * copied (db_pipeline): an error shows at the next read or at the commit,
+ * and the transaction rolls back whole as before. */
 int store_begin(store *s)
 {
 	st_forget_counters(s);
-	return st_begin_write(s);
+	st_ahead_forget(s);
+	if (st_begin_write(s) != 0)
+		return -1;
+	return db_pipeline(s->db, true) == 0 ? 0 : st_fail(s, "pipeline");
 }
 
 int store_commit(store *s)
 {
+	st_ahead_forget(s);
 	if (st_restore_indexes(s) != 0 || st_flush_counters(s) != 0)
 		return -1;
+	if (db_pipeline(s->db, false) != 0)
+		return st_fail(s, "write");
 	return st_exec(s, "COMMIT");
 }
 
 void store_rollback(store *s)
 {
 	st_forget_counters(s);
+	st_ahead_forget(s);
 	st_forget_deferred(s); /* the rollback puts the dropped indexes back */
+	db_pipeline(s->db, false); /* what is still pipelined is lost anyway */
 	db_exec(s->db, "ROLLBACK"); /* keeps the error that led here */
 }

@@ -48,6 +48,9 @@ void store_rollback(store *s);
  * were). For a transaction filling an empty table with many records: a
  * look-up through one of those indexes meanwhile scans the table. */
 int store_defer_indexes(store *s, const struct rec_entity *e);
+/* The same for the journal's operations, when there are none yet (a
+ * store's first import): nothing reads them before the commit. */
+int store_defer_journal_indexes(store *s);
 
 /* The letter of an entity's ids and the entity of an id ("u17" -> user). */
 char store_id_letter(const struct rec_entity *e);
@@ -59,6 +62,12 @@ int store_load(store *s, const struct rec_entity *e, long long n, rec *r,
 	       long long *version);
 /* Writes r as record n (insert or replace), stamped with version. */
 int store_save(store *s, const rec *r, long long n, long long version);
+/* store_save of record n as it was loaded into was and then changed into
+ * r: the rows of the lists and maps that did not change are left as they
+ * are (an update of a user's grade writes one row, not a row per
+ * identifier and school too). */
+int store_update(store *s, const rec *r, const rec *was, long long n,
+		 long long version);
 /* The same for a record n that has never existed (a fresh store_next_n):
  * a plain insert, with no side rows to clear first. */
 int store_insert(store *s, const rec *r, long long n, long long version);
@@ -94,6 +103,25 @@ struct store_school_counts {
 };
 int store_count_school(store *s, const char *school,
 		       struct store_school_counts *c);
+
+/*
+ * Reading ahead: what the next operations of a plan will ask, asked in one
+ * go. On PostgreSQL each kind is one query for all of them, and
+ * store_load, store_exists and store_find_source then answer from what it
+ * read, until the same kind is asked again for that entity, or the end of
+ * the transaction; a record written meanwhile is read again, and any write
+ * forgets the answers about existence and source ids. On SQLite, where a read is a
+ * call and not a round trip, nothing is done. 0, or -1 (store_errmsg).
+ */
+enum store_want_kind { STORE_WANT_LOAD, STORE_WANT_EXISTS, STORE_WANT_SOURCE };
+struct store_want {
+	enum store_want_kind kind;
+	const struct rec_entity *e;
+	long long n;		    /* LOAD, EXISTS */
+	const char *source, *sid;   /* SOURCE */
+};
+bool store_reads_ahead(const store *s);
+int store_read_ahead(store *s, const struct store_want *w, size_t count);
 
 /* What reads the store: begin (may be NULL) gets the version every record
  * is read from and the store's identity; record gets each state record (borrowed until it returns).

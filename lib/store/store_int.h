@@ -23,6 +23,7 @@ struct table {
 	db_stmt *save, *insert, *load, *remove, *by_source, *exists, *any;
 	db_stmt *side_clear[REC_MAX_FIELDS], *side_add[REC_MAX_FIELDS],
 		*side_load[REC_MAX_FIELDS];
+	db_stmt *side_fresh[REC_MAX_FIELDS]; /* side_add for a fresh record */
 };
 
 struct store {
@@ -36,6 +37,7 @@ struct store {
 	long long next[NENT]; /* id counters of the transaction */
 	bool next_loaded[NENT], next_dirty[NENT];
 	char id[33]; /* meta store_id; empty for a database without the tables */
+	struct ahead *ahead; /* store_read_ahead's answers, per entity */
 	char err[4096];
 };
 
@@ -79,6 +81,18 @@ int st_begin_write(store *s);
 int st_ensure_schema(store *s, bool create);
 void st_forget_deferred(store *s);
 int st_restore_indexes(store *s);
+
+/* ahead.c: store_read_ahead's answers. st_ahead_load: 1 with the record
+ * in r, 0 when it is known absent, -1 when not known; st_ahead_exists and
+ * st_ahead_source likewise (the n, 0 when absent, -1 when not known). */
+int st_ahead_load(store *s, const struct rec_entity *e, long long n, rec *r,
+		  long long *version);
+int st_ahead_exists(store *s, const struct rec_entity *e, long long n);
+long long st_ahead_source(store *s, const struct rec_entity *e,
+			  const char *source, const char *sid);
+void st_ahead_wrote(store *s, const struct rec_entity *e, long long n);
+void st_ahead_forget(store *s);
+void st_ahead_free(store *s);
 
 /* records.c */
 int st_flush_counters(store *s);
