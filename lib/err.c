@@ -170,6 +170,16 @@ static void write_error(const struct rp_loc *loc, const char *msg,
 	fprintf(stderr, "%s\n", msg);
 }
 
+void rp_report(const char *level, const struct rp_loc *loc, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	write_error(loc, msg, level);
+}
+
 void rp_error(const struct rp_loc *loc, const char *fmt, ...)
 {
 	va_list ap;

@@ -72,6 +72,11 @@ void rp_error(const struct rp_loc *loc, const char *fmt, ...)
 
 void rp_verror(const struct rp_loc *loc, const char *fmt, va_list ap);
 
+/* A located message that is not a bad record (a refusal, a store error):
+ * written as rp_error writes, at level "error" or "info", never counted. */
+void rp_report(const char *level, const struct rp_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /*
  * Reports a problem that rejects nothing (a value dropped, a file the
  * manifest and the package disagree on that holds no rows) as

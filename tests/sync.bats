@@ -503,18 +503,22 @@ apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/$lo
 }
 
 # bats test_tags=sqlite-only
-@test "a store of schema 1 is brought to schema 2 when opened: an identity, roles, unique source ids" {
+@test "a store of schema 1 is brought to schema 3 when opened: an identity, roles, unique source ids, journal counts" {
 	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	before=$(records "$db")
 	# the store as schema 1 left it
 	sql "$db" "DROP TABLE user_roles; DELETE FROM meta WHERE key = 'store_id'; ALTER TABLE journal DROP COLUMN pruned_at;
+		ALTER TABLE journal DROP COLUMN counts;
 		UPDATE meta SET value = '1' WHERE key = 'schema_version';
 		DROP INDEX users_source; CREATE INDEX users_source ON users(source, source_id)"
 	run -0 snapshot --db "$db"
 	assert_line --index 0 --regexp '^\{"type":"snapshot","version":1,"store":"[0-9a-f]{32}",'
 	assert_equal "$(records "$db")" "$before"
-	assert_equal "$(sql "$db" "SELECT value FROM meta WHERE key = 'schema_version'")" 2
+	assert_equal "$(sql "$db" "SELECT value FROM meta WHERE key = 'schema_version'")" 3
+	# the plans journalled before schema 3 are counted from their journal rows
+	run -0 apply --db "$db" --history
+	assert_line --index 0 --partial '"counts":{"create":{"enrollment":30,"school":2,"section":6,"term":3,"user":24}}'
 	assert_equal "$(sql "$db" "SELECT sql LIKE '%UNIQUE%' FROM sqlite_master WHERE name = 'users_source'")" 1
 	echo '{"type":"op","op":"update","entity":"user","id":"u18","set":{"roles":["staff","teacher"]}}' | apply --db "$db" --quiet
 	run -0 snapshot --db "$db" --entity user
@@ -526,6 +530,7 @@ apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/$lo
 	db=$(new_store s)
 	sync --db "$db" "$Y1"
 	sql "$db" "DROP TABLE user_roles; DELETE FROM meta WHERE key = 'store_id'; ALTER TABLE journal DROP COLUMN pruned_at;
+		ALTER TABLE journal DROP COLUMN counts;
 		UPDATE meta SET value = '1' WHERE key = 'schema_version';
 		DROP INDEX users_source; CREATE INDEX users_source ON users(source, source_id);
 		INSERT INTO users(n, version, source, source_id, role) VALUES(99, 1, 'oneroster', 'stu-1001', 'student')"
