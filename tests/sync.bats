@@ -35,8 +35,12 @@ canonical() { extract-oneroster "$1" | normalize; }
 }
 
 # bats test_tags=sqlite-only
-@test "snapshot of a store that does not exist is an I/O error (exit 4)" {
-	run -4 --separate-stderr snapshot --db "$BATS_TEST_TMPDIR/none.db"
+@test "snapshot of a store that does not exist yet: an empty state at version 0, said on stderr, no file made" {
+	run -0 --separate-stderr snapshot --db "$BATS_TEST_TMPDIR/none.db"
+	assert_equal "$stderr" "snapshot: $BATS_TEST_TMPDIR/none.db: no such store yet; an empty state (version 0)"
+	assert_output '{"type":"snapshot","version":0,"created":"2026-08-01T12:00:00Z"}'
+	[ ! -e "$BATS_TEST_TMPDIR/none.db" ]
+	run -4 --separate-stderr snapshot --db "$BATS_TEST_TMPDIR/none.db" --backup "$BATS_TEST_TMPDIR/copy.db"
 	assert_equal "$stderr" "snapshot: $BATS_TEST_TMPDIR/none.db: no such store"
 }
 
