@@ -501,7 +501,7 @@ PY
 @test "classlink-sync --require-year reads the terms' school year" {
 	httpd_start oneroster "$REST"
 	ONEROSTER_TOKEN=$HTTPD_TOKEN run -3 --separate-stderr classlink-sync --db "$RDB" --base-url "$HTTPD_URL" --require-year 2026-2027
-	assert_stderr_line "normalize: school sch-100: no section in a term of 2026-2027: the feed does not hold the new year yet"
+	assert_stderr_line "normalize: school \"Birchwood Elementary\" (number 0100, id sch-100): no section in a term of 2026-2027: the feed does not hold the new year yet"
 	ONEROSTER_TOKEN=$HTTPD_TOKEN run --separate-stderr classlink-sync --quiet --db "$RDB" --base-url "$HTTPD_URL" --require-year 2025-2026
 	assert_success
 }
