@@ -453,7 +453,9 @@ state.ndjson"
 	run -2 --separate-stderr oneroster-sync "$Y1"
 	assert_equal "${stderr_lines[0]}" "oneroster-sync: --db is required"
 	run -2 --separate-stderr oneroster-sync --db x.db --bogus "$Y1"
-	assert_equal "${stderr_lines[0]}" "oneroster-sync: unknown option --bogus"
+	assert_equal "${stderr_lines[0]}" "oneroster-sync: unrecognized option '--bogus'"
+	assert_equal "${stderr_lines[1]}" "Try 'oneroster-sync --help' for more information."
+	assert_equal "${#stderr_lines[@]}" 2
 }
 
 # bats test_tags=sqlite-only
