@@ -10,7 +10,8 @@
  * ends): the phase, n/N or a percentage, the rate and the time left when
  * the total is known, else a plain count. Shown only when stderr is a
  * terminal, --quiet was not given, and the run has lasted about two
- * seconds (RP_PROGRESS_AFTER=SECONDS changes that, for tests); redrawn at
+ * seconds (RP_PROGRESS_AFTER=SECONDS changes that, and makes the clock be
+ * read at every unit: for tests of small inputs); redrawn at
  * most ten times a second. There is one line per program, so the state is
  * global.
  *

@@ -127,7 +127,7 @@ unescape() { # roff escapes as the page shows them
 				want=0
 				[[ $kind =~ exit\ ([0-9]+) ]] && want=${BASH_REMATCH[1]}
 				status=0
-				(cd "$d" && bash -o pipefail -c "$text") > "$BATS_TEST_TMPDIR/out" 2>&1 < /dev/null || status=$?
+				(cd "$d" && bash -e -o pipefail -c "$text") > "$BATS_TEST_TMPDIR/out" 2>&1 < /dev/null || status=$?
 				[ "$status" -eq "$want" ] ||
 					fail "man/$p.1: example exits $status, not $want:
 $text
