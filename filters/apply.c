@@ -139,11 +139,13 @@ static int history_row(void *ctx, const struct store_history *h)
  * side files; on PostgreSQL drops the tables it made (store_unmake). */
 static void unmake(store *s, const char *db, bool made_file)
 {
-	if (store_version(s) != 0)
+	if (store_version(s) != 0) {
+		store_close(s);
 		return;
+	}
 	if (store_unmake(s) != 0)
 		rp_warnx("%s: could not remove the tables it made: %s", db, store_errmsg(s));
-	else if (store_made_now(s) || made_file)
+	else
 		rp_note("removed", "%s: the store this run made is removed (nothing was applied)", db);
 	store_close(s);
 	if (made_file) {

@@ -3,6 +3,7 @@
 # checked, first runs as written, the journal listed, users marked.
 # No test holds a time: a run is interrupted where it has shown something
 # (on-tty --int-on), and progress is looked for, not timed.
+# bats file_tags=store
 
 setup() {
 	load test_helper/common
@@ -66,6 +67,7 @@ big_plan() {
 	assert_equal "${#lines[@]}" 1
 }
 
+# bats test_tags=sqlite-only
 @test "Ctrl-C during a pipeline names the stage, says nothing was applied, exits 130" {
 	# the pipeline beside programs of its own, normalize one that waits
 	# (as a long one would) until Ctrl-C: interrupted there, whatever the speed
