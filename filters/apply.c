@@ -9,6 +9,7 @@
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "progress.h"
 #include "store/store.h"
 
 static const char usage[] =
@@ -17,6 +18,7 @@ static const char usage[] =
 	"       apply --db DB --undo PLAN_ID [--dry-run]\n"
 	"       apply --db DB --freeze REASON | --thaw\n"
 	"       apply --db DB --prune DAYS [--dry-run]\n"
+	"       apply --db DB --history [--format ndjson|text]\n"
 	"\n"
 	"Reads plans (from diff-roster, softdelete-plan, archive-appointments, or\n"
 	"written by hand) and applies each in one transaction, once per plan_id:\n"
@@ -50,11 +52,111 @@ static const char usage[] =
 	"                          DAYS ago: their before-images are erased, with\n"
 	"                          what deleted records left in the store's files\n"
 	"                          (0: every plan applied so far)\n"
+	"  --history               list the journal: each plan applied, with its\n"
+	"                          time, producer, counts, forced, undone, pruned\n"
+	"  --format F              of --history: ndjson (default) or text, a table\n"
+	"                          (the default on a terminal)\n"
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
 enum { OPT_DB = RP_OPT_FIRST_PROGRAM_OPTION, OPT_DRY_RUN, OPT_RATIO, OPT_COUNT,
-       OPT_FLOOR, OPT_FORCE, OPT_FREEZE, OPT_UNDO, OPT_FREEZE_STORE, OPT_THAW, OPT_PRUNE };
+       OPT_FLOOR, OPT_FORCE, OPT_FREEZE, OPT_UNDO, OPT_FREEZE_STORE, OPT_THAW, OPT_PRUNE, OPT_HISTORY,
+       OPT_FORMAT };
+
+/* --history: one record a journalled plan, or a table for people. */
+struct history {
+	nd_writer *w;
+	bool text;
+};
+
+/* counts JSON as people read it: "create school 2, user 24; update user 3" */
+static void counts_text(const char *json, char *out, size_t size)
+{
+	cJSON *c = json ? cJSON_Parse(json) : NULL;
+	size_t used = 0;
+	out[0] = '\0';
+	for (const cJSON *op = c ? c->child : NULL; op && used < size - 1; op = op->next) {
+		used += (size_t)snprintf(out + used, size - used, "%s%s", used ? "; " : "",
+					 op->string);
+		for (const cJSON *e = op->child; e && used < size - 1; e = e->next)
+			used += (size_t)snprintf(out + used, size - used, "%s %s %.0f",
+						 e == op->child ? "" : ",", e->string,
+						 e->valuedouble);
+	}
+	if (!c)
+		snprintf(out, size, "%s", json ? "?" : "-");
+	cJSON_Delete(c);
+}
+
+static int history_row(void *ctx, const struct store_history *h)
+{
+	struct history *hi = ctx;
+	nd_writer *w = hi->w;
+	/* an undone plan's id carries ~SEQ in the journal (design.md) */
+	size_t idlen = strcspn(h->plan_id, "~");
+	if (hi->text) {
+		char line[2048], counts[1024];
+		counts_text(h->counts, counts, sizeof counts);
+		int n = snprintf(line, sizeof line, "%-20s  %-17.*s  %-15.15s  %7lld  %s%s%s%s%s\n",
+				 h->applied_at ? h->applied_at : "",
+				 (int)(idlen < 17 ? idlen : 17), h->plan_id,
+				 h->undoes ? "undo" : h->producer ? h->producer : "",
+				 h->version, counts,
+				 h->forced ? " [forced]" : "",
+				 h->undone_by ? " [undone]" : "",
+				 h->pruned_at ? " [pruned " : "",
+				 h->pruned_at ? h->pruned_at : "");
+		if (h->pruned_at && n > 0 && (size_t)n < sizeof line - 2)
+			memcpy(line + n - 1, "]\n", 3), n++;
+		nd_raw(w, line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
+		return 0;
+	}
+	nd_begin(w);
+	nd_str(w, "type", "history");
+	nd_strn(w, "plan_id", h->plan_id, idlen);
+	nd_str(w, "producer", h->undoes ? "undo" : h->producer);
+	nd_str(w, "applied_at", h->applied_at);
+	if (h->base_version >= 0)
+		nd_int(w, "base_version", h->base_version);
+	nd_int(w, "version", h->version);
+	if (h->counts) {
+		cJSON *c = cJSON_Parse(h->counts);
+		if (c)
+			nd_json(w, "counts", c);
+		cJSON_Delete(c);
+	}
+	nd_bool(w, "forced", h->forced);
+	if (h->undoes)
+		nd_strn(w, "undoes", h->undoes, strcspn(h->undoes, "~"));
+	nd_bool(w, "undone", h->undone_by != NULL);
+	if (h->pruned_at)
+		nd_str(w, "pruned_at", h->pruned_at);
+	nd_end(w);
+	return 0;
+}
+
+/* Removes a SQLite store this run made and did not apply to, with its
+ * side files; on PostgreSQL drops the tables it made (store_unmake). */
+static void unmake(store *s, const char *db, bool made_file)
+{
+	if (store_version(s) != 0) {
+		store_close(s);
+		return;
+	}
+	if (store_unmake(s) != 0)
+		rp_warnx("%s: could not remove the tables it made: %s", db, store_errmsg(s));
+	else
+		rp_note("removed", "%s: the store this run made is removed (nothing was applied)", db);
+	store_close(s);
+	if (made_file) {
+		static const char *const side[] = {"", "-wal", "-shm", "-journal"};
+		for (int i = 0; i < 4; i++) {
+			char path[4096];
+			snprintf(path, sizeof path, "%s%s", db, side[i]);
+			unlink(path);
+		}
+	}
+}
 
 int main(int argc, char **argv)
 {
@@ -71,13 +173,16 @@ int main(int argc, char **argv)
 		{"freeze", required_argument, NULL, OPT_FREEZE_STORE},
 		{"thaw", no_argument, NULL, OPT_THAW},
 		{"prune", required_argument, NULL, OPT_PRUNE},
+		{"history", no_argument, NULL, OPT_HISTORY},
+		{"format", required_argument, NULL, OPT_FORMAT},
 		{0},
 	};
 	struct apply_opts o = {.max_ratio = 0.2, .max_count = -1,
 				.guard_floor = APPLY_GUARD_FLOOR};
 	const char *db = NULL, *undo = NULL, *freeze = NULL;
 	long long prune = -1;
-	bool thaw = false;
+	bool thaw = false, history = false;
+	int text = -1; /* --format: -1 unset, 0 ndjson, 1 text */
 	char *end;
 	int c;
 	rp_setprog(argv[0]);
@@ -124,19 +229,71 @@ int main(int argc, char **argv)
 		case OPT_PRUNE:
 			prune = rp_parse_count(optarg, "--prune", usage);
 			break;
+		case OPT_HISTORY:
+			history = true;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "ndjson") && strcmp(optarg, "text"))
+				rp_usage_error(usage, "--format: ndjson or text, not %s", optarg);
+			text = strcmp(optarg, "text") == 0;
+			break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (!db)
 		rp_usage_error(usage, "--db is required");
-	if ((undo || freeze || thaw || prune >= 0) && argc)
-		rp_usage_error(usage, "--undo, --freeze, --thaw and --prune take no plan files");
-	if ((undo != NULL) + (freeze != NULL) + thaw + (prune >= 0) > 1)
-		rp_usage_error(usage, "one of --undo, --freeze, --thaw or --prune");
+	if ((undo || freeze || thaw || prune >= 0 || history) && argc)
+		rp_usage_error(usage, "--undo, --freeze, --thaw, --prune and --history take no plan files");
+	if ((undo != NULL) + (freeze != NULL) + thaw + (prune >= 0) + history > 1)
+		rp_usage_error(usage, "one of --undo, --freeze, --thaw, --prune or --history");
+	if (text >= 0 && !history)
+		rp_usage_error(usage, "--format goes with --history");
+	if (history) {
+		if (store_missing(db))
+			rp_die(RP_EXIT_IO, "%s: no such store", db);
+		store *s = store_open(db, false);
+		if (!s)
+			return RP_EXIT_IO;
+		struct history hi = {nd_writer_new(STDOUT_FILENO),
+				     text >= 0 ? text : isatty(STDOUT_FILENO)};
+		int rc = RP_EXIT_OK;
+		if (hi.text)
+		{
+			static const char head[] = "applied at            plan               producer         version  operations\n";
+			nd_raw(hi.w, head, sizeof head - 1);
+		}
+		if (store_journal_history(s, history_row, &hi) != 0) {
+			rp_errx("io_error", "%s: %s", db, store_errmsg(s));
+			rc = RP_EXIT_IO;
+		}
+		store_close(s);
+		return nd_finish_stdout(hi.w, rc);
+	}
 
 	/* a dry run must not create the store: it runs on an empty one */
 	bool missing = store_missing(db);
+	/* Ctrl-C: what each step leaves (each plan is one transaction: the
+	 * store is as before it or has it whole, as after a kill) */
+	if (o.dry_run)
+		interrupt_message("interrupted: a dry run; nothing changed");
+	else if (undo)
+		interrupt_message("interrupted: nothing undone, the store is as before");
+	else if (prune >= 0)
+		interrupt_message("interrupted: the undo windows are as before, or ended "
+				  "with the store's files not yet erased: run it again");
+	else
+		interrupt_message("interrupted: nothing applied, the store is as before%s",
+				  missing ? " (it did not exist: the file is removed)" : "");
+	if (missing && !o.dry_run) {
+		/* a store this run makes goes again when it is cut short */
+		static const char *const side[] = {"", "-wal", "-shm", "-journal"};
+		for (int i = 0; i < 4; i++) {
+			char path[4096];
+			snprintf(path, sizeof path, "%s%s", db, side[i]);
+			interrupt_unlink(path);
+		}
+	}
 	bool in_memory = o.dry_run && missing;
 	store *s = store_open(in_memory ? ":memory:" : db, !o.dry_run || in_memory);
 	if (s && store_has_no_tables(s)) {
@@ -154,6 +311,8 @@ int main(int argc, char **argv)
 		rc = apply_prune(s, prune, &o);
 	} else {
 		for (int i = 0; i < (argc ? argc : 1) && rc == 0; i++) {
+			progress_begin("reading the plan", progress_files_size(argv + i, argc ? 1 : 0),
+				       PROGRESS_BYTES);
 			nd_reader *r = nd_reader_open(argc ? argv[i] : NULL);
 			if (!r) {
 				rp_warn("%s", argv[i]);
@@ -164,6 +323,17 @@ int main(int argc, char **argv)
 			nd_reader_free(r);
 		}
 	}
+	progress_end();
+	/* the store is left only once something was applied to it: a plan
+	 * refused or failing on a store this run made takes it away again */
+	if (rc != RP_EXIT_OK && !o.dry_run && (missing || store_made_now(s))) {
+		interrupt_hold();
+		unmake(s, db, missing);
+		interrupt_unlink(NULL);
+		interrupt_release();
+		return rc;
+	}
+	interrupt_unlink(NULL);
 	store_close(s);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "progress.h"
 
 static const char usage[] =
 	"usage: diff-roster --state STATE [--match LIST] [--school ID] [options] [FILE...]\n"
@@ -30,7 +31,7 @@ static const char usage[] =
 	"  --state FILE     the state records (snapshot output)\n"
 	"  --match LIST     identifiers in order, default sis_id,email; any user\n"
 	"                   field (email, username, state_id...) or ids.TYPE\n"
-	"  --school ID      plan only for school ID (a store id)\n"
+	"  --school ID      plan only for school ID (a store id the state holds)\n"
 	"  --links FILE     a reviewed mapping table (CSV from --mapping, or .ndjson\n"
 	"                   of {\"type\":\"mapping\",\"stored_id\":..,\"source\":..,\n"
 	"                   \"source_id\":..}): each row with one\n"
@@ -98,12 +99,24 @@ int main(int argc, char **argv)
 
 	diff *d = diff_new(&o);
 	int rc = RP_EXIT_OK;
+	interrupt_message("interrupted: no plan written (what was written is incomplete); "
+			  "nothing changed");
+	/* one progress line over the bytes of the state and the feed */
+	long long in_size = progress_files_size(argv, argc);
+	long long state_size = progress_files_size((char *[]){(char *)state}, 1);
+	progress_begin("reading", in_size < 0 || state_size < 0 ? -1 : in_size + state_size,
+		       PROGRESS_BYTES);
 	nd_reader *r = nd_reader_open(state);
 	if (!r)
 		rp_die(RP_EXIT_IO, "%s: cannot open", state);
 	if (diff_read_state(d, r) != 0)
 		rc = nd_io_failed(r) ? RP_EXIT_IO : RP_EXIT_DATA;
 	nd_reader_free(r);
+	if (rc == 0 && o.school && !diff_state_has_school(d, o.school)) {
+		progress_end();
+		diff_free(d);
+		rp_usage_error(usage, "--school: no school %s in the state %s", o.school, state);
+	}
 	for (int i = 0; i < (argc ? argc : 1) && rc == 0; i++) {
 		if (!(r = nd_reader_open(argc ? argv[i] : NULL))) {
 			rp_warn("%s", argv[i]);
@@ -116,6 +129,7 @@ int main(int argc, char **argv)
 	}
 	if (rc == 0 && links && rp_error_count() == 0 && diff_read_links(d, links) != 0)
 		rc = RP_EXIT_DATA;
+	progress_end();
 	/* a plan from a state or feed that did not read whole is no plan */
 	if (rc == 0 && rp_error_count() == 0) {
 		nd_writer *w = nd_writer_new(STDOUT_FILENO);

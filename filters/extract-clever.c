@@ -8,6 +8,7 @@
 #include "jsondoc.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "progress.h"
 #include "url.h"
 
 static const char usage[] =
@@ -137,7 +138,10 @@ int main(int argc, char **argv)
 	pagespool *ps = ps_new(clever_entities);
 	if (entity && ps_entity(ps, entity) < 0)
 		rp_usage_error(usage, "--entity: not a Clever entity: %s", entity);
+	interrupt_message("interrupted: no feed written; nothing changed");
+	progress_begin("reading pages", progress_files_size(argv, argc), PROGRESS_BYTES);
 	int rc = api_read_pages(argv, argc, ps, on_page, entity);
+	progress_end();
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
 	/* a feed that did not read whole is not passed on as a feed */
 	if (rc == RP_EXIT_OK && (rp_error_count() == 0 || rp_policy.keep_going) &&

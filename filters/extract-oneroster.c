@@ -1,13 +1,17 @@
 /* extract-oneroster: a OneRoster package (folder or .zip), or OneRoster
  * REST pages, -> raw NDJSON. */
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "extract/extract.h"
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "progress.h"
 
 static const char usage[] =
 	"usage: extract-oneroster [options] FOLDER|FILE.zip|-\n"
@@ -38,6 +42,30 @@ static const char usage[] =
 	"Options:\n" RP_COMMON_HELP;
 
 enum { OPT_REST = RP_OPT_FIRST_PROGRAM_OPTION };
+
+/* The bytes a package's CSV files hold, for the progress line: a
+ * folder's .csv files (what extract reads, give or take a file it does
+ * not); -1 for a zip, whose entries inflate. */
+static long long package_size(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	long long sum = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		struct stat st;
+		char full[4096];
+		if (n < 4 || strcasecmp(e->d_name + n - 4, ".csv") != 0)
+			continue;
+		snprintf(full, sizeof full, "%s/%s", path, e->d_name);
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
+			sum += st.st_size;
+	}
+	closedir(d);
+	return sum;
+}
 
 static void on_page(pagespool *ps, const struct api_page *pg, void *ctx)
 {
@@ -81,13 +109,18 @@ int main(int argc, char **argv)
 
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
 	int rc;
+	interrupt_message("interrupted: %s; nothing changed",
+			  rest ? "no feed written" : "the output is incomplete");
 	if (rest) {
+		progress_begin("reading pages", progress_files_size(argv, argc), PROGRESS_BYTES);
 		rc = extract_rest(argv, argc, w);
 	} else {
+		progress_begin("reading", package_size(argv[0]), PROGRESS_BYTES);
 		orpkg *pkg = orpkg_open(argv[0]);
 		rc = pkg && orpkg_extract(pkg, w) == 0 ? RP_EXIT_OK : RP_EXIT_DATA;
 		orpkg_close(pkg);
 	}
+	progress_end();
 	rc = nd_finish_stdout(w, rc);
 	return rp_finish(rc);
 }

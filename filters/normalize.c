@@ -8,6 +8,7 @@
 #include "ndjson.h"
 #include "normalize/normalize.h"
 #include "opts.h"
+#include "progress.h"
 
 /* Each record read: mapped, located where its source row is. */
 static int map_record(void *ctx, nd_reader *r, cJSON *o)
@@ -66,7 +67,10 @@ int main(int argc, char **argv)
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
 	struct norm_opts nopts = {.school_year = year, .quiet = rp_policy.quiet};
 	norm *n = norm_new(w, &nopts);
+	interrupt_message("interrupted: the output is incomplete; nothing changed");
+	progress_begin("reading", progress_files_size(argv, argc), PROGRESS_BYTES);
 	int rc = nd_each_record(argv, argc, map_record, n);
+	progress_end();
 	if (norm_finish(n) != 0) {
 		rp_warn("temporary file");
 		rc = RP_EXIT_IO;

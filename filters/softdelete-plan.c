@@ -22,7 +22,7 @@ static const char usage[] =
 	"to stderr). The header counts deletions per school.\n"
 	"\n"
 	"  --before TIME    only users soft-deleted before TIME (RFC 3339 or a date)\n"
-	"  --school ID      only users of school ID (a store id)\n"
+	"  --school ID      only users of school ID (a store id the state holds)\n"
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
@@ -33,6 +33,7 @@ struct purge {
 	rp_arena *arena;
 	const char *before, *school;
 	long kept;
+	bool school_seen; /* --school names a school of the state */
 };
 
 static int purge_record(void *ctx, nd_reader *r, cJSON *o)
@@ -43,6 +44,9 @@ static int purge_record(void *ctx, nd_reader *r, cJSON *o)
 		p->pw = pw_new(nd_get_int(o, "version", 0), "softdelete-plan", ops);
 		pw_set_store(p->pw, nd_get_str(o, "store"));
 	}
+	if (p->school && strcmp(type, "school") == 0 && nd_get_str(o, "id") &&
+	    strcmp(nd_get_str(o, "id"), p->school) == 0)
+		p->school_seen = true;
 	if (strcmp(type, "user") != 0)
 		return 0;
 	if (!p->pw)
@@ -58,6 +62,8 @@ static int purge_record(void *ctx, nd_reader *r, cJSON *o)
 		return 0;
 	}
 	p->kept += purge_kept(&u);
+	for (size_t k = 0; p->school && k < u.v[U_SCHOOL_IDS].n; k++)
+		p->school_seen |= strcmp(u.v[U_SCHOOL_IDS].items[k], p->school) == 0;
 	if (!purge_candidate(&u, p->before, p->school))
 		return 0;
 	nd_writer *w = pw_begin(p->pw, "hard_delete", "user", rec_str(&u, U_ID));
@@ -112,6 +118,12 @@ int main(int argc, char **argv)
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
 	if (!pw)
 		pw = pw_new(0, "softdelete-plan", ops);
+	if (rc == RP_EXIT_OK && school && !p.school_seen) {
+		pw_discard(pw);
+		arena_free(arena);
+		nd_writer_close(w);
+		rp_usage_error(usage, "--school: no school %s in the state", school);
+	}
 	if (rc == RP_EXIT_OK && rp_error_count() == 0) {
 		if (pw_finish(pw, w) != 0)
 			rc = RP_EXIT_IO;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "jsonesc.h"
+#include "progress.h"
 
 const char *rp_prog = "rosterpipe";
 struct rp_errpolicy rp_policy = {.max_errors = 20};
@@ -17,7 +18,12 @@ static long error_count, warning_count;
 void rp_setprog(const char *argv0)
 {
 	const char *slash = strrchr(argv0, '/');
-	rp_prog = slash ? slash + 1 : argv0;
+	/* argv[0] itself becomes the bare name (argv's strings are the
+	 * program's to change), so that getopt's messages name the program
+	 * as ours do: "apply: unrecognized option '--x'" */
+	if (slash)
+		memmove((char *)argv0, slash + 1, strlen(slash + 1) + 1);
+	rp_prog = argv0;
 	/* past a file size limit a write fails (EFBIG), reported as an I/O
 	 * failure with its message, instead of the signal killing the program
 	 * with nothing said */
@@ -26,10 +32,26 @@ void rp_setprog(const char *argv0)
 	 * -wal and -shm files, backups, archives, reports, spools): readable
 	 * by its owner alone, whatever the umask it was started with */
 	umask(077);
+	/* Ctrl-C: a line saying what was left as it was, exit 130 */
+	interrupt_install();
 }
 
-static void vwarn(const char *fmt, va_list ap, int errnum)
+static void write_json(const char *level, const char *code, const char *msg);
+
+/* One message; with --error-format json, one JSON object (program, level,
+ * code, message), so that every line a program writes on stderr is one. */
+static void vmessage(const char *level, const char *code, const char *fmt,
+		     va_list ap, int errnum)
 {
+	progress_end(); /* a message never shares the progress line */
+	if (rp_policy.json) {
+		char msg[1024];
+		int n = vsnprintf(msg, sizeof msg, fmt, ap);
+		if (errnum && n >= 0 && (size_t)n < sizeof msg)
+			snprintf(msg + n, sizeof msg - (size_t)n, ": %s", strerror(errnum));
+		write_json(level, code, msg);
+		return;
+	}
 	fprintf(stderr, "%s: ", rp_prog);
 	vfprintf(stderr, fmt, ap);
 	if (errnum)
@@ -41,7 +63,7 @@ void rp_warnx(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vwarn(fmt, ap, 0);
+	vmessage("error", NULL, fmt, ap, 0);
 	va_end(ap);
 }
 
@@ -50,15 +72,42 @@ void rp_warn(const char *fmt, ...)
 	int errnum = errno;
 	va_list ap;
 	va_start(ap, fmt);
-	vwarn(fmt, ap, errnum);
+	vmessage("error", "io_error", fmt, ap, errnum);
 	va_end(ap);
+}
+
+void rp_errx(const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmessage("error", code, fmt, ap, 0);
+	va_end(ap);
+}
+
+void rp_note(const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmessage("info", code, fmt, ap, 0);
+	va_end(ap);
+}
+
+const char *rp_exit_code_name(int status)
+{
+	switch (status) {
+	case RP_EXIT_DATA: return "bad_data";
+	case RP_EXIT_USAGE: return "usage";
+	case RP_EXIT_GUARD: return "refused";
+	case RP_EXIT_IO: return "io_error";
+	default: return NULL;
+	}
 }
 
 void rp_die(int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vwarn(fmt, ap, 0);
+	vmessage("error", rp_exit_code_name(code), fmt, ap, 0);
 	va_end(ap);
 	exit(code);
 }
@@ -72,9 +121,21 @@ static void json_member(const char *key, const char *val, int *first)
 	*first = 0;
 }
 
+static void write_json(const char *level, const char *code, const char *msg)
+{
+	int first = 1;
+	fputc('{', stderr);
+	json_member("program", rp_prog, &first);
+	json_member("level", level, &first);
+	json_member("code", code, &first);
+	json_member("message", msg, &first);
+	fputs("}\n", stderr);
+}
+
 static void write_error(const struct rp_loc *loc, const char *msg,
 			const char *level)
 {
+	progress_end();
 	if (rp_policy.json) {
 		int first = 1;
 		fputc('{', stderr);
@@ -107,6 +168,16 @@ static void write_error(const struct rp_loc *loc, const char *msg,
 	if (strcmp(level, "error") != 0) /* the text form says only warnings */
 		fprintf(stderr, "%s: ", level);
 	fprintf(stderr, "%s\n", msg);
+}
+
+void rp_report(const char *level, const struct rp_loc *loc, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	write_error(loc, msg, level);
 }
 
 void rp_error(const struct rp_loc *loc, const char *fmt, ...)

@@ -15,9 +15,12 @@ enum {
 
 extern const char *rp_prog;
 
-/* Names the program (for messages), ignores SIGXFSZ (a file size limit is
- * a failed write, not a death) and sets umask 077: every file and folder a
- * program creates is its owner's alone (docs/design.md, "Private files"). */
+/* Names the program (for messages; argv0, main's argv[0], is cut to its
+ * base name in place, so that getopt's messages say it too), ignores
+ * SIGXFSZ (a file size limit is a failed write, not a death), sets umask
+ * 077: every file and folder a program creates is its owner's alone
+ * (docs/design.md, "Private files"), and installs the Ctrl-C handler
+ * (progress.h). */
 void rp_setprog(const char *argv0);
 
 /* "prog: message" on stderr. rp_warn appends ": strerror(errno)". */
@@ -25,6 +28,16 @@ void rp_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void rp_die(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same line, but with --error-format json an object naming its level
+ * and a code: rp_errx an error ("level":"error"), rp_note information
+ * ("level":"info": a summary, "nothing to do"). rp_warnx and rp_die are
+ * errors too (rp_warn's code is io_error, rp_die's its exit status's
+ * name: bad_data, usage, refused, io_error). */
+void rp_errx(const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void rp_note(const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+const char *rp_exit_code_name(int status);
 
 /* How data errors are handled; filled in from the common options. */
 struct rp_errpolicy {
@@ -58,6 +71,11 @@ void rp_error(const struct rp_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 void rp_verror(const struct rp_loc *loc, const char *fmt, va_list ap);
+
+/* A located message that is not a bad record (a refusal, a store error):
+ * written as rp_error writes, at level "error" or "info", never counted. */
+void rp_report(const char *level, const struct rp_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * Reports a problem that rejects nothing (a value dropped, a file the

@@ -8,6 +8,7 @@
 
 #include <zlib.h>
 
+#include "progress.h"
 #include "xalloc.h"
 
 #define CHUNK (128 * 1024)
@@ -86,6 +87,8 @@ rp_input *rp_input_fdopen(int fd, const char *name)
 		return NULL;
 	}
 	gzbuffer(gz, CHUNK);
+	if (!gzdirect(gz))
+		progress_input_inflates(); /* its bytes are not the file's size */
 	return rp_input_new(name, gz_read, gz_strerror, gz_close, gz);
 }
 
@@ -116,6 +119,7 @@ static int refill(rp_input *in)
 		in->eof = 1;
 	in->pos = 0;
 	in->end = (size_t)n;
+	progress_input_bytes(n); /* once a chunk: nothing per line */
 	return n > 0;
 }
 

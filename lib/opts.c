@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "err.h"
+#include "progress.h"
 
 void rp_usage_error(const char *usage, const char *fmt, ...)
 {
+	(void)usage; /* --help shows it; a usage error names what is wrong */
 	if (fmt) {
 		va_list ap;
 		fprintf(stderr, "%s: ", rp_prog);
@@ -19,7 +21,7 @@ void rp_usage_error(const char *usage, const char *fmt, ...)
 		va_end(ap);
 		fputc('\n', stderr);
 	}
-	fputs(usage, stderr);
+	fprintf(stderr, "Try '%s --help' for more information.\n", rp_prog);
 	exit(RP_EXIT_USAGE);
 }
 
@@ -54,8 +56,10 @@ int rp_common_option(int c, const char *arg, const char *usage)
 		rp_policy.allow_rejects = true;
 		return 1;
 	case RP_OPT_ERROR_FORMAT:
-		if (strcmp(arg, "json") == 0)
+		if (strcmp(arg, "json") == 0) {
 			rp_policy.json = true;
+			interrupt_message("interrupted"); /* said as JSON too */
+		}
 		else if (strcmp(arg, "text") == 0)
 			rp_policy.json = false;
 		else
@@ -71,6 +75,8 @@ int rp_common_option(int c, const char *arg, const char *usage)
 		return 1;
 	case '?':
 	case ':':
+		/* getopt named the option ("unrecognized option '--x'", "option
+		 * '--db' requires an argument"): one line more, not the usage */
 		rp_usage_error(usage, NULL);
 	}
 	return 0;

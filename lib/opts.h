@@ -41,10 +41,13 @@ enum {
  * Handles c if it is a common option (or '?' / ':' from getopt) and returns
  * 1; returns 0 for the program's own options. --help prints usage on stdout
  * and exits 0; --version prints "PROG VERSION" and exits 0; a bad option or
- * value prints usage on stderr and exits 2.
+ * value prints one line naming it and "Try 'PROG --help' for more
+ * information." on stderr, and exits 2.
  */
 int rp_common_option(int c, const char *arg, const char *usage);
 
+/* "PROG: message" (when fmt is not NULL) and the --help hint; exit 2.
+ * usage is not printed: --help does that. */
 _Noreturn void rp_usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

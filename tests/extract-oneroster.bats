@@ -19,7 +19,8 @@ setup() { load test_helper/common; }
 @test "an unknown option is a usage error (exit 2)" {
 	run -2 --separate-stderr extract-oneroster --frobnicate "$TD/oneroster/min"
 	assert_equal "${stderr_lines[0]}" "extract-oneroster: unrecognized option '--frobnicate'"
-	assert_equal "${stderr_lines[1]}" "usage: extract-oneroster [options] FOLDER|FILE.zip|-"
+	assert_equal "${stderr_lines[1]}" "Try 'extract-oneroster --help' for more information."
+	assert_equal "${#stderr_lines[@]}" 2
 }
 
 @test "no package named is a usage error (exit 2)" {

@@ -77,7 +77,7 @@ users_csv() {
 	assert_equal "$stderr" "extract-clever: $BATS_TEST_TMPDIR/deep.json:1: JSON document cut short at the end of the input"
 	assert_output ""
 	run -1 --separate-stderr apply --db "$(new_store s)" "$BATS_TEST_TMPDIR/deep.ndjson"
-	assert_equal "$stderr" "apply: $BATS_TEST_TMPDIR/deep.ndjson:1: not valid JSON"
+	assert_equal "${stderr_lines[0]}" "apply: $BATS_TEST_TMPDIR/deep.ndjson:1: not valid JSON"
 	assert_output ""
 	# whole documents, too deep and nothing else
 	printf '{"type":"raw","data":%s}\n' "$closed" > "$BATS_TEST_TMPDIR/closed.ndjson"
@@ -88,7 +88,7 @@ users_csv() {
 	assert_equal "$stderr" "extract-clever: $BATS_TEST_TMPDIR/closed.json:1: not valid JSON"
 	assert_output ""
 	run -1 --separate-stderr apply --db "$(new_store s2)" "$BATS_TEST_TMPDIR/closed.ndjson"
-	assert_equal "$stderr" "apply: $BATS_TEST_TMPDIR/closed.ndjson:1: not valid JSON"
+	assert_equal "${stderr_lines[0]}" "apply: $BATS_TEST_TMPDIR/closed.ndjson:1: not valid JSON"
 }
 
 @test "NUL bytes and overlong UTF-8 are located errors everywhere" {

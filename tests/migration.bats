@@ -109,7 +109,7 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	assert_equal "$(records "$DB")" "$before"
 	if on_postgres; then
 		run -2 --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet "$NEW"
-		assert_equal "$stderr" "migrate: --backup-dir is required for a PostgreSQL store"
+		assert_equal "${stderr_lines[0]}" "migrate: --backup-dir is required for a PostgreSQL store"
 		run --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$NEW"
 	else
 		run --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet "$NEW"

@@ -244,9 +244,9 @@ archive-appointments"
 	assert_line --partial '"school_number":"0100","import_enabled":true,"automation_enabled":true}'
 	run --separate-stderr resume --db "$DB" --school s1
 	assert_success
-	assert_stderr_line "resume: school s1: import_enabled automation_enabled on already; nothing to do"
-	run -1 --separate-stderr resume --db "$DB" --school s9
-	assert_stderr_line "resume: no school s9 in the store"
+	assert_stderr_line "resume: school \"Birchwood Elementary\" (number 0100, id s1): import_enabled automation_enabled on already; nothing to do"
+	run -2 --separate-stderr resume --db "$DB" --school s9
+	assert_stderr_line "resume: --school: no school s9 in the store"
 }
 
 @test "the pause holds: with every school paused a year-2 sync leaves sections, terms and enrollments as they were; one school resumed, no section names a missing term" {
@@ -308,5 +308,5 @@ archive-appointments"
 	SOURCE_DATE_EPOCH=$((SOURCE_DATE_EPOCH + 10 * 86400)) run -0 --separate-stderr prune --db "$DB" --older-than 5
 	assert_stderr_partial "2 plans applied at or before 2026-08-06T12:00:00Z can no longer be undone"
 	run -2 --separate-stderr prune --db "$DB" --older-than soon
-	assert_equal "$stderr" "prune: --older-than takes a whole number of days"
+	assert_equal "${stderr_lines[0]}" "prune: --older-than takes a whole number of days"
 }

@@ -31,7 +31,8 @@ static void judge(struct run *r, const struct school_count *c,
 	snprintf(what, sizeof what, l->what, l->field ? l->field : "", l->n, l->of);
 	if (o->max_count >= 0)
 		snprintf(count, sizeof count, ", --max-delete-count %lld", o->max_count);
-	rp_warnx("%s %s: plan would %s (%.1f%%; limit %.1f%% of groups of %lld or more%s)%s",
+	(o->force ? rp_note : rp_errx)("guard",
+		 "%s %s: plan would %s (%.1f%%; limit %.1f%% of groups of %lld or more%s)%s",
 		 none ? (l->roster ? "sections with" : "users with") : "school",
 		 none ? "no school" : c->id,
 		 what, 100.0 * ratio, 100.0 * o->max_ratio, o->guard_floor, count,

@@ -27,7 +27,8 @@ const struct rec_entity *const ap_slot_entity[6] = {
 void ap_bad(struct run *r, int status, const char *fmt, ...)
 {
 	struct rp_loc loc = {.file = r->file, .line = r->line,
-			     .code = status == RP_EXIT_GUARD ? "stale" : "bad_plan"};
+			     .code = status == RP_EXIT_GUARD ? "stale"
+				     : status == RP_EXIT_IO ? "io_error" : "bad_plan"};
 	va_list ap;
 	va_start(ap, fmt);
 	if (status == RP_EXIT_DATA) {
@@ -35,7 +36,7 @@ void ap_bad(struct run *r, int status, const char *fmt, ...)
 	} else {
 		char msg[512];
 		vsnprintf(msg, sizeof msg, fmt, ap);
-		rp_warnx("%s:%ld: %s", r->file, r->line, msg);
+		rp_report("error", &loc, "%s", msg);
 	}
 	va_end(ap);
 	/* bad data outranks a refusal: the plan must be mended either way */

@@ -14,6 +14,7 @@
 #include "idset.h"
 #include "packrec.h"
 #include "plan.h"
+#include "progress.h"
 #include "xalloc.h"
 
 /* ---- a whole plan ------------------------------------------------------ */
@@ -180,6 +181,7 @@ static int each_op(struct run *r, struct plan *p, op_fn fn, const char *plan_id)
 			uint32_t len = c->op[i].len;
 			arena_reset(r->arena);
 			r->line = p->lines[n];
+			PROGRESS_TICK(1);
 			struct op op;
 			if (c->op[i].tag == 'C') {
 				rec packed;
@@ -229,21 +231,45 @@ static void summary(struct run *r, const struct plan *p, const char *plan_id,
 							 "%s%s %s %ld", used ? ", " : "",
 							 ap_op_names[k], ents[e],
 							 r->counts[k][e]);
-	rp_warnx("plan %.12s: %s%s%s", plan_id, what, used ? ": " : "",
-		 used ? list : " (no operations)");
-	for (size_t i = 0; i < r->nschools; i++) {
+	rp_note("summary", "plan %.12s: %s%s%s", plan_id, what, used ? ": " : "",
+		used ? list : " (no operations)");
+	for (size_t i = 0; i < r->nschools && !rp_policy.quiet; i++) {
 		struct school_count *c = &r->schools[i];
 		if (!c->ops)
 			continue; /* counted for the guard only */
-		rp_warnx("  %s %s: %ld user operation%s%s",
+		rp_note("summary", "  %s %s: %ld user operation%s%s",
 			 strcmp(c->id, "-") ? "school" : "users with",
 			 strcmp(c->id, "-") ? c->id : "no school", c->ops,
 			 c->ops == 1 ? "" : "s",
 			 c->soft || c->hard ? " (deletes included)" : "");
 	}
 	if (p->held[0])
-		rp_warnx("  held as stored (rejected in the feed, not deleted): %s",
+		rp_note("held", "  held as stored (rejected in the feed, not deleted): %s",
 			 p->held);
+}
+
+/* The plan's counts per operation and entity, for the journal (apply
+ * --history): {"create":{"school":2,"user":24},"update":{...}}. */
+static void counts_json(const struct run *r, char *out, size_t size)
+{
+	static const char *const ents[6] = {"school", "term", "section",
+					    "enrollment", "user", "appointment"};
+	size_t used = (size_t)snprintf(out, size, "{");
+	for (int k = 0; k < OP_COUNT; k++) {
+		bool first = true;
+		for (int e = 0; e < 6; e++) {
+			if (!r->counts[k][e] || used >= size - 64)
+				continue;
+			if (first) /* the operation's object, the one before closed */
+				used += (size_t)snprintf(out + used, size - used,
+							 "%s\"%s\":{", used > 1 ? "}," : "",
+							 ap_op_names[k]);
+			used += (size_t)snprintf(out + used, size - used, "%s\"%s\":%ld",
+						 first ? "" : ",", ents[e], r->counts[k][e]);
+			first = false;
+		}
+	}
+	snprintf(out + used, size - used, "%s}", used > 1 ? "}" : "");
 }
 
 /*
@@ -293,21 +319,21 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	int rc = RP_EXIT_OK;
 	bool locked = false; /* inside the store's write transaction */
 	if (p->header && p->id_given[0] && strcmp(p->id_given, plan_id) != 0) {
-		rp_warnx("%s: plan %.12s: plan_id does not match its operations "
+		rp_errx("bad_plan", "%s: plan %.12s: plan_id does not match its operations "
 			 "(edited after it was made?); nothing changed",
 			 file, p->id_given);
 		rc = RP_EXIT_DATA;
 		goto done;
 	}
 	if (p->nops == 0) {
-		rp_warnx("plan %.12s has no operations; nothing to do", plan_id);
+		rp_note("nothing_to_do", "plan %.12s has no operations; nothing to do", plan_id);
 		goto done;
 	}
 	/* The writer lock first: what is checked is what is changed, even
 	 * when another apply on the same store was waiting for it too. */
 	if (!o->dry_run) {
 		if (store_begin(s) != 0) {
-			rp_warnx("%s", store_errmsg(s));
+			rp_errx("io_error", "%s", store_errmsg(s));
 			rc = RP_EXIT_IO;
 			goto done;
 		}
@@ -317,11 +343,11 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	if (applied < 0)
 		goto io_failed;
 	if (applied == 1) {
-		rp_warnx("plan %.12s was applied already; skipped", plan_id);
+		rp_note("applied_already", "plan %.12s was applied already; skipped", plan_id);
 		goto done;
 	}
 	if (p->store[0] && strcmp(p->store, store_id(s)) != 0) {
-		rp_warnx("plan %.12s was made for store %.12s, not this one (%.12s); "
+		rp_errx("other_store", "plan %.12s was made for store %.12s, not this one (%.12s); "
 			 "refused, nothing changed", plan_id, p->store,
 			 *store_id(s) ? store_id(s) : "new");
 		rc = RP_EXIT_GUARD;
@@ -331,7 +357,7 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	if (store_meta_get(s, "frozen", &frozen) != 0)
 		goto io_failed;
 	if (frozen && !o->during_freeze) {
-		rp_warnx("the store is frozen (%s): plan %.12s refused; "
+		rp_errx("frozen", "the store is frozen (%s): plan %.12s refused; "
 			 "nothing changed", frozen, plan_id);
 		free(frozen);
 		rc = RP_EXIT_GUARD;
@@ -339,14 +365,18 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	}
 	free(frozen);
 	if (p->conflicts)
-		rp_warnx("plan %.12s: %ld conflict%s left for a person to decide",
+		rp_note("conflicts", "plan %.12s: %ld conflict%s left for a person to decide",
 			 plan_id, p->conflicts, p->conflicts == 1 ? "" : "s");
 
+	progress_begin("checking", p->nops, "ops");
 	each_op(&r, p, check_fn, plan_id);
+	progress_end();
 	if (r.verdict == 0)
 		ap_guard(&r);
 	if (r.verdict != 0) {
-		rp_warnx("plan %.12s refused; nothing changed", plan_id);
+		rp_errx(r.stale ? "stale" : r.verdict == RP_EXIT_GUARD ? "refused"
+			: rp_exit_code_name(r.verdict),
+			"plan %.12s refused; nothing changed", plan_id);
 		rc = r.stale ? RP_EXIT_GUARD : r.verdict;
 		goto done;
 	}
@@ -356,27 +386,39 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	}
 	r.executing = true;
 	if ((r.version = store_bump_version(s)) < 0) {
-		rp_warnx("%s", store_errmsg(s));
+		rp_errx("io_error", "%s", store_errmsg(s));
 		rc = RP_EXIT_IO;
 		goto done;
 	}
+	progress_begin("applying", p->nops, "ops");
+	char counts[1024];
+	counts_json(&r, counts, sizeof counts);
 	if (defer_indexes(&r) != 0 || each_op(&r, p, execute_fn, plan_id) != 0 ||
+	    (progress_end(), 0) ||
 	    store_journal_plan(s, plan_id, p->producer[0] ? p->producer : "hand",
 			       p->base, r.version, o->force, NULL) != 0 ||
-	    store_commit(s) != 0) {
+	    store_journal_counts(s, plan_id, counts) != 0 ||
+	    (interrupt_hold(), store_commit(s)) != 0) {
+		interrupt_release();
+		progress_end();
 		locked = false;
 		store_rollback(s);
-		rp_warnx("plan %.12s not applied: %s", plan_id, store_errmsg(s));
+		rp_errx("io_error", "plan %.12s not applied: %s", plan_id, store_errmsg(s));
 		rc = r.verdict ? r.verdict : RP_EXIT_IO;
 		goto done;
 	}
 	locked = false;
+	/* Ctrl-C from here on finds this plan applied, and the store kept */
+	interrupt_unlink(NULL);
+	interrupt_message("interrupted: plan %.12s was applied (store version %lld); "
+			  "the plans after it in the input were not", plan_id, r.version);
+	interrupt_release();
 	char what[64];
 	snprintf(what, sizeof what, "applied as store version %lld", r.version);
 	summary(&r, p, plan_id, what);
 	goto done;
 io_failed:
-	rp_warnx("%s", store_errmsg(s));
+	rp_errx("io_error", "%s", store_errmsg(s));
 	rc = RP_EXIT_IO;
 done:
 	if (locked)

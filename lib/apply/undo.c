@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "crash.h"
+#include "progress.h"
 #include "err.h"
 #include "idset.h"
 
@@ -31,6 +32,7 @@ static int undo_record(void *ctx, const char *record_id, const char *before)
 	const struct rec_entity *e = store_entity_of_id(record_id, &n);
 	rec cur = {.arena = r->arena};
 	arena_reset(r->arena);
+	PROGRESS_TICK(1);
 	if (!e)
 		return ap_bad(r, RP_EXIT_IO, "journal names \"%s\"", record_id), -1;
 	crash_point("RP_CRASH_AFTER_OPS");
@@ -230,18 +232,24 @@ int apply_undo(store *s, const char *plan_id, const struct apply_opts *o)
 	struct run r = {.s = s, .o = o, .file = "undo", .arena = arena_new(),
 			.mem = nd_writer_mem()};
 	struct undo u = {.r = &r, .undo_id = undo_id};
+	progress_begin("undoing", -1, "records"); /* a plain count */
 	if ((r.version = store_bump_version(s)) < 0 ||
 	    store_journal_each_reverse(s, full, undo_record, &u) != 0 ||
+	    (progress_end(), 0) ||
 	    store_journal_plan(s, undo_id, "undo", r.version - 1, r.version,
 			       false, full) != 0 ||
 	    store_journal_mark_undone(s, full, undo_id) != 0 ||
-	    store_commit(s) != 0) {
+	    (interrupt_hold(), store_commit(s)) != 0) {
+		interrupt_release();
+		progress_end();
 		rp_warnx("undo of plan %.12s failed, nothing changed: %s", full,
 			 store_errmsg(s));
 		rc = r.verdict ? r.verdict : RP_EXIT_IO;
 	} else {
-		rp_warnx("plan %.12s undone: %ld record%s put back, store version %lld",
-			 full, u.n, u.n == 1 ? "" : "s", r.version);
+		interrupt_message("interrupted: plan %.12s was undone", full);
+		interrupt_release();
+		rp_note("summary", "plan %.12s undone: %ld record%s put back, store version %lld",
+			full, u.n, u.n == 1 ? "" : "s", r.version);
 		rc = -1; /* committed: nothing to roll back */
 	}
 	arena_free(r.arena);

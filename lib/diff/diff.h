@@ -26,6 +26,8 @@ void diff_free(diff *d);
 /* Reads the state (snapshot output; empty = an empty store). Returns 0 or
  * -1 (reported). */
 int diff_read_state(diff *d, nd_reader *r);
+/* Whether the state read holds school id (a store id, "s1"). */
+bool diff_state_has_school(diff *d, const char *school);
 /* Reads incoming canonical records and feed headers. */
 int diff_read_incoming(diff *d, nd_reader *r);
 

@@ -20,6 +20,11 @@ const struct item *dr_state_of(diff *d, int e, const char *id)
 	return n != NONE ? &d->state[e].v[ix->nodes[n].item] : NULL;
 }
 
+bool diff_state_has_school(diff *d, const char *school)
+{
+	return dr_state_of(d, ES, school) != NULL;
+}
+
 static bool is_paused(diff *d, const char *school)
 {
 	if (!d->any_paused)

@@ -219,7 +219,19 @@ static void note_year(norm *n)
 			n->schools = xrealloc(n->schools,
 					      n->schools_cap * sizeof *n->schools);
 		}
-		n->schools[n->nschools++] = xstrdup(rec_str(r, S_SOURCE_ID));
+		/* the id, a NUL, then the school as messages name it: by name
+		 * and number, besides its id, as resume does */
+		const char *id = rec_str(r, S_SOURCE_ID), *name = rec_str(r, S_NAME),
+			   *number = rec_str(r, S_SCHOOL_NUMBER);
+		size_t size = 2 * strlen(id) + (name ? strlen(name) : 0) +
+			      (number ? strlen(number) : 0) + 40;
+		char *both = xmalloc(size);
+		int at = snprintf(both, size, "%s", id) + 1;
+		snprintf(both + at, size - (size_t)at, "%s%s%s(%s%s%sid %s)",
+			 name ? "\"" : "", name ? name : "", name ? "\" " : "",
+			 number ? "number " : "", number ? number : "", number ? ", " : "",
+			 id);
+		n->schools[n->nschools++] = both;
 	}
 }
 

@@ -79,12 +79,13 @@ int norm_year_check(norm *n)
 	for (size_t i = 0; i < n->nschools; i++) {
 		if (idset_get(n->year_ready, id_hash_str(n->schools[i]), NULL))
 			continue;
-		rp_warnx("school %s: no section in a term of %s: the feed does "
-			 "not hold the new year yet", n->schools[i], n->school_year);
+		const char *label = n->schools[i] + strlen(n->schools[i]) + 1;
+		rp_errx("not_ready", "school %s: no section in a term of %s: the feed does "
+			"not hold the new year yet", label, n->school_year);
 		missing++;
 	}
 	if (!n->quiet || missing)
-		rp_warnx("%zu of %zu school%s hold %s", n->nschools - (size_t)missing,
+		rp_note("readiness", "%zu of %zu school%s hold %s", n->nschools - (size_t)missing,
 			 n->nschools, n->nschools == 1 ? "" : "s", n->school_year);
 	return missing;
 }

@@ -83,7 +83,7 @@ struct norm {
 	const char *school_year; /* --school-year: the year to look for */
 	bool quiet;
 	idset *year_terms, *year_ready;
-	char **schools;
+	char **schools; /* each an id, a NUL, then how messages name it */
 	size_t nschools, schools_cap;
 };
 

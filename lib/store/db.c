@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "progress.h"
 #include "xalloc.h"
 
 bool db_is_postgres(const char *target)
@@ -234,10 +235,16 @@ int db_backup(db *d, const char *path)
 		/* the online backup: a consistent copy while others may write */
 		sqlite3_backup *b = sqlite3_backup_init(copy, "main", d->lite, "main");
 		if (b) {
+			progress_begin("copying", -1, "pages");
 			while ((rc = sqlite3_backup_step(b, 1024)) == SQLITE_OK ||
-			       rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			       rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+				long long all = sqlite3_backup_pagecount(b);
+				progress_set_total(all);
+				PROGRESS_TICK(all - sqlite3_backup_remaining(b) - rp_progress_done);
 				sqlite3_sleep(10);
+			}
 			sqlite3_backup_finish(b);
+			progress_end();
 		}
 		rc = sqlite3_errcode(copy);
 	}

@@ -63,6 +63,105 @@ int store_journal_plan(store *s, const char *plan_id, const char *producer,
 	return rc == DB_DONE ? 0 : st_fail(s, "journal");
 }
 
+int store_journal_counts(store *s, const char *plan_id, const char *counts)
+{
+	db_stmt *st;
+	if (!(st = db_prepare(s->db, "UPDATE journal SET counts = ? WHERE plan_id = ?")))
+		return st_fail(s, "journal");
+	db_bind_text(st, 1, counts);
+	db_bind_text(st, 2, plan_id);
+	int rc = db_step(st);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : st_fail(s, "journal");
+}
+
+/* The counts of a plan journalled before schema 3, from its journal rows
+ * (one operation is one n; a hard delete's enrollments share its n), as
+ * the JSON store_journal_counts keeps: {"OP":{"ENTITY":N,...},...}. */
+static char *counts_from_ops(store *s, const char *plan_id)
+{
+	db_stmt *st;
+	if (!(st = db_prepare(s->db, "SELECT op, entity, count(DISTINCT n) FROM journal_ops"
+			       " WHERE plan_id = ? GROUP BY op, entity ORDER BY op, entity")))
+		return NULL;
+	db_bind_text(st, 1, plan_id);
+	size_t cap = 256, len = 0;
+	char *out = xmalloc(cap), last[32] = "";
+	out[len++] = '{';
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *op = db_column_text(st, 0), *ent = db_column_text(st, 1);
+		char item[160];
+		int n;
+		if (strcmp(last, op) == 0) /* the same operation: one more entity */
+			n = snprintf(item, sizeof item, ",\"%.30s\":%lld", ent,
+				     db_column_int(st, 2));
+		else /* the next operation (the one before closed) */
+			n = snprintf(item, sizeof item, "%s\"%.30s\":{\"%.30s\":%lld",
+				     len > 1 ? "}," : "", op, ent, db_column_int(st, 2));
+		snprintf(last, sizeof last, "%s", op);
+		while (len + (size_t)n + 3 > cap)
+			out = xrealloc(out, cap *= 2);
+		memcpy(out + len, item, (size_t)n);
+		len += (size_t)n;
+	}
+	db_finalize(st);
+	if (rc != DB_DONE) {
+		free(out);
+		return NULL;
+	}
+	if (len > 1)
+		out[len++] = '}';
+	out[len++] = '}';
+	out[len] = '\0';
+	return out;
+}
+
+int store_journal_history(store *s,
+			  int (*fn)(void *ctx, const struct store_history *h),
+			  void *ctx)
+{
+	if (s->empty)
+		return 0;
+	db_stmt *st;
+	if (!(st = db_prepare(s->db, "SELECT seq, plan_id, producer, applied_at,"
+			       " base_version, version, forced, undoes, undone_by,"
+			       " pruned_at, counts FROM journal ORDER BY seq")))
+		return st_fail(s, "journal");
+	int rc, stop = 0;
+	while (!stop && (rc = db_step(st)) == DB_ROW) {
+		struct store_history h = {
+			.seq = db_column_int(st, 0),
+			.plan_id = db_column_text(st, 1),
+			.producer = db_column_text(st, 2),
+			.applied_at = db_column_text(st, 3),
+			.base_version = db_column_null(st, 4) ? -1 : db_column_int(st, 4),
+			.version = db_column_int(st, 5),
+			.forced = db_column_int(st, 6) != 0,
+			.undoes = db_column_text(st, 7),
+			.undone_by = db_column_text(st, 8),
+			.pruned_at = db_column_text(st, 9),
+			.counts = db_column_text(st, 10),
+		};
+		char *made = NULL;
+		if (!h.counts && !h.pruned_at && !h.undoes) {
+			/* a statement of its own while this one steps: SQLite and
+			 * libpq (whose rows are all read) both allow it */
+			if (!(made = counts_from_ops(s, h.plan_id))) {
+				db_finalize(st);
+				return st_fail(s, "journal_ops");
+			}
+			h.counts = made;
+		}
+		stop = fn(ctx, &h);
+		free(made);
+	}
+	db_finalize(st);
+	if (stop)
+		return 0;
+	return rc == DB_DONE ? 0 : st_fail(s, "journal");
+}
+
 int store_journal_op(store *s, const char *plan_id, long n, const char *op,
 		     const char *entity, const char *record_id,
 		     const char *before)

@@ -128,6 +128,58 @@ static int read_entity(store *s, const struct store_reader *rd,
 	return rc == DB_DONE ? 0 : st_fail(s, t->name);
 }
 
+/* Whether entity type is in the comma-separated list wanted (NULL: all). */
+static bool wanted(const char *list, const char *type)
+{
+	if (!list)
+		return true;
+	size_t len = strlen(type);
+	for (const char *p = list; (p = strstr(p, type)); p += len)
+		if ((p == list || p[-1] == ',') && (!p[len] || p[len] == ','))
+			return true;
+	return false;
+}
+
+const char *store_unknown_entity(const char *list)
+{
+	static char bad[64];
+	for (const char *p = list; *p; ) {
+		size_t n = strcspn(p, ",");
+		bool known = false;
+		for (int i = 0; i < NENT && !known; i++)
+			known = strlen(st_entities[i]->type) == n &&
+				strncmp(st_entities[i]->type, p, n) == 0;
+		if (!known) {
+			snprintf(bad, sizeof bad, "%.*s", (int)(n < 60 ? n : 60), p);
+			return bad;
+		}
+		p += n + (p[n] == ',');
+	}
+	return NULL;
+}
+
+long long store_count_records(store *s, const char *entities_wanted)
+{
+	long long sum = 0;
+	for (int i = 0; i < NENT && !s->empty; i++) {
+		if (!wanted(entities_wanted, st_entities[i]->type))
+			continue;
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM %s",
+			 table_of(s, st_entities[i])->name);
+		db_stmt *st = db_prepare(s->db, sql);
+		if (!st)
+			return st_fail(s, sql);
+		int rc = db_step(st);
+		long long n = rc == DB_ROW ? db_column_int(st, 0) : -1;
+		db_finalize(st);
+		if (n < 0)
+			return st_fail(s, table_of(s, st_entities[i])->name);
+		sum += n;
+	}
+	return sum;
+}
+
 int store_read(store *s, const char *entities_wanted, const char *school,
 	       const struct store_reader *rd)
 {
@@ -140,14 +192,8 @@ int store_read(store *s, const char *entities_wanted, const char *school,
 		 : rd->begin ? rd->begin(rd->ctx, version, s->id) : 0;
 	rp_arena *arena = arena_new();
 	for (int i = 0; i < NENT && rc == 0 && !s->empty; i++) {
-		if (entities_wanted) {
-			/* a comma-separated list of entity names */
-			const char *p = strstr(entities_wanted, st_entities[i]->type);
-			size_t len = strlen(st_entities[i]->type);
-			if (!p || (p != entities_wanted && p[-1] != ',') ||
-			    (p[len] && p[len] != ','))
-				continue;
-		}
+		if (!wanted(entities_wanted, st_entities[i]->type))
+			continue;
 		rc = read_entity(s, rd, st_entities[i], school, arena);
 	}
 	arena_free(arena);

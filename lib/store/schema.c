@@ -169,10 +169,20 @@ static int migrate_2(store *s)
 	return 0;
 }
 
+/* Schema 3: the journal keeps each plan's counts per operation and
+ * entity (JSON), which outlive the before-images prune erases, for
+ * apply --history. Plans journalled before have none: history counts
+ * their journal rows while they are there. */
+static int migrate_3(store *s)
+{
+	return st_exec(s, "ALTER TABLE journal ADD COLUMN counts TEXT");
+}
+
 /* Forward migrations: migrations[v] brings schema v to v + 1. */
 static int (*const migrations[])(store *s) = {
 	NULL,	   /* 0 -> 1: the schema above */
 	migrate_2, /* 1 -> 2 */
+	migrate_3, /* 2 -> 3 */
 };
 _Static_assert(sizeof migrations / sizeof *migrations == SCHEMA_VERSION,
 	       "one migration a schema version");
@@ -235,6 +245,7 @@ int st_ensure_schema(store *s, bool create)
 		if (rc != 0)
 			goto failed;
 		v = 1;
+		s->made = true;
 	}
 	for (; v < SCHEMA_VERSION; v++)
 		if (migrations[v](s) != 0)
@@ -249,6 +260,40 @@ int st_ensure_schema(store *s, bool create)
 	return 0;
 failed:
 	db_exec(s->db, "ROLLBACK"); /* the first error is the one to tell */
+	return -1;
+}
+
+bool store_made_now(const store *s) { return s->made; }
+
+int store_unmake(store *s)
+{
+	if (!s->pg || !s->made)
+		return 0; /* SQLite: the caller removes the file it made */
+	if (st_begin_write(s) != 0)
+		return -1;
+	long long v = store_version(s);
+	if (v != 0) { /* another apply wrote to it meanwhile: it stays */
+		db_exec(s->db, "ROLLBACK");
+		return v < 0 ? -1 : 0;
+	}
+	/* every table the schema makes (their indexes and sequences go with
+	 * them), by the names in its own SQL */
+	char *sql = schema_sql(true), drop[160];
+	int rc = 0;
+	for (const char *p = sql; rc == 0 && (p = strstr(p, "CREATE TABLE ")); ) {
+		p += strlen("CREATE TABLE ");
+		size_t n = strcspn(p, "(");
+		snprintf(drop, sizeof drop, "DROP TABLE IF EXISTS %.*s CASCADE", (int)n, p);
+		rc = st_exec(s, drop);
+	}
+	free(sql);
+	if (rc == 0) /* made by migrate_2 */
+		rc = st_exec(s, "DROP TABLE IF EXISTS user_roles CASCADE");
+	if (rc == 0 && st_exec(s, "COMMIT") == 0) {
+		s->made = false;
+		return 0;
+	}
+	db_exec(s->db, "ROLLBACK");
 	return -1;
 }
 

@@ -27,6 +27,13 @@ bool store_missing(const char *path);
 
 store *store_open(const char *path, bool create);
 void store_close(store *s);
+/* Whether this store_open made the store's tables (a new file, or a
+ * PostgreSQL database that held none). */
+bool store_made_now(const store *s);
+/* Undoes what store_open made when nothing was applied since (version
+ * 0): on PostgreSQL drops the tables it made, in one transaction; on
+ * SQLite does nothing (the caller removes the file it made). 0 or -1. */
+int store_unmake(store *s);
 /* A PostgreSQL database without the store's tables, opened without
  * create: it reads as an empty store at version 0. */
 bool store_has_no_tables(const store *s);
@@ -132,6 +139,14 @@ struct store_reader {
 	void *ctx;
 };
 
+/* The first name of a comma-separated list that is no entity of the
+ * store (school, term, section, enrollment, user, appointment), or NULL
+ * when every name is one. */
+const char *store_unknown_entity(const char *list);
+/* How many records the entities selected hold (NULL: all): a total for
+ * snapshot's progress. -1 on error. */
+long long store_count_records(store *s, const char *entities);
+
 /* The state records of the entities selected (a comma list; NULL = all),
  * limited to one school when school is set, in entity then id order, all
  * from one version of the store. 0, or -1 (store_errmsg, unless a reader
@@ -167,6 +182,24 @@ int store_journal_each_reverse(store *s, const char *plan_id,
 			       void *ctx);
 int store_journal_mark_undone(store *s, const char *plan_id,
 			      const char *undo_id);
+/* The plan's counts per operation and entity, as JSON
+ * ({"create":{"user":3},...}), kept in its journal row (apply --history). */
+int store_journal_counts(store *s, const char *plan_id, const char *counts);
+/* One journalled plan (or undo, "undo:PLAN_ID"), as apply --history
+ * lists it; strings are NULL when absent, borrowed until fn returns.
+ * counts: as kept, or counted from the journal rows for a plan kept
+ * before there were counts (NULL once pruned). */
+struct store_history {
+	long long seq, base_version, version;
+	const char *plan_id, *producer, *applied_at, *undoes, *undone_by,
+		*pruned_at, *counts;
+	bool forced;
+};
+/* Calls fn for each plan of the journal, oldest first; fn returns
+ * non-zero to stop. 0, or -1 (store_errmsg). */
+int store_journal_history(store *s,
+			  int (*fn)(void *ctx, const struct store_history *h),
+			  void *ctx);
 /* Bumps the store version: the version the plan being applied writes. */
 long long store_bump_version(store *s);
 

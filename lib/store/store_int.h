@@ -11,7 +11,7 @@
 #include "record.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define NENT 6
 
 extern const struct rec_entity *const st_entities[NENT];
@@ -30,6 +30,7 @@ struct store {
 	db *db;
 	bool pg; /* PostgreSQL, else SQLite */
 	bool empty; /* a PostgreSQL database without the store's tables, read */
+	bool made;  /* this open made the store's tables (store_made_now) */
 	struct table tables[NENT];
 	db_stmt *meta_get, *meta_set, *user_by_id_type, *journal_op;
 	char **deferred; /* CREATE INDEX statements of indexes dropped for now */

@@ -14,7 +14,13 @@
 #   prog         required  the pipeline's name, which starts every message
 #                          (say, die, stage, make_workdir, sync_tail)
 #   quiet        optional  non-empty: no progress messages (say), and
-#                          apply --quiet (sync_tail)
+#                          apply --quiet (sync_tail); common_args sets it
+#                          from --quiet
+#   value_opts   required  by common_args: the pipeline's options that take
+#                          a value, one string, e.g. "--db --keep --match"
+#   interrupted_says
+#                optional  what Ctrl-C leaves, when it is not "nothing
+#                          applied" (backup: "no backup made")
 #   keep         optional  --keep DIR: make_workdir checks DIR (private_dir)
 #                          and keeps the run's files there at exit, a plan
 #                          hold_plan keeps (refused by the guard) with them
@@ -40,6 +46,14 @@
 #   scope        optional  oauth2: the scope asked for (--scope)
 #
 # Set here, for the pipeline to read:
+#   args          common_args: the command line to read, every --opt=value
+#                 split in two and the common options taken out
+#   error_format  common_args: "json" with --error-format json, else empty
+#   ef_opt        common_args: an array, (--error-format json) or empty, for
+#                 every program the pipeline runs
+#   current_stage stage, apply_stage: the stage running, for Ctrl-C's message
+#   applied       an array: the steps applied so far (apply_done), for
+#                 Ctrl-C's message
 #   work          make_workdir: the work folder for the stages' files, a
 #                 fresh one made 0700: inside --keep DIR, whose files move
 #                 into DIR at exit (publish_work), or a temporary one,
@@ -73,10 +87,105 @@
 # from PATH, which the pipelines start with their own folder (sync-all
 # only for rp_version).
 
+# emit LEVEL CODE MESSAGE: one message on stderr: "prog: MESSAGE", or with
+# --error-format json an object as the programs write them (program,
+# level, code, message).
+emit() {
+	if [ "${error_format:-}" = json ]; then
+		local m=$3 c
+		m=${m//\\/\\\\} m=${m//\"/\\\"} m=${m//$'\t'/\\t} m=${m//$'\n'/\\n} m=${m//$'\r'/\\r}
+		c=${2:+,\"code\":\"$2\"}
+		printf '{"program":"%s","level":"%s"%s,"message":"%s"}\n' "$prog" "$1" "$c" "$m" >&2
+	else
+		echo "$prog: $3" >&2
+	fi
+}
+# exit_code_name STATUS: the code a status is named by in JSON messages.
+exit_code_name() {
+	case $1 in 1) echo bad_data ;; 2) echo usage ;; 3) echo refused ;; 4) echo io_error ;; 130) echo interrupted ;; esac
+}
+
 # say MESSAGE...: progress on stderr, unless $quiet.
-# die STATUS MESSAGE: the message on stderr, then exit STATUS.
-say() { [ -n "${quiet:-}" ] || echo "$prog: $*" >&2; }
-die() { echo "$prog: $2" >&2; exit "$1"; }
+# die STATUS MESSAGE: the message on stderr, then exit STATUS (a usage
+# error, 2, adds the hint to --help).
+# usage_error MESSAGE: die 2.
+say() { [ -n "${quiet:-}" ] || emit info "" "$*"; }
+die() {
+	emit error "$(exit_code_name "$1")" "$2"
+	[ "$1" != 2 ] || [ "${error_format:-}" = json ] ||
+		echo "Try '$prog --help' for more information." >&2
+	exit "$1"
+}
+usage_error() { die 2 "$1"; }
+# bad_arg ARG: an argument the pipeline does not take.
+bad_arg() {
+	case $1 in
+	-*) usage_error "unrecognized option '$1'" ;;
+	*) usage_error "unexpected argument '$1'" ;;
+	esac
+}
+
+# common_args "$@": what every pipeline does with its command line before
+# reading its own options: sets $args to it with each --opt=value split
+# into --opt value (for the options of $value_opts), and --quiet and
+# --error-format json|text taken out (setting $quiet, $error_format and
+# $ef_opt). An option of $value_opts without its value, or with an empty
+# one, --opt=value for any other option, and a bad --error-format are
+# usage errors (exit 2), as they are for the programs. Also sets Ctrl-C's
+# trap (on_interrupt). Call it after the pipeline's variables are set to
+# their defaults, then `set -- "${args[@]}"`.
+common_args() {
+	args=() ef_opt=()
+	local name
+	trap on_interrupt INT
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--) args+=("$@"); break ;;
+		--*=*)
+			name=${1%%=*}
+			case " $value_opts " in
+			*" $name "*) set -- "$name" "${1#*=}" "${@:2}"; continue ;;
+			esac
+			usage_error "unrecognized option '$name', or one that takes no value: '$1'" ;;
+		--quiet) quiet=1 ;;
+		--error-format)
+			[ $# -ge 2 ] || usage_error "option '$1' requires an argument"
+			case $2 in
+			json) error_format=json ef_opt=(--error-format json) ;;
+			text) error_format= ef_opt=() ;;
+			*) usage_error "--error-format: expected json or text, not $2" ;;
+			esac
+			shift ;;
+		*)
+			case " $value_opts " in
+			*" $1 "*)
+				[ $# -ge 2 ] || usage_error "option '$1' requires an argument"
+				[ -n "$2" ] || usage_error "option '$1' requires a value, not an empty one"
+				args+=("$1" "$2")
+				shift ;;
+			*) args+=("$1") ;;
+			esac ;;
+		esac
+		shift
+	done
+}
+
+# on_interrupt: Ctrl-C (SIGINT). The program running then has said what
+# it left (each exits 130 on its own message); this says where the
+# pipeline was and what it had applied, and exits 130.
+on_interrupt() {
+	trap - INT
+	local where=${current_stage:+ in stage $current_stage} done=nothing
+	[ ${#applied[@]} -eq 0 ] || done="only ${applied[*]}"
+	case ${current_stage:-} in
+	apply) emit error interrupted "interrupted$where (a plan is applied whole or not at all: apply says which); ${done/nothing/nothing else} applied before it" ;;
+	*) emit error interrupted "interrupted$where; ${interrupted_says:-$done applied}" ;;
+	esac
+	exit 130
+}
+applied=()
+# apply_done STEP: STEP's plan is applied (for Ctrl-C's message).
+apply_done() { applied+=("$1"); }
 
 # rp_version: the version of the programs beside the pipeline, which the
 # Makefile builds into them (RP_VERSION), so that there is only one; for
@@ -153,22 +262,26 @@ publish_work() {
 # store does not exist yet: sync_tail starts from an empty state then).
 snapshot_early() {
 	store_missing "$db" && return 0
-	snapshot --db "$db" > "$work/state.ndjson" 2> "$private/snapshot.err" &
+	snapshot --db "$db" --quiet "${ef_opt[@]}" > "$work/state.ndjson" 2> "$private/snapshot.err" &
 	snapshot_pid=$!
 }
 stop_snapshot() {
 	[ -z "${snapshot_pid:-}" ] || kill "$snapshot_pid" 2> /dev/null || true
 }
 
-# stage NAME OUT CMD...: runs CMD with its output in OUT; a failure ends the
-# run with the stage's own exit status, before anything is applied.
+# stage NAME OUT PROG ARG...: runs PROG (one of ours: it is given
+# $ef_opt) with its output in OUT; a failure ends the run with the stage's
+# own exit status, before anything (more) is applied. PROG's progress
+# line, on a terminal, is the stage's.
 stage() {
 	local name=$1 out=$2 status=0
 	shift 2
 	say "$name"
-	"$@" > "$out" || status=$?
+	current_stage=$name
+	"$1" "${ef_opt[@]}" "${@:2}" > "$out" || status=$?
+	current_stage=
 	if [ "$status" -ne 0 ]; then
-		echo "$prog: stage $name failed (exit $status); nothing applied" >&2
+		emit error "$(exit_code_name "$status")" "stage $name failed (exit $status); ${applied[*]:+only ${applied[*]} applied, }nothing ${applied[*]:+else }applied"
 		exit "$status"
 	fi
 }
@@ -390,6 +503,8 @@ store_missing() {
 # $apply_opts) of $db, the files in $work; a plan the delete guard
 # refuses is held for review (apply_or_hold).
 sync_tail() {
+	local q=()
+	[ -z "${quiet:-}" ] || q=(--quiet)
 	if [ -n "${snapshot_pid:-}" ]; then
 		local status=0
 		say snapshot
@@ -397,31 +512,49 @@ sync_tail() {
 		snapshot_pid=
 		cat "$private/snapshot.err" >&2
 		if [ "$status" -ne 0 ]; then
-			echo "$prog: stage snapshot failed (exit $status); nothing applied" >&2
+			emit error "$(exit_code_name "$status")" "stage snapshot failed (exit $status); nothing applied"
 			exit "$status"
 		fi
 	elif ! store_missing "$db"; then
-		stage snapshot "$work/state.ndjson" snapshot --db "$db"
+		stage snapshot "$work/state.ndjson" snapshot "${q[@]}" --db "$db"
 	else
 		say "snapshot: $db does not exist yet; starting from an empty store"
 		: > "$work/state.ndjson"
 	fi
 	local match_opt=()
 	[ -z "${match:-}" ] || match_opt=(--match "$match")
-	stage diff "$work/plan.ndjson" diff-roster --state "$work/state.ndjson" "${match_opt[@]}" "$1"
+	stage diff "$work/plan.ndjson" diff-roster "${q[@]}" --state "$work/state.ndjson" "${match_opt[@]}" "$1"
 	apply_or_hold "$work/plan.ndjson" "$work/state.ndjson"
 }
 
-# apply_or_hold PLAN STATE: apply PLAN to $db (with $apply_opts, and
-# --quiet when $quiet). A failure ends the run with apply's exit status;
-# when it is the delete guard that refused (exit 3, and the same plan
-# passes a dry run with --force: not a stale plan, a frozen store or
-# another store's plan, which --force would not pass either), the plan is
-# held for review first (hold_plan), so that a person can let it through.
+# apply_stage ARG...: the apply stage: apply with ARG..., --quiet with
+# $quiet and $ef_opt, named for Ctrl-C's message; returns apply's status.
+apply_stage() {
+	local status=0 q=()
+	[ -z "${quiet:-}" ] || q=(--quiet)
+	current_stage=apply
+	apply "${q[@]}" "${ef_opt[@]}" "$@" || status=$?
+	current_stage=
+	return "$status"
+}
+
+# run_apply ARG...: apply_stage ARG...; its failure ends the run with its
+# status.
+run_apply() {
+	local status=0
+	apply_stage "$@" || status=$?
+	[ "$status" -eq 0 ] || die "$status" "stage apply failed (exit $status)"
+}
+
+# apply_or_hold PLAN STATE: apply PLAN to $db with $apply_opts
+# (apply_stage). A failure ends the run with apply's exit status; when it
+# is the delete guard that refused (exit 3, and the same plan passes a dry
+# run with --force: not a stale plan, a frozen store or another store's
+# plan, which --force would not pass either), the plan is held for review
+# first (hold_plan), so that a person can let it through.
 apply_or_hold() {
-	local plan=$1 state=$2 status=0 quiet_opt=()
-	[ -z "${quiet:-}" ] || quiet_opt=(--quiet)
-	apply --db "$db" "${apply_opts[@]}" "${quiet_opt[@]}" "$plan" || status=$?
+	local plan=$1 state=$2 status=0
+	apply_stage --db "$db" "${apply_opts[@]}" "$plan" || status=$?
 	if [ "$status" -eq 3 ] &&
 		apply --db "$db" "${apply_opts[@]}" --dry-run --force --quiet "$plan" 2> /dev/null; then
 		hold_plan "$plan" "$state"
@@ -527,14 +660,14 @@ hold_plan() {
 		dir=$work
 		shown=$(cd "$keep" && pwd) || shown=$keep
 	elif [ -n "$dry" ]; then
-		echo "$prog: dry run: the delete guard would refuse this plan; give --keep DIR to keep it and its report" >&2
+		emit info "" "dry run: the delete guard would refuse this plan; give --keep DIR to keep it and its report"
 		return 0
 	elif ! dir=$(held_dir "$db"); then
-		echo "$prog: \$HOME is not set: the refused plan is not kept; give --keep DIR" >&2
+		emit warning "" "\$HOME is not set: the refused plan is not kept; give --keep DIR"
 		return 0
 	elif ! (private_dir "$dir") || ! chmod 700 "$dir" || ! dir=$(cd "$dir" && pwd); then
 		# private_dir named what is wrong; the run still exits 3
-		echo "$prog: cannot keep the refused plan in $dir" >&2
+		emit warning "" "cannot keep the refused plan in $dir"
 		return 0
 	else
 		shown=$dir
@@ -543,19 +676,20 @@ hold_plan() {
 	[ -n "$id" ] || id=$(sha256sum < "$plan" | cut -c 1-64)
 	name=plan-${id:0:12}
 	if ! held_file "$dir/$name.ndjson" cat "$plan"; then
-		echo "$prog: cannot keep the refused plan in $shown" >&2
+		emit warning "" "cannot keep the refused plan in $shown"
 		return 0
 	fi
-	echo "$prog: the delete guard refused the plan; it is held for review: $shown/$name.ndjson" >&2
-	if held_file "$dir/$name.md" plan-report --quiet --state "$state" "${report_opts[@]}" "$dir/$name.ndjson" &&
-		held_file "$dir/$name.html" plan-report --quiet --state "$state" --format html "${report_opts[@]}" "$dir/$name.ndjson"; then
-		echo "$prog: its report, by school and by name: $shown/$name.md (and $shown/$name.html)" >&2
+	emit info "" "the delete guard refused the plan; it is held for review: $shown/$name.ndjson"
+	if held_file "$dir/$name.md" plan-report --quiet "${ef_opt[@]}" --state "$state" "${report_opts[@]}" "$dir/$name.ndjson" &&
+		held_file "$dir/$name.html" plan-report --quiet "${ef_opt[@]}" --state "$state" --format html "${report_opts[@]}" "$dir/$name.ndjson"; then
+		emit info "" "its report, by school and by name: $shown/$name.md (and $shown/$name.html)"
 	else
-		echo "$prog: plan-report failed; review the plan itself" >&2
+		emit warning "" "plan-report failed; review the plan itself"
 	fi
 	# quoted for a shell where a path needs it, so the line can be pasted
-	printf '%s: after review, let it through once with: apply --db %q %s %q\n' \
-		"$prog" "$(db_shown "$db")" "${force[*]}" "$shown/$name.ndjson" >&2
+	local cmd
+	printf -v cmd 'apply --db %q %s %q' "$(db_shown "$db")" "${force[*]}" "$shown/$name.ndjson"
+	emit info "" "after review, let it through once with: $cmd"
 }
 
 # switch_plan DB VALUE FLAG... [-- SCHOOL...]: set operations turning the
@@ -566,7 +700,7 @@ switch_plan() {
 	shift 2
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); fields+=",$1"; shift; done
 	[ $# -eq 0 ] || { shift; schools=("$@"); }
-	snapshot --db "$db" --entity school |
+	snapshot --db "$db" --quiet "${ef_opt[@]}" --entity school |
 		ndjson-fields --where type=school --fields "$fields" |
 		while IFS= read -r line; do
 			# id, then one cell per flag; split by hand, since
@@ -584,7 +718,19 @@ switch_plan() {
 		done
 }
 
+# school_label DB ID: how messages name a school, as normalize's
+# readiness check does: "NAME" (number N, id ID), the parts it has; empty
+# when the store holds no school ID.
+school_label() {
+	local line name number
+	line=$(snapshot --db "$1" --quiet "${ef_opt[@]}" --entity school |
+		ndjson-fields --where type=school --where "id=$2" --fields id,name,school_number)
+	[ -n "$line" ] || return 0
+	line=${line#*$'\t'} name=${line%%$'\t'*} number=${line#*$'\t'}
+	printf '%s(%sid %s)\n' "${name:+\"$name\" }" "${number:+number $number, }" "$2"
+}
+
 # all_schools DB: the store ids of all schools, one a line.
 all_schools() {
-	snapshot --db "$1" --entity school | ndjson-fields --where type=school --fields id
+	snapshot --db "$1" --quiet "${ef_opt[@]}" --entity school | ndjson-fields --where type=school --fields id
 }

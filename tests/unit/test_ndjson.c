@@ -372,7 +372,8 @@ static void test_reader(void)
 		}
 	}
 
-	rp_setprog("/usr/bin/nd-test");
+	static char argv0[] = "/usr/bin/nd-test"; /* argv[0] is writable */
+	rp_setprog(argv0);
 	rp_policy.max_errors = 1000;
 	rp_policy.keep_going = false;
 	long errors_before = rp_error_count();
