@@ -1,5 +1,4 @@
 /* apply: change the store as plans say, in one transaction per plan. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,7 +182,6 @@ int main(int argc, char **argv)
 	long long prune = -1;
 	bool thaw = false, history = false;
 	int text = -1; /* --format: -1 unset, 0 ndjson, 1 text */
-	char *end;
 	int c;
 	rp_setprog(argv[0]);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -197,13 +195,7 @@ int main(int argc, char **argv)
 			o.dry_run = true;
 			break;
 		case OPT_RATIO:
-			o.max_ratio = strtod(optarg, &end);
-			/* NaN fails both comparisons: nan cannot switch it off */
-			if (*end || end == optarg || isspace((unsigned char)*optarg) ||
-			    !(o.max_ratio >= 0 && o.max_ratio <= 1))
-				rp_usage_error(usage,
-					       "--max-delete-ratio: a number from 0 to 1, not %s",
-					       optarg);
+			o.max_ratio = rp_parse_ratio(optarg, "--max-delete-ratio", usage);
 			break;
 		case OPT_FLOOR:
 			o.guard_floor = rp_parse_count(optarg, "--guard-floor", usage);

@@ -1,5 +1,4 @@
 /* plan-report: a plan and its state -> a report for the person who decides. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +51,6 @@ int main(int argc, char **argv)
 	struct rpt_opts o = {.format = RPT_MARKDOWN, .max_ratio = 0.2, .max_count = -1,
 			     .guard_floor = APPLY_GUARD_FLOOR};
 	const char *state = NULL;
-	char *end;
 	int c;
 	rp_setprog(argv[0]);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -71,13 +69,7 @@ int main(int argc, char **argv)
 				rp_usage_error(usage, "--format: md or html, not %s", optarg);
 			break;
 		case OPT_RATIO:
-			o.max_ratio = strtod(optarg, &end);
-			/* as apply: NaN fails both comparisons */
-			if (*end || end == optarg || isspace((unsigned char)*optarg) ||
-			    !(o.max_ratio >= 0 && o.max_ratio <= 1))
-				rp_usage_error(usage,
-					       "--max-delete-ratio: a number from 0 to 1, not %s",
-					       optarg);
+			o.max_ratio = rp_parse_ratio(optarg, "--max-delete-ratio", usage);
 			break;
 		case OPT_COUNT:
 			o.max_count = rp_parse_count(optarg, "--max-delete-count", usage);

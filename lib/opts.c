@@ -35,6 +35,16 @@ long rp_parse_count(const char *arg, const char *option, const char *usage)
 	return n;
 }
 
+double rp_parse_ratio(const char *arg, const char *option, const char *usage)
+{
+	char *end;
+	double r = strtod(arg, &end);
+	/* NaN fails both comparisons: nan cannot switch a guard off */
+	if (*end || end == arg || isspace((unsigned char)*arg) || !(r >= 0 && r <= 1))
+		rp_usage_error(usage, "%s: a number from 0 to 1, not %s", option, arg);
+	return r;
+}
+
 int rp_common_option(int c, const char *arg, const char *usage)
 {
 	switch (c) {

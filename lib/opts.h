@@ -54,4 +54,8 @@ _Noreturn void rp_usage_error(const char *usage, const char *fmt, ...)
 /* Parses a whole non-negative number, or exits 2 naming the option. */
 long rp_parse_count(const char *arg, const char *option, const char *usage);
 
+/* Parses a number from 0 to 1 (a guard's ratio), or exits 2 naming the
+ * option: nan, a sign before a space, anything after the number refused. */
+double rp_parse_ratio(const char *arg, const char *option, const char *usage);
+
 #endif
