@@ -13,39 +13,14 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "strbuf.h"
 #include "url.h"
 #include "xalloc.h"
 
 /* ---- growable strings ---------------------------------------------------- */
 
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s) { put(b, s, strlen(s)); }
-
-/* The buffer's string, owned by the caller (never NULL). */
-static char *take(struct buf *b)
-{
-	if (!b->s)
-		put(b, "", 0);
-	return b->s;
-}
-
 /* Frees a buffer that held secret bytes. */
-static void wipe(struct buf *b)
+static void wipe(struct strbuf *b)
 {
 	if (b->s)
 		OPENSSL_cleanse(b->s, b->cap);
@@ -63,39 +38,39 @@ static bool unreserved(unsigned char c)
 	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-static void pct_put(struct buf *b, const char *s, size_t len)
+static void pct_put(struct strbuf *b, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (unreserved(c) && c < 0x80) {
-			put(b, (const char *)&c, 1);
+			strbuf_put(b, (const char *)&c, 1);
 		} else {
 			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-			put(b, e, 3);
+			strbuf_put(b, e, 3);
 		}
 	}
 }
 
 char *oauth_pct(const char *s, size_t len)
 {
-	struct buf b = {0};
+	struct strbuf b = {0};
 	pct_put(&b, s, len);
-	return take(&b);
+	return strbuf_str(&b);
 }
 
 /* RFC 6749 Appendix B: application/x-www-form-urlencoded. */
-static void form_put(struct buf *b, const char *s)
+static void form_put(struct strbuf *b, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c < 0x80 && (isalnum(c) || c == '*' || c == '-' || c == '.' ||
 				 c == '_')) {
-			put(b, (const char *)&c, 1);
+			strbuf_put(b, (const char *)&c, 1);
 		} else if (c == ' ') {
-			put(b, "+", 1);
+			strbuf_put(b, "+", 1);
 		} else {
 			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-			put(b, e, 3);
+			strbuf_put(b, e, 3);
 		}
 	}
 }
@@ -237,19 +212,19 @@ static bool port_is_default(const struct rp_url *u)
 	return (http && port == 80) || (https && port == 443);
 }
 
-static void put_lower(struct buf *b, const char *s, size_t n)
+static void put_lower(struct strbuf *b, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = (char)tolower((unsigned char)s[i]);
-		put(b, &c, 1);
+		strbuf_put(b, &c, 1);
 	}
 }
 
-static void put_upper(struct buf *b, const char *s)
+static void put_upper(struct strbuf *b, const char *s)
 {
 	for (; *s; s++) {
 		char c = (char)toupper((unsigned char)*s);
-		put(b, &c, 1);
+		strbuf_put(b, &c, 1);
 	}
 }
 
@@ -308,42 +283,42 @@ char *oauth1_base_string(const struct oauth1_request *rq, const char **why)
 	protocol_params(rq, NULL, &ps);
 	if (ps.n > 1)
 		qsort(ps.p, ps.n, sizeof *ps.p, cmp_param);
-	struct buf norm = {0};
+	struct strbuf norm = {0};
 	for (size_t i = 0; i < ps.n; i++) {
 		if (i)
-			put(&norm, "&", 1);
-		puts_(&norm, ps.p[i].name);
-		put(&norm, "=", 1);
-		puts_(&norm, ps.p[i].value);
+			strbuf_put(&norm, "&", 1);
+		strbuf_puts(&norm, ps.p[i].name);
+		strbuf_put(&norm, "=", 1);
+		strbuf_puts(&norm, ps.p[i].value);
 	}
 	free_params(&ps);
 
 	/* 3.4.1.2: scheme and host lower-case, the default port left out,
 	 * the path as sent ("/" when empty), no query, no fragment */
-	struct buf uri = {0};
+	struct strbuf uri = {0};
 	put_lower(&uri, u.scheme, u.scheme_len);
-	put(&uri, "://", 3);
+	strbuf_put(&uri, "://", 3);
 	put_lower(&uri, u.host, u.host_len);
 	if (!port_is_default(&u)) {
-		put(&uri, ":", 1);
-		put(&uri, u.port, u.port_len);
+		strbuf_put(&uri, ":", 1);
+		strbuf_put(&uri, u.port, u.port_len);
 	}
 	if (u.path_len)
-		put(&uri, u.path, u.path_len);
+		strbuf_put(&uri, u.path, u.path_len);
 	else
-		put(&uri, "/", 1);
+		strbuf_put(&uri, "/", 1);
 
-	struct buf method = {0}, out = {0};
+	struct strbuf method = {0}, out = {0};
 	put_upper(&method, rq->method);
 	pct_put(&out, method.s, method.len);
 	free(method.s);
-	put(&out, "&", 1);
-	pct_put(&out, take(&uri), uri.len);
-	put(&out, "&", 1);
-	pct_put(&out, take(&norm), norm.len);
+	strbuf_put(&out, "&", 1);
+	pct_put(&out, strbuf_str(&uri), uri.len);
+	strbuf_put(&out, "&", 1);
+	pct_put(&out, strbuf_str(&norm), norm.len);
 	free(uri.s);
 	free(norm.s);
-	return take(&out);
+	return strbuf_str(&out);
 }
 
 char *oauth1_signature(const struct oauth1_request *rq, const char **why)
@@ -351,9 +326,9 @@ char *oauth1_signature(const struct oauth1_request *rq, const char **why)
 	char *base = oauth1_base_string(rq, why);
 	if (!base)
 		return NULL;
-	struct buf key = {0};
+	struct strbuf key = {0};
 	pct_put(&key, rq->consumer_secret, strlen(rq->consumer_secret));
-	put(&key, "&", 1);
+	strbuf_put(&key, "&", 1);
 	if (rq->token_secret)
 		pct_put(&key, rq->token_secret, strlen(rq->token_secret));
 	const EVP_MD *md = strcmp(method_name(rq), "HMAC-SHA1") == 0 ? EVP_sha1()
@@ -381,23 +356,23 @@ char *oauth1_header(const struct oauth1_request *rq, const char **why)
 	struct params ps = {0};
 	protocol_params(rq, sig, &ps);
 	free(sig);
-	struct buf h = {0};
-	puts_(&h, "OAuth ");
+	struct strbuf h = {0};
+	strbuf_puts(&h, "OAuth ");
 	if (rq->realm) {
-		puts_(&h, "realm=\"");
+		strbuf_puts(&h, "realm=\"");
 		pct_put(&h, rq->realm, strlen(rq->realm));
-		puts_(&h, "\", ");
+		strbuf_puts(&h, "\", ");
 	}
 	for (size_t i = 0; i < ps.n; i++) {
 		if (i)
-			puts_(&h, ", ");
-		puts_(&h, ps.p[i].name);
-		puts_(&h, "=\"");
-		puts_(&h, ps.p[i].value);
-		puts_(&h, "\"");
+			strbuf_puts(&h, ", ");
+		strbuf_puts(&h, ps.p[i].name);
+		strbuf_puts(&h, "=\"");
+		strbuf_puts(&h, ps.p[i].value);
+		strbuf_puts(&h, "\"");
 	}
 	free_params(&ps);
-	return take(&h);
+	return strbuf_str(&h);
 }
 
 bool oauth_nonce(char out[OAUTH_NONCE_LEN + 1])
@@ -427,18 +402,18 @@ bool oauth_nonce(char out[OAUTH_NONCE_LEN + 1])
 
 char *oauth2_basic(const char *client_id, const char *secret)
 {
-	struct buf cred = {0};
+	struct strbuf cred = {0};
 	form_put(&cred, client_id);
-	put(&cred, ":", 1);
+	strbuf_put(&cred, ":", 1);
 	form_put(&cred, secret);
-	char *b64 = oauth_base64((const unsigned char *)take(&cred), cred.len);
+	char *b64 = oauth_base64((const unsigned char *)strbuf_str(&cred), cred.len);
 	wipe(&cred);
-	struct buf h = {0};
-	puts_(&h, "Basic ");
-	puts_(&h, b64);
+	struct strbuf h = {0};
+	strbuf_puts(&h, "Basic ");
+	strbuf_puts(&h, b64);
 	OPENSSL_cleanse(b64, strlen(b64));
 	free(b64);
-	return take(&h);
+	return strbuf_str(&h);
 }
 
 char *oauth2_token(const char *json, size_t len, long *expires_in,
@@ -462,13 +437,13 @@ char *oauth2_token(const char *json, size_t len, long *expires_in,
 		*why = "the server refused the request";
 		if (error) {
 			const cJSON *d = cJSON_GetObjectItemCaseSensitive(doc, "error_description");
-			struct buf b = {0};
-			puts_(&b, err->valuestring);
+			struct strbuf b = {0};
+			strbuf_puts(&b, err->valuestring);
 			if (cJSON_IsString(d) && *d->valuestring) {
-				puts_(&b, ": ");
-				puts_(&b, d->valuestring);
+				strbuf_puts(&b, ": ");
+				strbuf_puts(&b, d->valuestring);
 			}
-			*error = take(&b);
+			*error = strbuf_str(&b);
 		}
 	} else if (!cJSON_IsString(tok) || !*tok->valuestring) {
 		*why = "the answer has no access_token";

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -46,21 +47,6 @@ int out_free(out *o)
 
 /* ---- escaping -------------------------------------------------------- */
 
-struct buf {
-	char *s;
-	size_t n, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
 
 static bool word(char c)
 {
@@ -77,25 +63,24 @@ static bool word(char c)
  */
 static char *escape(const out *o, const char *text)
 {
-	struct buf b = {0};
-	put(&b, "", 0);
+	struct strbuf b = {0};
 	for (const char *p = text ? text : ""; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c < 0x20 || c == 0x7f) {
-			put(&b, " ", 1);
+			strbuf_put(&b, " ", 1);
 		} else if (o->html) {
 			const char *e = c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;"
 					: c == '"' ? "&quot;" : NULL;
-			put(&b, e ? e : p, e ? strlen(e) : 1);
+			strbuf_put(&b, e ? e : p, e ? strlen(e) : 1);
 		} else {
 			/* an underscore inside a word (term_ids) is no markup */
 			bool inword = c == '_' && p > text && word(p[-1]) && word(p[1]);
 			if (strchr("\\`*_<[|", c) && !inword)
-				put(&b, "\\", 1);
-			put(&b, p, 1);
+				strbuf_put(&b, "\\", 1);
+			strbuf_put(&b, p, 1);
 		}
 	}
-	return b.s;
+	return strbuf_str(&b);
 }
 
 static void write_escaped(out *o, const char *text)
