@@ -47,7 +47,6 @@ int out_free(out *o)
 
 /* ---- escaping -------------------------------------------------------- */
 
-
 static bool word(char c)
 {
 	unsigned char u = (unsigned char)c;
