@@ -19,13 +19,7 @@ static const char *str(norm *n, const cJSON *o, const char *key)
 /* The record's id, required; registered as seen for e. */
 static const char *clever_id(norm *n, const cJSON *d, enum norm_entity e)
 {
-	const char *id = str(n, d, "id");
-	n->source_id = id;
-	if (!id) {
-		norm_bad(n, "id", "missing_value", "required value is empty");
-		return NULL;
-	}
-	return norm_new_id(n, e, "id", id) ? id : NULL;
+	return norm_record_id(n, e, "id", str(n, d, "id"));
 }
 
 /* Clever's dates are YYYY-MM-DD, but some endpoints serve a term's as a

@@ -179,6 +179,17 @@ bool norm_new_id(norm *n, enum norm_entity e, const char *field,
 	return false;
 }
 
+const char *norm_record_id(norm *n, enum norm_entity e, const char *field,
+			   const char *id)
+{
+	n->source_id = id;
+	if (!id) {
+		norm_bad(n, field, "missing_value", "required value is empty");
+		return NULL;
+	}
+	return norm_new_id(n, e, field, id) ? id : NULL;
+}
+
 void norm_split(norm *n, const char *cell,
 		void (*fn)(norm *n, const char *item, void *ctx), void *ctx)
 {

@@ -123,6 +123,10 @@ const char *norm_grade(norm *n, const char *field, const char *g);
 /* Records id as seen for entity e; reports a duplicate. Returns false then. */
 bool norm_new_id(norm *n, enum norm_entity e, const char *field,
 		 const char *id);
+/* A record's own id (the field field of its source), now the record's
+ * source_id: a missing one or a duplicate is reported, and NULL returned. */
+const char *norm_record_id(norm *n, enum norm_entity e, const char *field,
+			   const char *id);
 
 /* Splits a list cell ("a, b,c") into trimmed non-empty tokens, calling fn. */
 void norm_split(norm *n, const char *cell,

@@ -32,13 +32,7 @@ void or_map_common(norm *n, const cJSON *d, int f_status, int f_modified)
 
 const char *or_row_id(norm *n, const cJSON *d, enum norm_entity e)
 {
-	const char *id = norm_get(n, d, "sourcedId");
-	n->source_id = id;
-	if (!id) {
-		norm_bad(n, "sourcedId", "missing_value", "required value is empty");
-		return NULL;
-	}
-	return norm_new_id(n, e, "sourcedId", id) ? id : NULL;
+	return norm_record_id(n, e, "sourcedId", norm_get(n, d, "sourcedId"));
 }
 
 #define required(n, d, col) norm_required(n, d, col)
