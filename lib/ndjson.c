@@ -1,10 +1,13 @@
+#define _GNU_SOURCE /* F_SETPIPE_SZ: Linux's, not POSIX's */
 #include "ndjson.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -188,8 +191,25 @@ struct nd_writer {
 	char closer[MAX_DEPTH]; /* what ends each open level */
 };
 
+/* A pipe's buffer (64 KiB by default) smaller than a flush makes the
+ * programs on its two ends take turns: the writer waits in write() until
+ * the reader has taken nearly all of a flush. With room for a few flushes
+ * the writer goes on while the reader works. Best effort: the system's
+ * limit (/proc/sys/fs/pipe-max-size) may refuse it. */
+static void widen_pipe(int fd)
+{
+#ifdef F_SETPIPE_SZ
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(fd, F_SETPIPE_SZ, 4 * FLUSH_AT);
+#else
+	(void)fd;
+#endif
+}
+
 nd_writer *nd_writer_new(int fd)
 {
+	widen_pipe(fd);
 	nd_writer *w = xcalloc(1, sizeof *w);
 	w->fd = fd;
 	w->cap = FLUSH_AT * 2;
