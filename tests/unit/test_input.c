@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -333,6 +334,71 @@ static void test_gzip_bad(void)
 	}
 }
 
+/* A line is handed on as soon as the pipe holds it, the writer still
+ * writing: gzread waited for a whole buffer, so a reader and the writer
+ * before it took turns. alarm() turns a wait into a failure. */
+static void test_pipe_partial(void)
+{
+	int p[2];
+	CHECK(pipe(p) == 0, "pipe: made");
+	CHECK(write(p[1], "one\ntw", 6) == 6, "pipe: first bytes written");
+	rp_input *in = rp_input_fdopen(p[0], "pipe");
+	alarm(10);
+	CHECK(NEXT_IS(in, "one\n"), "pipe: a whole line read while the writer is still open");
+	CHECK(write(p[1], "o\n", 2) == 2, "pipe: the rest written");
+	CHECK(NEXT_IS(in, "two\n"), "pipe: the line that crossed two writes");
+	alarm(0);
+	close(p[1]);
+	CHECK(NEXT_IS(in, ""), "pipe: the end when the writer closes");
+	rp_input_close(in);
+
+	/* gzip through a pipe, its magic arriving a byte at a time */
+	char *path = tmpfile_path();
+	write_gz(path, "zipped\n", 7);
+	size_t n;
+	char *gz = read_all(path, &n);
+	CHECK(pipe(p) == 0, "gzip pipe: made");
+	CHECK(write(p[1], gz, 1) == 1, "gzip pipe: one byte");
+	in = rp_input_fdopen(p[0], "gzip pipe");
+	pid_t pid = fork();
+	if (pid == 0) {
+		usleep(100000);
+		_exit(write(p[1], gz + 1, n - 1) == (ssize_t)(n - 1) ? 0 : 1);
+	}
+	close(p[1]);
+	alarm(10);
+	CHECK(NEXT_IS(in, "zipped\n") && NEXT_IS(in, ""),
+	      "gzip pipe: recognised when its magic comes in two reads");
+	alarm(0);
+	rp_input_close(in);
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid && status == 0, "gzip pipe: the writer ended well");
+	free(gz);
+	unlink(path);
+}
+
+/* What follows the last gzip member must be another member: zlib's gzread
+ * dropped anything else without a word. */
+static void test_gzip_trailing(void)
+{
+	char *path = tmpfile_path();
+	write_gz(path, "kept\n", 5);
+	size_t n;
+	char *gz = read_all(path, &n);
+	gz = xrealloc(gz, n + 6);
+	memcpy(gz + n, "lost\n", 6);
+	write_file(path, gz, n + 6);
+	rp_input *in = rp_input_open(path);
+	CHECK(NEXT_IS(in, "kept\n"), "gzip trailing: the member's line");
+	CHECK(drain(in) == -1, "gzip trailing: an error, not the end");
+	CHECK_STR(rp_input_strerror(in), "data after the end of the gzip stream",
+		  "gzip trailing: message");
+	CHECK(!rp_input_io_failure(in), "gzip trailing: a data error");
+	rp_input_close(in);
+	free(gz);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_basic();
@@ -342,5 +408,7 @@ int main(void)
 	test_fd_and_stdin();
 	test_gzip();
 	test_gzip_bad();
+	test_pipe_partial();
+	test_gzip_trailing();
 	TEST_END();
 }

@@ -1,6 +1,8 @@
+#define _GNU_SOURCE /* F_GETPIPE_SZ */
 #include "ndjson.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -719,6 +721,28 @@ static void test_err_limits(void)
 	rp_policy.allow_rejects = false;
 }
 
+/* A writer into a pipe widens it to four flushes (1 MiB), or to what the
+ * system allows: with the default 64 KiB, the programs on its two ends
+ * take turns instead of working side by side. */
+static void test_writer_widens_pipe(void)
+{
+	int p[2];
+	CHECK(pipe(p) == 0, "pipe: made");
+	long want = 1024 * 1024;
+	FILE *f = fopen("/proc/sys/fs/pipe-max-size", "r");
+	long max;
+	if (f && fscanf(f, "%ld", &max) == 1 && max < want)
+		want = max;
+	if (f)
+		fclose(f);
+	CHECK(fcntl(p[1], F_GETPIPE_SZ) < want, "pipe: narrower to begin with");
+	nd_writer *w = nd_writer_new(p[1]);
+	CHECK(fcntl(p[1], F_GETPIPE_SZ) >= want, "pipe: widened by the writer");
+	nd_writer_close(w);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	test_jsonesc();
@@ -734,5 +758,6 @@ int main(void)
 	test_reader_file();
 	test_err_format();
 	test_err_limits();
+	test_writer_widens_pipe();
 	TEST_END();
 }
