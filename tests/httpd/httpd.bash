@@ -48,24 +48,45 @@ httpd_start() {
 		--client-id "$HTTPD_CLIENT_ID" --client-secret-file "$HTTPD_SECRET_FILE" \
 		--log "$HTTPD_LOG" "$@" </dev/null >/dev/null 3>&- &
 	export HTTPD_PID=$!
+	if ! httpd_wait_port httpd_start "$portfile" "$HTTPD_PID"; then
+		httpd_main_stop
+		return 1
+	fi
+	export HTTPD_URL=http://127.0.0.1:$httpd_port
+}
+
+# httpd_wait_port CALLER PORTFILE PID: sets httpd_port to the port a
+# server just started writes to PORTFILE, within 10 s; 1 (the reason on
+# stderr) when it exits first or writes none. Not in a $(...): the exit
+# status is waited for here, and only the parent shell can wait for it.
+httpd_wait_port() {
 	local i
 	for ((i = 0; i < 200; i++)); do
-		if [ -s "$portfile" ]; then
-			HTTPD_URL="http://127.0.0.1:$(cat "$portfile")"
-			export HTTPD_URL
+		if [ -s "$2" ]; then
+			httpd_port=$(cat "$2")
 			return 0
 		fi
-		if ! kill -0 "$HTTPD_PID" 2>/dev/null; then
-			wait "$HTTPD_PID" 2>/dev/null
-			echo "httpd_start: the server exited before listening (status $?)" >&2
-			unset HTTPD_PID
+		if ! kill -0 "$3" 2>/dev/null; then
+			wait "$3" 2>/dev/null
+			echo "$1: the server exited before listening (status $?)" >&2
 			return 1
 		fi
 		sleep 0.05
 	done
-	echo "httpd_start: no port file after 10 s" >&2
-	httpd_stop
+	echo "$1: no port file after 10 s" >&2
 	return 1
+}
+
+# httpd_kill PID: SIGTERM, SIGKILL after 5 s, and waits for it.
+httpd_kill() {
+	local i
+	kill -TERM "$1" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
 }
 
 httpd_stop() {
@@ -75,20 +96,13 @@ httpd_stop() {
 
 httpd_main_stop() {
 	[ -n "${HTTPD_PID:-}" ] || return 0
-	local pid=$HTTPD_PID i
+	local pid=$HTTPD_PID
 	unset HTTPD_PID HTTPD_URL
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	return 0
+	httpd_kill "$pid"
 }
 
 httpd_spare_start() {
-	local mode=$1 root=$2 dir=$BATS_TEST_TMPDIR i
+	local mode=$1 root=$2 dir=$BATS_TEST_TMPDIR
 	shift 2
 	httpd_spare_stop
 	export SPARE_LOG=$dir/spare.log
@@ -99,31 +113,18 @@ httpd_spare_start() {
 		--port 0 --port-file "$portfile" --token-file "$dir/spare.token" \
 		--log "$SPARE_LOG" "$@" </dev/null >/dev/null 3>&- &
 	export SPARE_PID=$!
-	for ((i = 0; i < 200; i++)); do
-		if [ -s "$portfile" ]; then
-			export SPARE_URL="http://127.0.0.1:$(cat "$portfile")"
-			return 0
-		fi
-		kill -0 "$SPARE_PID" 2>/dev/null || { echo "httpd_spare_start: the server exited" >&2; unset SPARE_PID; return 1; }
-		sleep 0.05
-	done
-	echo "httpd_spare_start: no port file after 10 s" >&2
-	httpd_spare_stop
-	return 1
+	if ! httpd_wait_port httpd_spare_start "$portfile" "$SPARE_PID"; then
+		httpd_spare_stop
+		return 1
+	fi
+	export SPARE_URL=http://127.0.0.1:$httpd_port
 }
 
 httpd_spare_stop() {
 	[ -n "${SPARE_PID:-}" ] || return 0
-	local pid=$SPARE_PID i
+	local pid=$SPARE_PID
 	unset SPARE_PID SPARE_URL
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	return 0
+	httpd_kill "$pid"
 }
 
 # httpd_python: a python3 that has python3-oauthlib (Debian's package, for
