@@ -66,7 +66,7 @@ unsigned long utf8_next(const char **str)
 	int more = c >= 0xf0 && c < 0xf8 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
 	if (!c)
 		return 0;
-	if (c < 0x80 || c >= 0xf8) {
+	if (c < 0xc0 || c >= 0xf8) { /* ASCII, a stray tail byte, not UTF-8 */
 		*str += 1;
 		return c;
 	}

@@ -103,6 +103,8 @@ static void test_next(void)
 	CHECK(utf8_next(&s) == 0 && *s == '\0', "next: 0 at the end, and stays");
 	s = "\xc3(";
 	CHECK(utf8_next(&s) == 0xc3 && *s == '(', "next: a lead byte without its tail");
+	s = "\x80z";
+	CHECK(utf8_next(&s) == 0x80 && *s == 'z', "next: a stray tail byte is itself, not the end");
 }
 
 static void test_collate(void)
