@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	nd_reader_free(in);
 	if (rc == RP_EXIT_OK) {
 		if (!(in = nd_reader_open(argc ? argv[0] : NULL))) {
-			rp_warn("%s", argv[0]);
+			rp_warn("%s", argc ? argv[0] : "<stdin>");
 			rpt_free(r);
 			return RP_EXIT_IO;
 		}
