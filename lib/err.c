@@ -43,7 +43,7 @@ static void write_json(const char *level, const char *code, const char *msg);
 static void vmessage(const char *level, const char *code, const char *fmt,
 		     va_list ap, int errnum)
 {
-	progress_end(); /* a message never shares the progress line */
+	progress_clear(); /* a message never shares the progress line */
 	if (rp_policy.json) {
 		char msg[1024];
 		int n = vsnprintf(msg, sizeof msg, fmt, ap);
@@ -135,7 +135,7 @@ static void write_json(const char *level, const char *code, const char *msg)
 static void write_error(const struct rp_loc *loc, const char *msg,
 			const char *level)
 {
-	progress_end();
+	progress_clear();
 	if (rp_policy.json) {
 		int first = 1;
 		fputc('{', stderr);

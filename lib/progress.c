@@ -165,7 +165,7 @@ void progress_check(void)
 	draw(t);
 }
 
-void progress_end(void)
+void progress_clear(void)
 {
 	if (drawn) {
 		fputs("\r\033[K", stderr);
@@ -173,6 +173,12 @@ void progress_end(void)
 	}
 	drawn = false;
 	line_shown = 0;
+	t_drawn = 0; /* back at the next check, not a tenth of a second later */
+}
+
+void progress_end(void)
+{
+	progress_clear();
 	phase_open = false;
 	rp_progress_check_at = LLONG_MAX;
 }

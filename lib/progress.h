@@ -46,7 +46,10 @@ long long progress_files_size(char *const *paths, int n);
  * bytes; a gzip file makes the total unknown (its bytes inflate). */
 void progress_input_bytes(long long n);
 void progress_input_inflates(void);
-/* Clears the line, if one was drawn. */
+/* Clears the line, if one was drawn; the phase goes on (the line comes
+ * back at the next check): for a message between two progress lines. */
+void progress_clear(void);
+/* Clears the line and ends the phase. */
 void progress_end(void);
 /* Whether progress is shown at all (a terminal, not --quiet). */
 bool progress_enabled(void);

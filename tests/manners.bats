@@ -246,3 +246,15 @@ big_plan() {
 	run -0 --separate-stderr resume --db "$db" --school s2
 	assert_stderr_line 'resume: school "Cedar Middle" (number 0200, id s2): import_enabled automation_enabled on already; nothing to do'
 }
+
+@test "a warning does not end the progress line: it comes back after the message" {
+	# a feed of several 128 KiB chunks whose first user has a bad email
+	{
+		head -n 2 "$TD/oneroster/min.raw.ndjson"
+		awk 'BEGIN { for (i = 1; i <= 4000; i++) printf "{\"type\":\"raw\",\"source\":\"oneroster\",\"entity\":\"users\",\"file\":\"users.csv\",\"line\":%d,\"data\":{\"sourcedId\":\"u%d\",\"status\":\"\",\"dateLastModified\":\"\",\"enabledUser\":\"true\",\"orgSourcedIds\":\"\",\"role\":\"administrator\",\"username\":\"u%d\",\"userIds\":\"\",\"givenName\":\"G\",\"familyName\":\"F\",\"middleName\":\"\",\"identifier\":\"\",\"email\":\"%s\",\"sms\":\"\",\"phone\":\"\",\"agentSourcedIds\":\"\",\"grades\":\"\",\"password\":\"\"}}\n", i + 1, i, i, i == 1 ? "not-an-email" : "u" i "@example.org" }'
+	} > "$BATS_TEST_TMPDIR/raw"
+	RP_PROGRESS_AFTER=0 run -0 "$ON_TTY" bash -c 'normalize "$1" > /dev/null' _ "$BATS_TEST_TMPDIR/raw"
+	[[ $output == *"warning"* ]] || fail "no warning: $output"
+	after=${output#*warning}
+	[[ $after == *$'\r'"normalize: reading: "* ]] || fail "no progress after the warning: $output"
+}
