@@ -534,6 +534,19 @@ apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/$lo
 	assert_line --partial '"source_id":"tch-2002","role":"teacher","roles":["staff","teacher"],'
 }
 
+@test "a store of schema 2 as the first round made it (no pruned_at) is brought to schema 3: history, prune and undo work" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	sql "$db" "ALTER TABLE journal DROP COLUMN pruned_at; ALTER TABLE journal DROP COLUMN counts;
+		UPDATE meta SET value = '2' WHERE key = 'schema_version'"
+	run -0 apply --db "$db" --history
+	assert_line --index 0 --partial '"counts":{"create":{"enrollment":30,"school":2,"section":6,"term":3,"user":24}}'
+	assert_equal "$(sql "$db" "SELECT value FROM meta WHERE key = 'schema_version'")" 3
+	run -0 prune --db "$db" --older-than 0
+	run -3 --separate-stderr apply --db "$db" --undo "$(sql "$db" "SELECT plan_id FROM journal")"
+	assert_stderr_partial "its undo window ended at"
+}
+
 @test "a schema 1 store holding one source id twice is not opened: the migration names the table (exit 4)" {
 	db=$(new_store s)
 	sync --db "$db" "$Y1"

@@ -130,14 +130,11 @@ static int new_store_id(store *s, char out[33])
  * it, apply refuses a plan made against another store), a record's source
  * and source id are unique per table, in the store itself, and a user's
  * roles have their side table (a store made at schema 1 lacks it; one made
- * now has it from the record tables already), and the journal says when a
- * plan's undo window ended (pruned_at: its before-images are gone).
+ * now has it from the record tables already).
  */
 static int migrate_2(store *s)
 {
 	char id[33], sql[256];
-	if (st_exec(s, "ALTER TABLE journal ADD COLUMN pruned_at TEXT") != 0)
-		return -1;
 	if (st_exec(s, "CREATE TABLE IF NOT EXISTS user_roles(n INTEGER NOT NULL,"
 		       " pos INTEGER NOT NULL, key TEXT, value TEXT NOT NULL,"
 		       " PRIMARY KEY(n, pos));"
@@ -169,12 +166,35 @@ static int migrate_2(store *s)
 	return 0;
 }
 
+/* Whether the journal has column name: 1, 0, or -1 (the store failed). */
+static int journal_has_column(store *s, const char *name)
+{
+	db_stmt *st = st_prepare(s, s->pg ? "SELECT 1 FROM information_schema.columns"
+					    " WHERE table_schema = current_schema()"
+					    " AND table_name = 'journal' AND column_name = ?"
+					  : "SELECT 1 FROM pragma_table_info('journal') WHERE name = ?");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, name);
+	int rc = db_step(st);
+	db_finalize(st);
+	if (rc == DB_ERROR)
+		return st_fail(s, "journal");
+	return rc == DB_ROW;
+}
+
 /* Schema 3: the journal keeps each plan's counts per operation and
  * entity (JSON), which outlive the before-images prune erases, for
  * apply --history. Plans journalled before have none: history counts
  * their journal rows while they are there. */
 static int migrate_3(store *s)
 {
+	/* pruned_at came with schema 2 in some builds of this round, after
+	 * stores of schema 2 without it were out: added here when missing */
+	int has = journal_has_column(s, "pruned_at");
+	if (has < 0 ||
+	    (!has && st_exec(s, "ALTER TABLE journal ADD COLUMN pruned_at TEXT") != 0))
+		return -1;
 	return st_exec(s, "ALTER TABLE journal ADD COLUMN counts TEXT");
 }
 
