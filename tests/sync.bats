@@ -559,6 +559,33 @@ apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/$lo
 	assert_stderr_partial "cannot bring the store to schema 2: two users share a source and source id"
 }
 
+@test "a user whose demographics or roles row extract rejects is held, not written without it: the stored birth date stays" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	born() { sql "$db" "SELECT birth_date FROM users WHERE source_id = 'stu-1001'"; }
+	assert_equal "$(born)" 2020-03-14
+	pkg=$BATS_TEST_TMPDIR/pkg
+	cp -r "$Y1" "$pkg"
+	# an unquoted comma: the row has one field too many
+	sed -i 's/^stu-1001,,,2020-03-14,female,/stu-1001,,,2020-03-14,fe,male,/' "$pkg/demographics.csv"
+	extract-oneroster --keep-going --allow-rejects "$pkg" 2>/dev/null > "$BATS_TEST_TMPDIR/raw"
+	grep -qx '{"type":"held","entity":"user","source":"oneroster","source_id":"stu-1001"}' "$BATS_TEST_TMPDIR/raw"
+	run -0 --separate-stderr normalize --keep-going --allow-rejects "$BATS_TEST_TMPDIR/raw"
+	assert_line '{"type":"held","entity":"user","source":"oneroster","source_id":"stu-1001"}'
+	refute_line --partial '"type":"user","source":"oneroster","source_id":"stu-1001"'
+	echo "$output" > "$BATS_TEST_TMPDIR/canonical"
+	snapshot --db "$db" > "$BATS_TEST_TMPDIR/state"
+	diff-roster --state "$BATS_TEST_TMPDIR/state" "$BATS_TEST_TMPDIR/canonical" > "$BATS_TEST_TMPDIR/plan"
+	run -0 apply --quiet --db "$db" "$BATS_TEST_TMPDIR/plan"
+	assert_equal "$(born)" 2020-03-14
+	# a roles row (OneRoster 1.2): its user is held the same way
+	run -0 --separate-stderr normalize --keep-going --allow-rejects <(
+		printf '%s\n' '{"type":"held","entity":"user","source":"oneroster","source_id":"stu-1001"}'
+		grep -v '"type":"held"' "$BATS_TEST_TMPDIR/raw" | grep -v '"entity":"demographics"')
+	refute_line --partial '"type":"user","source":"oneroster","source_id":"stu-1001"'
+	assert_stderr_partial "user dropped: a row of it was rejected"
+}
+
 @test "a row extract rejects (an unquoted comma) is held with --keep-going: its stored user is not soft-deleted" {
 	db=$(new_store s)
 	sync --db "$db" "$TD/oneroster/min"

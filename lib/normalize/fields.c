@@ -256,6 +256,9 @@ void norm_begin(norm *n, const struct rec_entity *e)
 
 void norm_emit(norm *n)
 {
+	if (!n->dropped && n->record_errors == n->errors_at &&
+	    norm_own_id_rejected(n, &n->r))
+		norm_drop(n, NULL, n->r.ent->type, "a row of it was rejected");
 	if (n->record_errors > n->errors_at || n->dropped) {
 		norm_hold(n);
 		return;

@@ -76,18 +76,35 @@ void norm_hold_enrollment(norm *n, const char *source, const char *section,
 	nd_end(n->w);
 }
 
+/* The records that are held by their own id, and where that id is. */
+static const struct held_kind {
+	const struct rec_entity *ent;
+	enum norm_entity e;
+	int source, source_id;
+} held_kinds[] = {
+	{&REC_SCHOOL, NE_ORG, S_SOURCE, S_SOURCE_ID},
+	{&REC_TERM, NE_TERM, T_SOURCE, T_SOURCE_ID},
+	{&REC_SECTION, NE_SECTION, C_SOURCE, C_SOURCE_ID},
+	{&REC_USER, NE_USER, U_SOURCE, U_SOURCE_ID},
+};
+
+static const struct held_kind *held_kind_of(const struct rec_entity *ent)
+{
+	for (size_t i = 0; i < sizeof held_kinds / sizeof *held_kinds; i++)
+		if (held_kinds[i].ent == ent)
+			return &held_kinds[i];
+	return NULL;
+}
+
+bool norm_own_id_rejected(norm *n, const rec *r)
+{
+	const struct held_kind *k = r->ent ? held_kind_of(r->ent) : NULL;
+	const char *id = k ? rec_str(r, k->source_id) : NULL;
+	return id && norm_was_rejected(n, k->e, id);
+}
+
 void norm_hold(norm *n)
 {
-	static const struct {
-		const struct rec_entity *ent;
-		enum norm_entity e;
-		int source, source_id;
-	} kinds[] = {
-		{&REC_SCHOOL, NE_ORG, S_SOURCE, S_SOURCE_ID},
-		{&REC_TERM, NE_TERM, T_SOURCE, T_SOURCE_ID},
-		{&REC_SECTION, NE_SECTION, C_SOURCE, C_SOURCE_ID},
-		{&REC_USER, NE_USER, U_SOURCE, U_SOURCE_ID},
-	};
 	const rec *r = &n->r;
 	if (n->duplicate || !r->ent)
 		return;
@@ -97,18 +114,14 @@ void norm_hold(norm *n)
 				     rec_str(r, E_USER_ID));
 		return;
 	}
-	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
-		if (kinds[i].ent != r->ent)
-			continue;
-		const char *id = rec_str(r, kinds[i].source_id);
-		if (!id)
-			return;
-		norm_reject_id(n, kinds[i].e, id);
-		if (!rp_policy.keep_going)
-			return;
-		marker_begin(n, r->ent->type, rec_str(r, kinds[i].source));
-		nd_str(n->w, "source_id", id);
-		nd_end(n->w);
+	const struct held_kind *k = held_kind_of(r->ent);
+	const char *id = k ? rec_str(r, k->source_id) : NULL;
+	if (!id)
 		return;
-	}
+	norm_reject_id(n, k->e, id);
+	if (!rp_policy.keep_going)
+		return;
+	marker_begin(n, r->ent->type, rec_str(r, k->source));
+	nd_str(n->w, "source_id", id);
+	nd_end(n->w);
 }

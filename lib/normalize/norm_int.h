@@ -160,6 +160,10 @@ void norm_drop(norm *n, const char *field, const char *what, const char *fmt,
 	       ...) __attribute__((format(printf, 4, 5)));
 /* Notes id of entity e as rejected, so that what refers to it is dropped. */
 void norm_reject_id(norm *n, enum norm_entity e, const char *id);
+/* Whether r's own id was rejected already: a row of it that extract or
+ * normalize refused (a roles or demographics row of a user). The record is
+ * then held, not written without that row. */
+bool norm_own_id_rejected(norm *n, const rec *r);
 /* The record begun was rejected or dropped: notes its id, and with
  * --keep-going writes its "held" marker. */
 void norm_hold(norm *n);

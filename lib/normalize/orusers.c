@@ -345,6 +345,11 @@ int or_replay_users(norm *n)
 			rc = -1;
 			break;
 		}
+		/* a demographics row of this user was rejected after the user
+		 * was read: it is held (its marker is in the feed already), not
+		 * written without its birth date */
+		if (norm_own_id_rejected(n, &n->r))
+			continue;
 		uint32_t born;
 		const char *id = rec_str(&n->r, U_SOURCE_ID);
 		if (id && idset_get(n->birth, id_hash_str(id), &born)) {
