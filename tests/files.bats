@@ -480,6 +480,18 @@ s-old.db"
 	assert_equal "$(stat -c %a "$T/review.html")" 600
 }
 
+@test "an existing output folder that others could read is made the owner's alone: --keep, sync-all --report, backup" {
+	cd "$T"
+	mkdir -m 755 keep r b
+	oneroster-sync --quiet --db "$T/n.db" --keep keep "$Y1"
+	printf 'north\ttrue\n' > list
+	sync-all --jobs 1 --report r list
+	backup --db "$T/n.db" --out b 2> /dev/null
+	assert_equal "$(stat -c %a keep r b)" "700
+700
+700"
+}
+
 @test "sync-all: a new run replaces links planted under its names in the report folder; --resume-failed refuses one" {
 	cd "$T"
 	echo "the attacker's file" > victim
@@ -491,7 +503,10 @@ s-old.db"
 	printf 'north\ttrue\n' > list
 	run -0 --separate-stderr sync-all --jobs 1 --report r list
 	assert_equal "$(cat victim)" "the attacker's file"
-	[ -f r/joblog ] && [ ! -L r/joblog ] && [ -f r/report.tsv ] && [ ! -L r/report.tsv ]
+	[ -f r/joblog ]
+	[ ! -L r/joblog ]
+	[ -f r/report.tsv ]
+	[ ! -L r/report.tsv ]
 	# a dry run leaves the last run's results, which --resume-failed reads
 	joblog=$(cat r/joblog)
 	run -0 sync-all --jobs 1 --report r --dry-run list

@@ -109,9 +109,9 @@ big_plan() {
 	done
 }
 
-@test "pipelines take --opt=value, --quiet and --error-format json" {
+@test "pipelines take --opt=value, --quiet, --error-format json and -- before the operands" {
 	db=$(new_store s)
-	run -0 --separate-stderr oneroster-sync --db="$db" --quiet --max-delete-ratio=0.2 "$Y1"
+	run -0 --separate-stderr oneroster-sync --db="$db" --quiet --max-delete-ratio=0.2 -- "$Y1"
 	assert_equal "$stderr" "apply: plan ef5bf588dead: applied as store version 1: create school 2, create term 3, create section 6, create enrollment 30, create user 24"
 	# a guard refusal: every line of stderr a JSON object with level and code
 	run -3 --separate-stderr oneroster-sync --db "$db" --quiet --error-format json "$Y2"
@@ -125,7 +125,7 @@ big_plan() {
 	run -2 --separate-stderr oneroster-sync --db "$db" --error-format xml "$Y2"
 	assert_equal "${stderr_lines[0]}" "oneroster-sync: --error-format: expected json or text, not xml"
 	# an I/O error too
-	run -4 --separate-stderr resume --error-format json --db "$BATS_TEST_TMPDIR/none.db" --school s1
+	run -4 --separate-stderr resume --error-format=json --db "$BATS_TEST_TMPDIR/none.db" --school s1
 	assert_equal "$stderr" "{\"program\":\"resume\",\"level\":\"error\",\"code\":\"io_error\",\"message\":\"$BATS_TEST_TMPDIR/none.db: no such store\"}"
 }
 
@@ -257,4 +257,11 @@ big_plan() {
 	[[ $output == *"warning"* ]] || fail "no warning: $output"
 	after=${output#*warning}
 	[[ $after == *$'\r'"normalize: reading: "* ]] || fail "no progress after the warning: $output"
+}
+
+@test "resume on a store that cannot be read says so (exit 4), not that the school is unknown" {
+	echo "not a database" > "$BATS_TEST_TMPDIR/bad.db"
+	run -4 --separate-stderr resume --db "$BATS_TEST_TMPDIR/bad.db" --school s1
+	assert_equal "${stderr_lines[-1]}" "resume: cannot read the store's schools; nothing applied"
+	[[ $stderr != *"no school"* ]] || fail "$stderr"
 }

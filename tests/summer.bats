@@ -310,3 +310,19 @@ archive-appointments"
 	run -2 --separate-stderr prune --db "$DB" --older-than soon
 	assert_equal "${stderr_lines[0]}" "prune: --older-than takes a whole number of days"
 }
+
+# bats test_tags=sqlite-only
+@test "Ctrl-C in summer-purge's apply of a step says a plan is applied whole or not at all, and which steps were" {
+	# the pipeline beside programs of its own, apply one that waits (as a
+	# long one would) until Ctrl-C when it is given the archive's plan
+	p=$BATS_TEST_TMPDIR/p
+	mkdir -p "$p/lib"
+	for f in "$RP_BIN"/*; do [ -f "$f" ] && ln -s "$f" "$p/"; done
+	ln -s "$RP_BIN/lib/sync.sh" "$p/lib/"
+	rm "$p/apply" "$p/summer-purge"
+	cp "$RP_BIN/summer-purge" "$p/"
+	printf '#!/bin/bash\nif grep -q "\\"entity\\":\\"appointment\\"" "${@: -1}"; then echo "apply: working" >&2; exec sleep 60; fi\nexec "%s" "$@"\n' "$RP_BIN/apply" > "$p/apply"
+	chmod +x "$p/apply"
+	run -130 "$BATS_TEST_DIRNAME/test_helper/on-tty" --int-on "apply: working" "$p/summer-purge" --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch"
+	assert_line --partial "summer-purge: interrupted in stage apply (archive) (a plan is applied whole or not at all: apply says which); only pause applied before it"
+}

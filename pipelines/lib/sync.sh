@@ -140,10 +140,15 @@ common_args() {
 	trap on_interrupt INT
 	while [ $# -gt 0 ]; do
 		case $1 in
-		--) args+=("$@"); break ;;
+		--)
+			# the end of the options; the pipelines' loops take what
+			# follows as operands (one beginning with - is still refused)
+			shift
+			args+=("$@")
+			break ;;
 		--*=*)
 			name=${1%%=*}
-			case " $value_opts " in
+			case " $value_opts --error-format " in
 			*" $name "*) set -- "$name" "${1#*=}" "${@:2}"; continue ;;
 			esac
 			usage_error "unrecognized option '$name', or one that takes no value: '$1'" ;;
@@ -178,7 +183,7 @@ on_interrupt() {
 	local where=${current_stage:+ in stage $current_stage} done=nothing
 	[ ${#applied[@]} -eq 0 ] || done="only ${applied[*]}"
 	case ${current_stage:-} in
-	apply) emit error interrupted "interrupted$where (a plan is applied whole or not at all: apply says which); ${done/nothing/nothing else} applied before it" ;;
+	apply*) emit error interrupted "interrupted$where (a plan is applied whole or not at all: apply says which); ${done/nothing/nothing else} applied before it" ;;
 	*) emit error interrupted "interrupted$where; ${interrupted_says:-$done applied}" ;;
 	esac
 	exit 130
@@ -198,7 +203,9 @@ rp_version() { local v; v=$(apply --version) && echo "${v#apply }"; }
 # folder of the user's own (a symbolic link to it must be the user's too)
 # that neither group nor others can write to; otherwise the run stops,
 # exit 4, naming it. Owner and mode bits are what is checked, not whether
-# a write fails, so that it holds for root too.
+# a write fails, so that it holds for root too. The folder is then made
+# 0700: what goes in it is the user's alone (group and others may have
+# had read access to an existing one).
 private_dir() {
 	local dir=$1 uid owner mode
 	uid=$(id -u)
@@ -215,6 +222,7 @@ private_dir() {
 		die 4 "$dir: the folder belongs to another user (uid $owner); refused"
 	[ $((8#$mode & 8#022)) -eq 0 ] ||
 		die 4 "$dir: the folder can be written by others (mode $(printf %04o $((8#$mode)))); refused"
+	chmod 700 -- "$dir" || die 4 "$dir: cannot make it 0700"
 }
 
 # make_workdir: sets $work, a fresh folder (0700) for the stages' files:
@@ -229,7 +237,6 @@ make_workdir() {
 	[ -z "${keep:-}" ] || private_dir "$keep"
 	private=$(mktemp -d "${TMPDIR:-/tmp}/$prog.private.XXXXXX")
 	if [ -n "${keep:-}" ]; then
-		chmod 700 "$keep"
 		work=$(mktemp -d "$keep/.work.XXXXXX")
 		trap 'stop_snapshot; publish_work; rm -rf "$private"' EXIT
 	else
@@ -665,7 +672,7 @@ hold_plan() {
 	elif ! dir=$(held_dir "$db"); then
 		emit warning "" "\$HOME is not set: the refused plan is not kept; give --keep DIR"
 		return 0
-	elif ! (private_dir "$dir") || ! chmod 700 "$dir" || ! dir=$(cd "$dir" && pwd); then
+	elif ! (private_dir "$dir") || ! dir=$(cd "$dir" && pwd); then
 		# private_dir named what is wrong; the run still exits 3
 		emit warning "" "cannot keep the refused plan in $dir"
 		return 0
@@ -723,14 +730,14 @@ switch_plan() {
 # when the store holds no school ID.
 school_label() {
 	local line name number
-	line=$(snapshot --db "$1" --quiet "${ef_opt[@]}" --entity school |
-		ndjson-fields --where type=school --where "id=$2" --fields id,name,school_number)
+	# the store read to a file first: a snapshot that fails inside a
+	# pipe would read as a store without the school
+	snapshot --db "$1" --quiet "${ef_opt[@]}" --entity school > "$work/schools.ndjson" ||
+		return
+	line=$(ndjson-fields --where type=school --where "id=$2" --fields id,name,school_number \
+		"$work/schools.ndjson") || return
 	[ -n "$line" ] || return 0
 	line=${line#*$'\t'} name=${line%%$'\t'*} number=${line#*$'\t'}
 	printf '%s(%sid %s)\n' "${name:+\"$name\" }" "${number:+number $number, }" "$2"
 }
 
-# all_schools DB: the store ids of all schools, one a line.
-all_schools() {
-	snapshot --db "$1" --quiet "${ef_opt[@]}" --entity school | ndjson-fields --where type=school --fields id
-}
