@@ -375,7 +375,9 @@ archive-appointments: $T/state:8: $bad_id
 archive-appointments: $T/state:9: $bad_year
 archive-appointments: $T/state:10: $bad_year
 archive-appointments: $T/state:11: $bad_id"
-	[ ! -e "$T/arch" ] && [ ! -e "$T/x" ] && [ ! -e /abs ]
+	[ ! -e "$T/arch" ]
+	[ ! -e "$T/x" ]
+	[ ! -e /abs ]
 	# in JSON, with the record's id
 	run -1 --separate-stderr archive-appointments --error-format json --year 2025-2026 --out "$T/arch" "$T/state"
 	assert_equal "${stderr_lines[0]}" "{\"program\":\"archive-appointments\",\"level\":\"error\",\"file\":\"$T/state\",\"line\":3,\"field\":\"school_id\",\"code\":\"bad_name\",\"message\":\"not a school's store id (s1, s2, ...) or no-school: it would name a file\",\"source_id\":\"a2\"}"

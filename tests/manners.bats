@@ -27,6 +27,8 @@ big_plan() {
 	[[ $output == *$'\r'"apply: applying: "*"/300000 ops ("*"%"* ]] || fail "no progress line: $output"
 	[[ $output == *$'\r\033[K'* ]] || fail "the line is not cleared: $output"
 	assert_line --partial "apply: plan "
+	# shown at once from here on: none must come all the same
+	export RP_PROGRESS_AFTER=0
 	run -0 "$ON_TTY" apply --quiet --db "$BATS_TEST_TMPDIR/b.db" "$BATS_TEST_TMPDIR/plan"
 	[[ $output != *"applying:"* ]] || fail "progress with --quiet: $output"
 	run -0 bash -c 'apply --db "$1" "$2" 2> "$3"' _ "$BATS_TEST_TMPDIR/c.db" "$BATS_TEST_TMPDIR/plan" "$BATS_TEST_TMPDIR/err"
@@ -183,7 +185,8 @@ big_plan() {
 	run -3 --separate-stderr apply --db "$db" "$BATS_TEST_TMPDIR/stale"
 	assert_stderr_line "apply: $db: the store this run made is removed (nothing was applied)"
 	store_is_new "$db"
-	[ ! -e "$db-wal" ] && [ ! -e "$db-shm" ]
+	[ ! -e "$db-wal" ]
+	[ ! -e "$db-shm" ]
 	echo '{"type":"nonsense"}' > "$BATS_TEST_TMPDIR/bad"
 	run -1 --separate-stderr apply --db "$db" "$BATS_TEST_TMPDIR/bad"
 	store_is_new "$db"

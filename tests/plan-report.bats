@@ -62,7 +62,7 @@ part() { awk -v h="## $1" '$0 == h { on = 1; next } /^## / { on = 0 } on'; }
 	grep -qxF "**Guard: refused.** The plan would soft-delete 5 of 12 active users (41.7%; limit 20.0% of groups of 5 or more)." <<<"$cedar"
 	birch=$(part "Birchwood Elementary (0100)" <<<"$output")
 	grep -qxF "**Guard: passes.**" <<<"$birch"
-	! grep -q "Soft-deleted" <<<"$birch"
+	[[ $birch != *Soft-deleted* ]] || fail "Birchwood lists soft-deletes: $birch"
 	grep -qxF "| Khan, Aisha   | u7  | student | Cedar Middle |" <<<"$birch"
 	# the schools in order of their names, the records of no school last
 	assert_equal "$(grep '^## ' <<<"$output")" "## Operations in the whole plan
