@@ -135,7 +135,7 @@ static void count_roster_create(struct run *r, const struct op *op,
 	}
 	const char *section = rec_str(next, E_SECTION_ID);
 	uint32_t at;
-	bool ended;
+	bool ended = false; /* a section the plan creates has not ended */
 	if (!section)
 		return;
 	if (strchr(section, ':') && r->created_sections &&
@@ -143,7 +143,9 @@ static void count_roster_create(struct run *r, const struct op *op,
 		c = &r->schools[at];
 	else if (!strchr(section, ':'))
 		c = section_school(r, section, &ended);
-	if (c)
+	/* a class whose terms all ended counts neither way: its enrollments
+	 * deleted are no loss, so those created offset none */
+	if (c && !ended)
 		c->enrollments_created++;
 }
 

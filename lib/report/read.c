@@ -343,11 +343,12 @@ static void enrollment_op(rpt *r, int k, const cJSON *o, const char *id)
 {
 	if (k == RO_CREATE) {
 		/* apply: a section the plan creates (SOURCE:SOURCE_ID), or a
-		 * stored one; counted against the deletes of its school */
+		 * stored one; counted against the deletes of its school, unless
+		 * the section's terms all ended (its deletes count neither) */
 		const char *section = nd_get_str(nd_get_obj(o, "data"), "section_id");
 		uint32_t c = rpt_find(r, RE_SECTION, section);
 		struct school *s = &r->schools.v[c != RPT_NONE ? r->sections.v[c].school : 0];
-		if (c != RPT_NONE)
+		if (c != RPT_NONE && !rpt_section_ended(r, &r->sections.v[c]))
 			s->enr_created++;
 		counted(s, k, RE_ENROLLMENT);
 		return;
