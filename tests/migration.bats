@@ -262,3 +262,26 @@ diff-roster: $BATS_TEST_TMPDIR/bad.csv:6: source_id: no incoming user \"new-nobo
 	run -0 --separate-stderr oneroster-sync --db "$db" "$pkg"
 	assert_stderr_partial "has no operations; nothing to do"
 }
+
+@test "a migration of one school retires no user the old source still has in another school" {
+	# the new source holds Birchwood only; David Park teaches in both
+	# schools, and Cedar stays with Clever
+	pkg=$BATS_TEST_TMPDIR/birchwood
+	cp -r "$NEW" "$pkg"
+	grep -v new-sch-200 "$NEW/orgs.csv" > "$pkg/orgs.csv"
+	grep -v 'new-sch-200\|T2002' "$NEW/users.csv" > "$pkg/users.csv"
+	grep -v new-sch-200 "$NEW/classes.csv" > "$pkg/classes.csv"
+	cut -d, -f1 "$pkg/users.csv" > "$BATS_TEST_TMPDIR/kept"
+	classes=$(cut -d, -f1 "$pkg/classes.csv" | paste -sd'|')
+	awk -F, -v re="^($classes)$" 'NR == 1 || $4 ~ re' "$NEW/enrollments.csv" |
+		grep -Fwf "$BATS_TEST_TMPDIR/kept" > "$pkg/enrollments.csv"
+	awk -F, 'NR == FNR { keep[$1] = 1; next } FNR == 1 || keep[$1]' "$BATS_TEST_TMPDIR/kept" "$NEW/demographics.csv" > "$pkg/demographics.csv"
+	park=$(snapshot --db "$DB" --entity user | ndjson-fields --where sis_id=T2002 --fields id)
+	[ -n "$park" ]
+	snapshot --db "$DB" > "$BATS_TEST_TMPDIR/state"
+	extract-oneroster "$pkg" | normalize | diff-roster --state "$BATS_TEST_TMPDIR/state" --migrate --match sis_id > "$BATS_TEST_TMPDIR/plan"
+	# Birchwood's Clever-only users go; Park does not
+	grep -q '"op":"soft_delete","entity":"user"' "$BATS_TEST_TMPDIR/plan"
+	run grep -c "\"op\":\"soft_delete\",\"entity\":\"user\",\"id\":\"$park\"" "$BATS_TEST_TMPDIR/plan"
+	assert_output 0
+}

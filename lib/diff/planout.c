@@ -357,8 +357,9 @@ static bool school_taken_over(diff *d, const char *school)
 /*
  * --migrate: a record of another source in a school the feed holds is the
  * feed's source's to keep or retire: the migration finishes in one plan,
- * and a sync after it finds nothing of the old source there. A term is
- * taken over when every stored section naming it is.
+ * and a sync after it finds nothing of the old source there. A user is
+ * taken over when every school of theirs is, a term when every stored
+ * section naming it is.
  */
 static bool taken_over(diff *d, const struct item *st, int e)
 {
@@ -367,10 +368,12 @@ static bool taken_over(diff *d, const struct item *st, int e)
 	if (e == EC)
 		return school_taken_over(d, st->school);
 	if (e == EU) {
+		/* every school of the user's: one the old source still serves
+		 * keeps the user it has there */
 		for (uint32_t k = 0; k < st->nrefs; k++)
-			if (school_taken_over(d, st->refs[k]))
-				return true;
-		return false;
+			if (!school_taken_over(d, st->refs[k]))
+				return false;
+		return st->nrefs > 0;
 	}
 	if (e == ET) {
 		/* no section outside the schools taken over names it, and its
