@@ -157,6 +157,19 @@ static void unmake(store *s, const char *db, bool made_file)
 	}
 }
 
+/* A store that must be there already (a PostgreSQL database without our
+ * tables is not one): NULL when it cannot be opened (said), exits 4 when
+ * it holds no store. */
+static store *open_existing(const char *db)
+{
+	store *s = store_open(db, false);
+	if (s && store_has_no_tables(s)) {
+		store_close(s);
+		rp_die(RP_EXIT_IO, "%s: no such store", db);
+	}
+	return s;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -241,10 +254,12 @@ int main(int argc, char **argv)
 		rp_usage_error(usage, "one of --undo, --freeze, --thaw, --prune or --history");
 	if (text >= 0 && !history)
 		rp_usage_error(usage, "--format goes with --history");
+	/* these work on a store there is: one they made would be empty */
+	bool maintenance = history || undo || freeze || thaw || prune >= 0;
+	if (maintenance && store_missing(db))
+		rp_die(RP_EXIT_IO, "%s: no such store", db);
 	if (history) {
-		if (store_missing(db))
-			rp_die(RP_EXIT_IO, "%s: no such store", db);
-		store *s = store_open(db, false);
+		store *s = open_existing(db);
 		if (!s)
 			return RP_EXIT_IO;
 		struct history hi = {nd_writer_new(STDOUT_FILENO),
@@ -287,8 +302,9 @@ int main(int argc, char **argv)
 		}
 	}
 	bool in_memory = o.dry_run && missing;
-	store *s = store_open(in_memory ? ":memory:" : db, !o.dry_run || in_memory);
-	if (s && store_has_no_tables(s)) {
+	store *s = maintenance ? open_existing(db)
+			       : store_open(in_memory ? ":memory:" : db, !o.dry_run || in_memory);
+	if (s && !maintenance && store_has_no_tables(s)) {
 		store_close(s);
 		s = store_open(":memory:", true);
 	}

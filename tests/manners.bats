@@ -268,3 +268,12 @@ big_plan() {
 	assert_equal "${stderr_lines[-1]}" "resume: cannot read the store's schools; nothing applied"
 	[[ $stderr != *"no school"* ]] || fail "$stderr"
 }
+
+@test "apply --history, --undo, --freeze, --thaw and --prune of a store that is not there: exit 4, and no store made" {
+	db=$(new_store none)
+	for a in --history "--undo 0123456789ab" "--freeze why" --thaw "--prune 3"; do
+		run -4 --separate-stderr apply --db "$db" $a
+		assert_equal "$stderr" "apply: $db: no such store"
+		store_is_new "$db"
+	done
+}

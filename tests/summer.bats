@@ -277,12 +277,14 @@ archive-appointments"
 	apply --db "$DB" --quiet "$TD/sync/hands-off.plan.ndjson" 2>/dev/null
 	echo "{\"type\":\"op\",\"op\":\"soft_delete\",\"entity\":\"user\",\"id\":\"$(uid m-1)\"}" | apply --db "$DB" --quiet 2>/dev/null
 	before=$(records "$DB")
+	export HOME=$BATS_TEST_TMPDIR/home
+	if on_postgres; then dir=$HOME/.rosterpipe/held; else dir=$DB.held; fi
 	run -3 --separate-stderr after-first-import --db "$DB" --school s2
 	assert_stderr_partial "apply: school s2: plan would hard-delete 5 of 15 users (33.3%; limit 20.0% of groups of 5 or more)"
 	# the refused purge is held for review, with its report and the command
-	assert_stderr_partial "after-first-import: the delete guard refused the plan; it is held for review: $DB.held/plan-"
+	assert_stderr_partial "after-first-import: the delete guard refused the plan; it is held for review: $dir/plan-"
 	assert_equal "$(records "$DB")" "$before"
-	held=$(ls "$DB".held/plan-*.ndjson)
+	held=$(ls "$dir"/plan-*.ndjson)
 	grep -qF "**Guard: refused.** The plan would hard-delete 5 of 15 users" "${held%.ndjson}.md"
 	run -0 --separate-stderr apply --db "$DB" --force "$held"
 	run -0 --separate-stderr after-first-import --db "$DB" --max-delete-ratio 0.5 --quiet
