@@ -327,6 +327,10 @@ char *oauth1_signature(const struct oauth1_request *rq, const char **why)
 	if (!base)
 		return NULL;
 	struct strbuf key = {0};
+	/* room for the whole key at once (percent-encoding at most triples
+	 * it): growing would leave parts of the secrets in freed blocks */
+	strbuf_reserve(&key, 3 * (strlen(rq->consumer_secret) +
+				  (rq->token_secret ? strlen(rq->token_secret) : 0)) + 1);
 	pct_put(&key, rq->consumer_secret, strlen(rq->consumer_secret));
 	strbuf_put(&key, "&", 1);
 	if (rq->token_secret)
@@ -403,6 +407,7 @@ bool oauth_nonce(char out[OAUTH_NONCE_LEN + 1])
 char *oauth2_basic(const char *client_id, const char *secret)
 {
 	struct strbuf cred = {0};
+	strbuf_reserve(&cred, 3 * (strlen(client_id) + strlen(secret)) + 1); /* as the key above */
 	form_put(&cred, client_id);
 	strbuf_put(&cred, ":", 1);
 	form_put(&cred, secret);

@@ -10,6 +10,10 @@ struct strbuf {
 	size_t len, cap;
 };
 
+/* Room for n more bytes (and the NUL) without moving the string: for a
+ * secret, built where no reallocation leaves a copy of its start in freed
+ * memory. */
+void strbuf_reserve(struct strbuf *b, size_t n);
 void strbuf_put(struct strbuf *b, const char *s, size_t n);
 void strbuf_puts(struct strbuf *b, const char *s);
 
