@@ -277,3 +277,8 @@ big_plan() {
 		store_is_new "$db"
 	done
 }
+
+@test "a pipeline's JSON message holds any text as valid JSON: quotes, backslashes, tabs, line ends, other control characters" {
+	run -0 bash -c '. "$1/lib/sync.sh"; prog=p error_format=json; emit error x "$2" 2>&1' _ "$RP_BIN" $'a\tb"c\\d\ne\x1b[31mf\x01'
+	python3 -c 'import json, sys; o = json.loads(sys.argv[1]); assert o["message"] == "a\tb\"c\\d\ne\x1b[31mf\x01", o' "$output"
+}

@@ -92,8 +92,17 @@
 # level, code, message).
 emit() {
 	if [ "${error_format:-}" = json ]; then
-		local m=$3 c
+		local m=$3 c i hex ch esc
 		m=${m//\\/\\\\} m=${m//\"/\\\"} m=${m//$'\t'/\\t} m=${m//$'\n'/\\n} m=${m//$'\r'/\\r}
+		# any other control character (a server's text in a message) as
+		# \u00XX: JSON allows none raw
+		for ((i = 1; i < 32; i++)); do
+			[[ $m == *[[:cntrl:]]* ]] || break
+			printf -v hex %02x "$i"
+			printf -v ch "\\x$hex"
+			printf -v esc '\\u%04x' "$i"
+			m=${m//"$ch"/$esc}
+		done
 		c=${2:+,\"code\":\"$2\"}
 		printf '{"program":"%s","level":"%s"%s,"message":"%s"}\n' "$prog" "$1" "$c" "$m" >&2
 	else
