@@ -447,6 +447,12 @@ Try 'clever-sync --help' for more information."
 	assert_equal "${stderr_lines[-1]}" "classlink-sync: stage fetch: page 1 of courses does not read; nothing applied"
 	assert_equal "$(grep -c 'GET /ims/oneroster/v1p1/courses' "$HTTPD_LOG")" 1
 	store_is_new "$RDB"
+	# with --error-format json, the page's own errors are JSON too
+	ONEROSTER_TOKEN=$HTTPD_TOKEN run -1 --separate-stderr classlink-sync --db "$RDB" --base-url "$HTTPD_URL" --error-format json
+	for l in "${stderr_lines[@]}"; do
+		python3 -c 'import json, sys; json.loads(sys.argv[1])' "$l" || fail "not JSON: $l"
+	done
+	assert_stderr_partial '"program":"extract-oneroster","level":"error"'
 }
 
 @test "classlink-sync: a server without demographics (404) is taken as having none" {
