@@ -148,10 +148,9 @@ static void unmake(store *s, const char *db, bool made_file)
 		rp_note("removed", "%s: the store this run made is removed (nothing was applied)", db);
 	store_close(s);
 	if (made_file) {
-		static const char *const side[] = {"", "-wal", "-shm", "-journal"};
-		for (int i = 0; i < 4; i++) {
+		for (int i = 0; i < STORE_NFILES; i++) {
 			char path[4096];
-			snprintf(path, sizeof path, "%s%s", db, side[i]);
+			store_file_name(db, i, path, sizeof path);
 			unlink(path);
 		}
 	}
@@ -189,8 +188,7 @@ int main(int argc, char **argv)
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{0},
 	};
-	struct apply_opts o = {.max_ratio = 0.2, .max_count = -1,
-				.guard_floor = APPLY_GUARD_FLOOR};
+	struct apply_opts o = {.guard = GUARD_LIMITS_DEFAULT};
 	const char *db = NULL, *undo = NULL, *freeze = NULL;
 	long long prune = -1;
 	bool thaw = false, history = false;
@@ -208,13 +206,13 @@ int main(int argc, char **argv)
 			o.dry_run = true;
 			break;
 		case OPT_RATIO:
-			o.max_ratio = rp_parse_ratio(optarg, "--max-delete-ratio", usage);
+			o.guard.max_ratio = rp_parse_ratio(optarg, "--max-delete-ratio", usage);
 			break;
 		case OPT_FLOOR:
-			o.guard_floor = rp_parse_count(optarg, "--guard-floor", usage);
+			o.guard.floor = rp_parse_count(optarg, "--guard-floor", usage);
 			break;
 		case OPT_COUNT:
-			o.max_count = rp_parse_count(optarg, "--max-delete-count", usage);
+			o.guard.max_count = rp_parse_count(optarg, "--max-delete-count", usage);
 			break;
 		case OPT_FORCE:
 			o.force = true;
@@ -294,10 +292,9 @@ int main(int argc, char **argv)
 				  missing ? " (it did not exist: the file is removed)" : "");
 	if (missing && !o.dry_run) {
 		/* a store this run makes goes again when it is cut short */
-		static const char *const side[] = {"", "-wal", "-shm", "-journal"};
-		for (int i = 0; i < 4; i++) {
+		for (int i = 0; i < STORE_NFILES; i++) {
 			char path[4096];
-			snprintf(path, sizeof path, "%s%s", db, side[i]);
+			store_file_name(db, i, path, sizeof path);
 			interrupt_unlink(path);
 		}
 	}

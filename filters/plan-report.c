@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/apply.h"
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
@@ -47,9 +46,8 @@ int main(int argc, char **argv)
 		{"guard-floor", required_argument, NULL, OPT_FLOOR},
 		{0},
 	};
-	/* apply's defaults (filters/apply.c, lib/apply/apply.h) */
-	struct rpt_opts o = {.format = RPT_MARKDOWN, .max_ratio = 0.2, .max_count = -1,
-			     .guard_floor = APPLY_GUARD_FLOOR};
+	/* the guard's defaults are apply's (lib/guardrule.h) */
+	struct rpt_opts o = {.format = RPT_MARKDOWN, .guard = GUARD_LIMITS_DEFAULT};
 	const char *state = NULL;
 	int c;
 	rp_setprog(argv[0]);
@@ -69,13 +67,13 @@ int main(int argc, char **argv)
 				rp_usage_error(usage, "--format: md or html, not %s", optarg);
 			break;
 		case OPT_RATIO:
-			o.max_ratio = rp_parse_ratio(optarg, "--max-delete-ratio", usage);
+			o.guard.max_ratio = rp_parse_ratio(optarg, "--max-delete-ratio", usage);
 			break;
 		case OPT_COUNT:
-			o.max_count = rp_parse_count(optarg, "--max-delete-count", usage);
+			o.guard.max_count = rp_parse_count(optarg, "--max-delete-count", usage);
 			break;
 		case OPT_FLOOR:
-			o.guard_floor = rp_parse_count(optarg, "--guard-floor", usage);
+			o.guard.floor = rp_parse_count(optarg, "--guard-floor", usage);
 			break;
 		}
 	}

@@ -123,10 +123,9 @@ int main(int argc, char **argv)
 			return RP_EXIT_IO;
 		}
 		close(fd);
-		static const char *const side[] = {"", "-journal", "-wal", "-shm"};
-		for (int i = 0; i < 4; i++) { /* Ctrl-C leaves no half copy */
+		for (int i = 0; i < STORE_NFILES; i++) { /* Ctrl-C leaves no half copy */
 			char path[4096];
-			snprintf(path, sizeof path, "%s%s", backup, side[i]);
+			store_file_name(backup, i, path, sizeof path);
 			interrupt_unlink(path);
 		}
 		interrupt_message("interrupted: no backup made (the copy is removed); "
@@ -137,9 +136,9 @@ int main(int argc, char **argv)
 		if (rc != RP_EXIT_OK) {
 			/* a failed copy is not left to pass for a backup */
 			rp_errx("io_error", "%s", store_errmsg(s));
-			for (int i = 0; i < 4; i++) {
+			for (int i = 0; i < STORE_NFILES; i++) {
 				char path[4096];
-				snprintf(path, sizeof path, "%s%s", backup, side[i]);
+				store_file_name(backup, i, path, sizeof path);
 				unlink(path);
 			}
 		}

@@ -49,14 +49,14 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 @test "the report for people: counts, per school, the ambiguous and unmatched lists (HTML and Markdown)" {
 	migrate-plan --db "$DB" --quiet --html "$BATS_TEST_TMPDIR/r.html" "$NEW" > /dev/null
 	run cat "$BATS_TEST_TMPDIR/r.html"
-	assert_line --partial "<tr><td>matched on sis_id</td><td>18</td></tr>"
-	assert_line --partial "<tr><td>stored, unmatched</td><td>2</td></tr>"
+	assert_line "<tr><td>matched on sis_id</td><td class=\"n\">18</td></tr>"
+	assert_line "<tr><td>stored, unmatched</td><td class=\"n\">2</td></tr>"
 	assert_line --partial "<h2>Incoming users per school</h2>"
 	assert_line "<tr><td>Cedar Middle</td><td>Chloé Dubois</td><td>new-stu-1016</td><td>2013-07-04</td></tr>"
 	migrate-plan --db "$DB" --quiet --report "$BATS_TEST_TMPDIR/r.md" "$NEW" > /dev/null
 	run cat "$BATS_TEST_TMPDIR/r.md"
-	assert_line "| matched on email (weaker: check each) | 4 |"
-	assert_line "| Birchwood Elementary | Liam Carter | new-stu-1002 | 2019-11-02 |"
+	assert_line "| matched on email (weaker: check each)                |     4 |"
+	assert_line "| Birchwood Elementary | Liam Carter  | new-stu-1002 | 2019-11-02 |"
 }
 
 @test "golden: the review, sorted by school (by name) then name; weaker matches shown; possible matches by name and birth date offered, never in the table" {
@@ -78,7 +78,21 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	sed -i 's/^new-stu-1002,,,2019-11-02,/new-stu-1002,,,2019-11-03,/; s/^new-stu-1016,,,2013-07-04,/new-stu-1016,,,,/' "$pkg/demographics.csv"
 	migrate-plan --db "$DB" --quiet --report "$BATS_TEST_TMPDIR/r2.md" "$pkg" > /dev/null
 	run -0 cat "$BATS_TEST_TMPDIR/r2.md"
-	assert_line "| possible matches by name and birth date (for review) | 0 |"
+	assert_line "| possible matches by name and birth date (for review) |     0 |"
+}
+
+@test "the review: names from the feed are text in both forms, never markup or terminal control sequences" {
+	pkg=$(fixture_copy "$NEW" hostile-name)
+	sed -i "s/^new-stu-1002,\(.*\),Liam,Carter,/new-stu-1002,\1,\"<b>Li|am<\/b>\x1b[31m\",Car*ter_x,/" "$pkg/users.csv"
+	run -0 migrate-plan --db "$DB" --quiet --report "$BATS_TEST_TMPDIR/r.md" "$pkg"
+	run -0 cat "$BATS_TEST_TMPDIR/r.md"
+	assert_line '| Birchwood Elementary | \<b>Li\|am\</b> \[31m Car\*ter_x | new-stu-1002 | 2019-11-02 |'
+	refute_output --partial $'\x1b'
+	run -0 migrate-plan --db "$DB" --quiet --html "$BATS_TEST_TMPDIR/r.html" "$pkg"
+	run -0 cat "$BATS_TEST_TMPDIR/r.html"
+	assert_line '<tr><td>Birchwood Elementary</td><td>&lt;b&gt;Li|am&lt;/b&gt; [31m Car*ter_x</td><td>new-stu-1002</td><td>2019-11-02</td></tr>'
+	refute_output --partial $'\x1b'
+	refute_output --partial '<b>'
 }
 
 @test "the review of an ambiguous match names the candidates by name; the report is its owner's alone" {
@@ -86,8 +100,8 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	run -0 --separate-stderr diff-roster --mapping --report "$BATS_TEST_TMPDIR/r.md" --state "$TD/sync/two-same-email.state.ndjson" "$TD/sync/two-same-email.in.ndjson"
 	assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/r.md")" 600
 	run -0 cat "$BATS_TEST_TMPDIR/r.md"
-	assert_line "| Oak | Al Ames | new-1 | email | Al Ames (u1); Bea Ames (u2) |"
-	assert_line "| Oak | 1 | 0 | 1 | 0 |"
+	assert_line "| Oak    | Al Ames | new-1       | email      | Al Ames (u1); Bea Ames (u2) |"
+	assert_line "| Oak    |       1 |                              0 |         1 |         0 |"
 }
 
 @test "an identifier shared by two stored users is ambiguous in the table, never used" {

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "guardrule.h"
 #include "ndjson.h"
 #include "store/store.h"
 
@@ -11,14 +12,11 @@ struct apply_opts {
 	bool force;	    /* past the delete guard; recorded in the journal */
 	bool during_freeze; /* the migration's own apply on a frozen store */
 	/* The guard, per school: no more than this share of its users, its
-	 * sections or its enrollments lost (deleted, cleared, moved out)... */
-	double max_ratio;    /* default 0.2 */
-	long long max_count; /* ...and no more than this many; -1: no limit */
-	long long guard_floor; /* smaller groups are not held to the ratio */
+	 * sections or its enrollments lost (deleted, cleared, moved out), and
+	 * no more than this many (lib/guardrule.h; docs/design.md, "The
+	 * guard"). */
+	struct guard_limits guard;
 };
-
-/* The guard's floor when none is given: see docs/design.md ("The guard"). */
-#define APPLY_GUARD_FLOOR 5
 
 /*
  * Applies each plan of the stream (a header and its operations, or

@@ -69,12 +69,8 @@ struct run {
  * school), counted in the checking pass for the guard. */
 struct school_count {
 	char *id;
-	long ops;		     /* user operations, for the summary */
-	long soft, hard;	     /* users soft- and hard-deleted */
-	long sections, enrollments;  /* deleted, unless their terms all ended */
-	long sections_created, enrollments_created; /* set against those */
-	long moved_out;		     /* users taken out of the school */
-	long cleared[REC_MAX_FIELDS]; /* users whose field f is cleared */
+	long ops;		  /* user operations, for the summary */
+	struct guard_taken taken; /* for the guard */
 };
 
 /* ops.c */

@@ -47,8 +47,8 @@ static void count_for_schools(struct run *r, const rec *user, enum op_kind k)
 	for (size_t i = 0; i < (v->n ? v->n : 1); i++) {
 		struct school_count *c = ap_school_count(r, v->n ? v->items[i] : "-");
 		c->ops++;
-		c->soft += k == OP_SOFT_DELETE;
-		c->hard += k == OP_HARD_DELETE;
+		c->taken.soft += k == OP_SOFT_DELETE;
+		c->taken.hard += k == OP_HARD_DELETE;
 	}
 }
 
@@ -103,9 +103,9 @@ static void count_roster_delete(struct run *r, const struct op *op,
 	if (!c || (section && ended))
 		return;
 	if (op->ent == &REC_SECTION)
-		c->sections++;
+		c->taken.sections_deleted++;
 	else
-		c->enrollments++;
+		c->taken.enrollments_deleted++;
 }
 
 /*
@@ -121,7 +121,7 @@ static void count_roster_create(struct run *r, const struct op *op,
 	if (op->ent == &REC_SECTION) {
 		const char *school = rec_str(next, C_SCHOOL_ID);
 		c = ap_school_count(r, school ? school : "-");
-		c->sections_created++;
+		c->taken.sections_created++;
 		const char *source = rec_str(next, C_SOURCE), *sid = rec_str(next, C_SOURCE_ID);
 		if (source && sid) {
 			char ref[512];
@@ -146,7 +146,7 @@ static void count_roster_create(struct run *r, const struct op *op,
 	/* a class whose terms all ended counts neither way: its enrollments
 	 * deleted are no loss, so those created offset none */
 	if (c && !ended)
-		c->enrollments_created++;
+		c->taken.enrollments_created++;
 }
 
 static bool has_item(const struct rec_val *v, const char *s)
@@ -163,13 +163,13 @@ static void count_losses(struct run *r, const rec *cur, const rec *next)
 	const struct rec_val *was = &cur->v[U_SCHOOL_IDS];
 	for (size_t i = 0; i < was->n; i++)
 		if (!has_item(&next->v[U_SCHOOL_IDS], was->items[i]))
-			ap_school_count(r, was->items[i])->moved_out++;
+			ap_school_count(r, was->items[i])->taken.moved_out++;
 	for (int f = 0; f < REC_USER.nfields; f++) {
 		if (REC_USER.fields[f].kind != K_STR || !rec_str(cur, f) ||
 		    rec_str(next, f))
 			continue;
 		for (size_t i = 0; i < (was->n ? was->n : 1); i++)
-			ap_school_count(r, was->n ? was->items[i] : "-")->cleared[f]++;
+			ap_school_count(r, was->n ? was->items[i] : "-")->taken.cleared[f]++;
 	}
 }
 

@@ -241,7 +241,7 @@ static void summary(struct run *r, const struct plan *p, const char *plan_id,
 			 strcmp(c->id, "-") ? "school" : "users with",
 			 strcmp(c->id, "-") ? c->id : "no school", c->ops,
 			 c->ops == 1 ? "" : "s",
-			 c->soft || c->hard ? " (deletes included)" : "");
+			 c->taken.soft || c->taken.hard ? " (deletes included)" : "");
 	}
 	if (p->held[0])
 		rp_note("held", "  held as stored (rejected in the feed, not deleted): %s",

@@ -11,6 +11,7 @@
 
 #include "csvr.h"
 #include "csvw.h"
+#include "docout.h"
 #include "err.h"
 #include "idset.h"
 #include "input.h"
@@ -195,75 +196,16 @@ static void count_match(struct mapping_counts *c, const char *on)
  * they are not links, and the mapping table leaves them unmatched.
  */
 struct report {
-	FILE *f;
-	bool md;
+	out *o;
 	diff *d;
 	rp_arena *a;
 };
 
-static void cell(struct report *r, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch < 0x20 || ch == 0x7f)
-			fputc(' ', r->f); /* no line breaks, no terminal sequences */
-		else if (r->md && strchr("\\`*<[|", ch))
-			fprintf(r->f, "\\%c", ch);
-		else if (!r->md && strchr("<>&\"", ch))
-			fputs(ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : ch == '&' ? "&amp;"
-									: "&quot;", r->f);
-		else
-			fputc(ch, r->f);
-	}
-}
-
-static void heading(struct report *r, int level, const char *title)
-{
-	if (r->md) {
-		fprintf(r->f, "%.*s ", level, "######");
-		cell(r, title);
-		fputs("\n\n", r->f);
-	} else {
-		fprintf(r->f, "<h%d>", level);
-		cell(r, title);
-		fprintf(r->f, "</h%d>\n", level);
-	}
-}
-
 static void para(struct report *r, const char *text)
 {
-	fputs(r->md ? "" : "<p>", r->f);
-	cell(r, text);
-	fputs(r->md ? "\n\n" : "</p>\n", r->f);
-}
-
-static void table(struct report *r, int n, const char *const *heads)
-{
-	fputs(r->md ? "|" : "<table>\n<thead><tr>", r->f);
-	for (int i = 0; i < n; i++) {
-		fputs(r->md ? " " : "<th>", r->f);
-		cell(r, heads[i]);
-		fputs(r->md ? " |" : "</th>", r->f);
-	}
-	if (r->md) {
-		fputs("\n|", r->f);
-		for (int i = 0; i < n; i++)
-			fputs("---|", r->f);
-		fputc('\n', r->f);
-	} else {
-		fputs("</tr></thead>\n<tbody>\n", r->f);
-	}
-}
-
-static void row(struct report *r, int n, const char *const *cells)
-{
-	fputs(r->md ? "|" : "<tr>", r->f);
-	for (int i = 0; i < n; i++) {
-		fputs(r->md ? " " : "<td>", r->f);
-		cell(r, cells[i]);
-		fputs(r->md ? " |" : "</td>", r->f);
-	}
-	fputs(r->md ? "\n" : "</tr>\n", r->f);
+	out_para_begin(r->o, NULL);
+	out_text(r->o, text);
+	out_para_end(r->o);
 }
 
 /* A list's table, or "None." when it has no rows. */
@@ -272,13 +214,8 @@ static bool list(struct report *r, size_t rows, int n, const char *const *heads)
 	if (!rows)
 		para(r, "None.");
 	else
-		table(r, n, heads);
+		out_table(r->o, n, heads, 0);
 	return rows != 0;
-}
-
-static void table_end(struct report *r)
-{
-	fputs(r->md ? "\n" : "</tbody>\n</table>\n", r->f);
 }
 
 /* One person of either side, as the report shows and sorts them. */
@@ -428,7 +365,7 @@ static int per_school_cmp(const void *pa, const void *pb)
 
 static void write_report(diff *d, FILE *f, bool md, const struct mapping_counts *counts)
 {
-	struct report rep = {.f = f, .md = md, .d = d, .a = arena_new()}, *r = &rep;
+	struct report rep = {.o = out_new(f, !md), .d = d, .a = arena_new()}, *r = &rep;
 	/* everyone the lists name, sorted by school then name */
 	size_t nin = d->in[EU].n, nst = 0;
 	struct who *in = xmalloc((nin + 1) * sizeof *in);
@@ -470,27 +407,14 @@ static void write_report(diff *d, FILE *f, bool md, const struct mapping_counts 
 	idset_free(by_name.heads);
 	free(by_name.nodes);
 
-	if (!md)
-		fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		      "<title>Migration mapping</title>\n<style>\n"
-		      "body{font-family:system-ui,sans-serif;color:#1a1a1a;margin:2em auto;"
-		      "max-width:75em;padding:0 1em;line-height:1.4}\n"
-		      "h2{font-size:1.25em;border-bottom:2px solid #444;margin-top:1.6em}\n"
-		      "table{border-collapse:collapse;margin:.3em 0 1em;font-size:.92em}\n"
-		      "td,th{border:1px solid #b8b8b8;padding:.2em .6em;text-align:left;"
-		      "vertical-align:top}\nth{background:#ececec}\n"
-		      "tbody tr:nth-child(even){background:#f7f7f7}\n"
-		      "@media print{body{margin:0;max-width:none;font-size:10pt}"
-		      "thead{display:table-header-group}tr{break-inside:avoid}}\n"
-		      "</style>\n</head>\n<body>\n", f);
-	heading(r, 1, "Migration mapping");
+	out_doc_begin(r->o, "Migration mapping");
 	static const char *const count_heads[2] = {"identifier", "users"};
-	table(r, 2, count_heads);
+	out_table(r->o, 2, count_heads, 2);
 	for (int i = 0; i < counts->non; i++) {
 		const char *cells[2] = {joined(r->a, "matched on ", counts->on[i],
 					       weak_match(counts->on[i]) ? " (weaker: check each)" : ""),
 					num(r, counts->matched[i])};
-		row(r, 2, cells);
+		out_row(r->o, cells);
 	}
 	const char *labels[] = {"ambiguous", "incoming, unmatched", "stored, unmatched",
 				"left alone (ignore_on_import or manual)",
@@ -499,9 +423,9 @@ static void write_report(diff *d, FILE *f, bool md, const struct mapping_counts 
 			 counts->hands_off, (long)npairs};
 	for (int i = 0; i < 5; i++) {
 		const char *cells[2] = {labels[i], num(r, values[i])};
-		row(r, 2, cells);
+		out_row(r->o, cells);
 	}
-	table_end(r);
+	out_table_end(r->o);
 
 	/* incoming users per school, by the school's name */
 	struct per_school *ps = NULL;
@@ -524,16 +448,16 @@ static void write_report(diff *d, FILE *f, bool md, const struct mapping_counts 
 	}
 	if (nps > 1)
 		qsort(ps, nps, sizeof *ps, per_school_cmp);
-	heading(r, 2, "Incoming users per school");
+	out_heading(r->o, 2, "Incoming users per school");
 	static const char *const school_heads[5] = {"school", "matched", "of them on a weaker identifier",
 						   "ambiguous", "unmatched"};
-	table(r, 5, school_heads);
+	out_table(r->o, 5, school_heads, 2 | 4 | 8 | 16);
 	for (size_t j = 0; j < nps; j++) {
 		const char *cells[5] = {ps[j].name, num(r, ps[j].n[0]), num(r, ps[j].n[1]),
 					num(r, ps[j].n[2]), num(r, ps[j].n[3])};
-		row(r, 5, cells);
+		out_row(r->o, cells);
 	}
-	table_end(r);
+	out_table_end(r->o);
 	free(ps);
 
 	size_t nweak = 0, nconflict = 0, nunmatched = 0;
@@ -544,7 +468,7 @@ static void write_report(diff *d, FILE *f, bool md, const struct mapping_counts 
 		nweak += is_weak(d, u);
 	}
 
-	heading(r, 2, "Matched on a weaker identifier: check each");
+	out_heading(r->o, 2, "Matched on a weaker identifier: check each");
 	para(r, "An email or a username can be shared or passed on; a match on one is a "
 		"link all the same. Check that each pair is one person.");
 	static const char *const weak_heads[6] = {"school", "incoming name", "incoming id",
@@ -557,12 +481,12 @@ static void write_report(diff *d, FILE *f, bool md, const struct mapping_counts 
 			struct who s = who_of(r, &d->state[EU].v[u->match], true);
 			const char *cells[6] = {in[i].schools, in[i].name, in[i].id, s.name, s.id,
 						u->matched_on};
-			row(r, 6, cells);
+			out_row(r->o, cells);
 		}
-		table_end(r);
+		out_table_end(r->o);
 	}
 
-	heading(r, 2, "Ambiguous incoming users");
+	out_heading(r->o, 2, "Ambiguous incoming users");
 	static const char *const amb_heads[5] = {"school", "name", "incoming id", "matched on",
 						"stored candidates"};
 	if (list(r, nconflict, 5, amb_heads)) {
@@ -571,24 +495,24 @@ static void write_report(diff *d, FILE *f, bool md, const struct mapping_counts 
 				const char *cells[5] = {in[i].schools, in[i].name, in[i].id,
 							in[i].it->matched_on ? in[i].it->matched_on : "",
 							candidates(r, in[i].it)};
-				row(r, 5, cells);
+				out_row(r->o, cells);
 			}
-		table_end(r);
+		out_table_end(r->o);
 	}
 
-	heading(r, 2, "Incoming users no stored user matched");
+	out_heading(r->o, 2, "Incoming users no stored user matched");
 	static const char *const in_heads[4] = {"school", "name", "incoming id", "birth date"};
 	if (list(r, nunmatched, 4, in_heads)) {
 		for (size_t i = 0; i < nin; i++)
 			if (!in[i].it->conflict && in[i].it->match == NONE) {
 				const char *cells[4] = {in[i].schools, in[i].name, in[i].id,
 							in[i].birth ? in[i].birth : ""};
-				row(r, 4, cells);
+				out_row(r->o, cells);
 			}
-		table_end(r);
+		out_table_end(r->o);
 	}
 
-	heading(r, 2, "Stored users no incoming user matched");
+	out_heading(r->o, 2, "Stored users no incoming user matched");
 	static const char *const st_heads[6] = {"school", "name", "stored id", "birth date",
 					       "deleted", "source"};
 	if (list(r, nst, 6, st_heads)) {
@@ -596,12 +520,12 @@ static void write_report(diff *d, FILE *f, bool md, const struct mapping_counts 
 			const char *cells[6] = {st[j].schools, st[j].name, st[j].id,
 						st[j].birth ? st[j].birth : "",
 						st[j].it->deleted ? "yes" : "", st[j].it->source};
-			row(r, 6, cells);
+			out_row(r->o, cells);
 		}
-		table_end(r);
+		out_table_end(r->o);
 	}
 
-	heading(r, 2, "Possible matches by name and birth date (for review)");
+	out_heading(r->o, 2, "Possible matches by name and birth date (for review)");
 	para(r, "Unmatched on both sides, with the same name (case and accents aside) and "
 		"birth date. These are not links: the mapping table leaves both unmatched, "
 		"and migrate links nothing on a name. To take one, write the stored id into "
@@ -614,12 +538,12 @@ static void write_report(diff *d, FILE *f, bool md, const struct mapping_counts 
 			const struct who *a = &in[pairs[p].in], *b = &st[pairs[p].st];
 			const char *cells[7] = {a->schools, a->name, a->id, b->name, b->id,
 						b->schools, a->birth};
-			row(r, 7, cells);
+			out_row(r->o, cells);
 		}
-		table_end(r);
+		out_table_end(r->o);
 	}
-	if (!md)
-		fputs("</body>\n</html>\n", f);
+	out_doc_end(r->o);
+	out_free(r->o);
 	free(pairs);
 	free(in);
 	free(st);

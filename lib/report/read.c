@@ -200,7 +200,7 @@ static void moves(rpt *r, uint32_t u, const cJSON *list)
 		uint32_t s = user->schools[i];
 		if (s == 0 || has(now, n, s))
 			continue;
-		r->schools.v[s].moved_out++;
+		r->schools.v[s].taken.moved_out++;
 		to = to ? to : schools_text(r, now, n);
 		rpt_add_row(&r->schools.v[s], W_LEAVING, u, user->id, to, NULL);
 	}
@@ -254,12 +254,12 @@ static void user_op(rpt *r, int k, const cJSON *o, const char *id)
 		counted(s, k, RE_USER);
 		switch (k) {
 		case RO_SOFT_DELETE:
-			s->soft++;
+			s->taken.soft++;
 			rpt_add_row(s, W_SOFT, u, rpt_keep(r, id),
 				    rpt_keep(r, nd_get_str(o, "reason")), NULL);
 			break;
 		case RO_HARD_DELETE:
-			s->hard++;
+			s->taken.hard++;
 			rpt_add_row(s, W_HARD, u, rpt_keep(r, id),
 				    user && user->deleted_at ? user->deleted_at
 				    : rpt_keep(r, nd_get_str(o, "deleted_at")), NULL);
@@ -287,7 +287,7 @@ static void user_op(rpt *r, int k, const cJSON *o, const char *id)
 			continue;
 		if (cJSON_IsNull(j) || (cJSON_IsString(j) && !*j->valuestring))
 			for (uint32_t i = 0; i < nschools; i++)
-				r->schools.v[schools[i]].cleared[f]++;
+				r->schools.v[schools[i]].taken.cleared[f]++;
 	}
 	const cJSON *list = nd_member(set, "school_ids");
 	if (cJSON_IsArray(list))
@@ -314,7 +314,7 @@ static void section_op(rpt *r, int k, const cJSON *o, const char *id)
 	if (k == RO_CREATE) {
 		const cJSON *data = nd_get_obj(o, "data");
 		uint32_t s = rpt_school(r, nd_get_str(data, "school_id"));
-		r->schools.v[s].sec_created++;
+		r->schools.v[s].taken.sections_created++;
 		counted(&r->schools.v[s], k, RE_SECTION);
 		const char *key = created_key(r, data);
 		if (key && rpt_find(r, RE_SECTION, key) == RPT_NONE) {
@@ -333,7 +333,7 @@ static void section_op(rpt *r, int k, const cJSON *o, const char *id)
 	struct school *s = &r->schools.v[sec ? sec->school : 0];
 	counted(s, k, RE_SECTION);
 	if (k == RO_DELETE && sec && !rpt_section_ended(r, sec))
-		s->sec_deleted++;
+		s->taken.sections_deleted++;
 	if (k == RO_UPDATE || k == RO_SET)
 		count_changes(r, s, RE_SECTION, sec && sec->name ? sec->name : "", id,
 			      nd_get_obj(o, "set"), nd_get_obj(o, "was"));
@@ -349,7 +349,7 @@ static void enrollment_op(rpt *r, int k, const cJSON *o, const char *id)
 		uint32_t c = rpt_find(r, RE_SECTION, section);
 		struct school *s = &r->schools.v[c != RPT_NONE ? r->sections.v[c].school : 0];
 		if (c != RPT_NONE && !rpt_section_ended(r, &r->sections.v[c]))
-			s->enr_created++;
+			s->taken.enrollments_created++;
 		counted(s, k, RE_ENROLLMENT);
 		return;
 	}
@@ -360,7 +360,7 @@ static void enrollment_op(rpt *r, int k, const cJSON *o, const char *id)
 	struct school *s = &r->schools.v[sec ? sec->school : 0];
 	counted(s, k, RE_ENROLLMENT);
 	if (k == RO_DELETE && sec && !rpt_section_ended(r, sec))
-		s->enr_deleted++;
+		s->taken.enrollments_deleted++;
 	if (k == RO_UPDATE || k == RO_SET)
 		count_changes(r, s, RE_ENROLLMENT, "", id, nd_get_obj(o, "set"),
 			      nd_get_obj(o, "was"));

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "guardrule.h"
 #include "ndjson.h"
 
 /*
@@ -23,10 +24,8 @@ enum rpt_format { RPT_MARKDOWN, RPT_HTML };
 struct rpt_opts {
 	enum rpt_format format;
 	/* the guard's limits, as apply takes them (--max-delete-ratio,
-	 * --max-delete-count, -1: none, --guard-floor) */
-	double max_ratio;
-	long long max_count;
-	long long guard_floor;
+	 * --max-delete-count, --guard-floor) */
+	struct guard_limits guard;
 };
 
 rpt *rpt_new(const struct rpt_opts *o);

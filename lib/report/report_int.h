@@ -13,6 +13,7 @@
 #include "report.h"
 
 #include "arena.h"
+#include "docout.h"
 #include "idset.h"
 #include "plan.h"
 #include "record.h"
@@ -62,9 +63,7 @@ struct school {
 	/* what the state holds (the guard's "of") */
 	long long active, users, sections, enrollments;
 	/* what the plan takes, counted as apply counts it */
-	long soft, hard, sec_deleted, enr_deleted, sec_created, enr_created;
-	long moved_out;
-	long cleared[REC_MAX_FIELDS];
+	struct guard_taken taken;
 	long counts[RO_N][RE_N];
 	long ops;
 	struct person_row *rows;
@@ -155,37 +154,9 @@ bool rpt_section_ended(rpt *r, struct section *c);
 void rpt_count_op(rpt *r, const cJSON *o, const char *file, long line);
 void rpt_count_conflict(rpt *r, const cJSON *o);
 
-/* guard.c: apply's guard, on the state's figures */
-struct loss {
-	long n;
-	long long of;
-	const char *what; /* "soft-delete %s%ld of %lld active users" */
-	const char *field;
-	bool roster;
-};
-size_t rpt_losses(const rpt *r, const struct school *s, struct loss *out,
-		  size_t max);
-bool rpt_loss_refused(const rpt *r, const struct loss *l);
-void rpt_loss_text(const rpt *r, const struct school *s, const struct loss *l,
-		   char *buf, size_t size);
+/* guard.c: apply's guard (lib/guardrule.h), on the state's figures */
+size_t rpt_losses(const struct school *s, struct guard_loss out[GUARD_MAX_LOSSES]);
 void rpt_judge(rpt *r);
 
-/* out.c: headings, paragraphs and tables, in Markdown or HTML */
-typedef struct out out;
-out *out_new(FILE *f, bool html);
-int out_free(out *o); /* 0, or -1 when a write failed */
-void out_doc_begin(out *o, const char *title);
-void out_doc_end(out *o);
-void out_section_begin(out *o, const char *cls, const char *id);
-void out_section_end(out *o);
-void out_heading(out *o, int level, const char *text);
-void out_para_begin(out *o, const char *cls);
-void out_text(out *o, const char *text);
-void out_strong(out *o, const char *text, const char *cls);
-void out_para_end(out *o);
-/* ncols headings; numeric: bit i set when column i holds numbers */
-void out_table(out *o, int ncols, const char *const *heads, unsigned numeric);
-void out_row(out *o, const char *const *cells);
-void out_table_end(out *o);
 
 #endif

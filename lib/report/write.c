@@ -130,8 +130,9 @@ static void about(rpt *r, out *o)
 		ROW("held back as stored (rejected in the feed)", r->held);
 	char limits[128];
 	snprintf(limits, sizeof limits, "--max-delete-ratio %g, --guard-floor %lld%s%s",
-		 r->o.max_ratio, r->o.guard_floor, r->o.max_count >= 0 ? ", --max-delete-count " : "",
-		 r->o.max_count >= 0 ? num(r, r->o.max_count) : "");
+		 r->o.guard.max_ratio, r->o.guard.floor,
+		 r->o.guard.max_count >= 0 ? ", --max-delete-count " : "",
+		 r->o.guard.max_count >= 0 ? num(r, r->o.guard.max_count) : "");
 	ROW("guard limits", limits);
 #undef ROW
 	out_table_end(o);
@@ -247,37 +248,44 @@ static void overview(rpt *r, out *o, const uint32_t *order, size_t n)
 		const struct school *s = &r->schools.v[order[i]];
 		bool none = strcmp(s->id, "-") == 0;
 		const char *row[7] = {none ? "(no school)" : rpt_school_label(s), or_empty(s->number),
-				      none ? "" : s->id, num(r, s->ops), num(r, s->soft),
-				      num(r, s->hard), s->refused ? "refused" : "passes"};
+				      none ? "" : s->id, num(r, s->ops), num(r, s->taken.soft),
+				      num(r, s->taken.hard), s->refused ? "refused" : "passes"};
 		out_row(o, row);
 	}
 	out_table_end(o);
 }
 
-static const char *loss_what(rpt *r, const struct loss *l)
+static const char *loss_what(rpt *r, const struct guard_loss *l)
 {
-	const char *w = l->what;
-	if (l->field)
-		return cat(r, "users' ", l->field, " cleared");
-	return strncmp(w, "soft-delete", 11) == 0   ? "active users soft-deleted"
-	       : strncmp(w, "hard-delete", 11) == 0 ? "users hard-deleted"
-	       : strstr(w, "sections")		    ? "sections deleted (net of creates)"
-	       : strstr(w, "enrollments")	    ? "enrollments deleted (net of creates)"
-						    : "users taken out of the school";
+	switch (l->kind) {
+	case GUARD_SOFT:
+		return "active users soft-deleted";
+	case GUARD_HARD:
+		return "users hard-deleted";
+	case GUARD_SECTIONS:
+		return "sections deleted (net of creates)";
+	case GUARD_ENROLLMENTS:
+		return "enrollments deleted (net of creates)";
+	case GUARD_MOVED_OUT:
+		return "users taken out of the school";
+	case GUARD_CLEARED:
+		break;
+	}
+	return cat(r, "users' ", l->field, " cleared");
 }
 
 static void guard(rpt *r, out *o, const struct school *s)
 {
-	struct loss l[8 + REC_MAX_FIELDS];
-	size_t n = rpt_losses(r, s, l, sizeof l / sizeof *l);
+	struct guard_loss l[GUARD_MAX_LOSSES];
+	size_t n = rpt_losses(s, l);
 	char text[256];
 	out_para_begin(o, s->refused ? "verdict refused" : "verdict passes");
 	out_strong(o, s->refused ? "Guard: refused." : "Guard: passes.",
 		   s->refused ? "refused" : "passes");
 	for (size_t k = 0; k < n; k++) {
-		if (!rpt_loss_refused(r, &l[k]))
+		if (!guard_over(&r->o.guard, &l[k]))
 			continue;
-		rpt_loss_text(r, s, &l[k], text, sizeof text);
+		guard_loss_text(&r->o.guard, &l[k], text, sizeof text);
 		out_text(o, " The plan would ");
 		out_text(o, text);
 		out_text(o, ".");
@@ -291,14 +299,13 @@ static void guard(rpt *r, out *o, const struct school *s)
 					     "verdict"};
 	out_table(o, 5, heads, 2 | 4 | 8);
 	for (size_t k = 0; k < n; k++) {
-		double ratio = l[k].of ? (double)l[k].n / (double)l[k].of : 1.0;
 		char share[16];
-		snprintf(share, sizeof share, "%.1f%%", 100.0 * ratio);
-		bool over = rpt_loss_refused(r, &l[k]);
+		snprintf(share, sizeof share, "%.1f%%", 100.0 * guard_share(&l[k]));
+		bool over = guard_over(&r->o.guard, &l[k]);
 		const char *row[5] = {
 			loss_what(r, &l[k]), num(r, l[k].n), num(r, l[k].of), share,
 			over ? "over the limit"
-			: l[k].of < r->o.guard_floor ? "a small group: not held to the ratio"
+			: guard_small_group(&r->o.guard, &l[k]) ? "a small group: not held to the ratio"
 						     : "within the limit"};
 		out_row(o, row);
 	}

@@ -37,6 +37,12 @@ bool store_missing(const char *path)
 	return !db_is_postgres(path) && access(path, F_OK) != 0;
 }
 
+void store_file_name(const char *path, int i, char *buf, size_t size)
+{
+	static const char *const suffix[STORE_NFILES] = {"", "-wal", "-shm", "-journal"};
+	snprintf(buf, size, "%s%s", path, suffix[i]);
+}
+
 const char *store_id(const store *s) { return s->id; }
 
 const char *store_errmsg(store *s) { return s->err; }

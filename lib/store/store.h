@@ -25,6 +25,13 @@ typedef struct store store;
  * PostgreSQL database is made by its administrator, never missing here). */
 bool store_missing(const char *path);
 
+/* The files a SQLite store at path is made of: the file itself and the
+ * side files SQLite keeps beside it (-wal, -shm, -journal), i from 0 to
+ * STORE_NFILES - 1; the i-th's name into buf. What removes a store, or a
+ * copy of one, removes them all. */
+enum { STORE_NFILES = 4 };
+void store_file_name(const char *path, int i, char *buf, size_t size);
+
 store *store_open(const char *path, bool create);
 void store_close(store *s);
 /* Whether this store_open made the store's tables (a new file, or a

@@ -62,11 +62,11 @@ static void parse_options(const char *value, struct apply_opts *o)
 		else if (strcmp(a, "--during-freeze") == 0)
 			o->during_freeze = true;
 		else if (strcmp(a, "--max-delete-ratio") == 0 && ++i)
-			o->max_ratio = atof(v);
+			o->guard.max_ratio = atof(v);
 		else if (strcmp(a, "--max-delete-count") == 0 && ++i)
-			o->max_count = atoll(v);
+			o->guard.max_count = atoll(v);
 		else if (strcmp(a, "--guard-floor") == 0 && ++i)
-			o->guard_floor = atoll(v);
+			o->guard.floor = atoll(v);
 		else
 			rp_die(2, "test: unknown option %s", a);
 	}
@@ -171,8 +171,7 @@ static int run_setups(void *ctx, int out_fd)
 		return RP_EXIT_IO;
 	for (size_t i = 0; i < c->ns && rc == 0; i++) {
 		const struct case_section *sec = &c->s[i];
-		struct apply_opts o = {.max_ratio = 0.2, .max_count = -1,
-				.guard_floor = APPLY_GUARD_FLOOR};
+		struct apply_opts o = {.guard = GUARD_LIMITS_DEFAULT};
 		fflush(stderr);
 		off_t from = lseek(STDERR_FILENO, 0, SEEK_END);
 		if (strcmp(sec->name, "setup") == 0) {
@@ -208,8 +207,7 @@ static int run_step(void *ctx, int out_fd)
 	struct job *j = ctx;
 	const struct tcase *c = j->c;
 	const struct case_section *sec;
-	struct apply_opts o = {.max_ratio = 0.2, .max_count = -1,
-				.guard_floor = APPLY_GUARD_FLOOR};
+	struct apply_opts o = {.guard = GUARD_LIMITS_DEFAULT};
 	(void)out_fd;
 	rp_setprog("apply");
 	if ((sec = case_get(c, "options")))

@@ -1,12 +1,4 @@
-/*
- * The report's document: headings, paragraphs and tables, written as
- * Markdown (tables padded to their columns, so that they read in a
- * terminal and in a plain-text email) or as HTML (tables with a little
- * CSS that prints well). Text is escaped here, always: names come from
- * the feed, and a name must never become markup, a link or a terminal
- * control sequence.
- */
-#include "report_int.h"
+#include "docout.h"
 
 #include <stdlib.h>
 #include <string.h>
