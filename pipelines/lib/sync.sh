@@ -14,8 +14,8 @@
 #   prog         required  the pipeline's name, which starts every message
 #                          (say, die, stage, make_workdir, sync_tail)
 #   quiet        optional  non-empty: no progress messages (say), and
-#                          apply --quiet (sync_tail); common_args sets it
-#                          from --quiet
+#                          --quiet to every program run here; common_args
+#                          sets it (and quiet_opt) from --quiet
 #   value_opts   required  by common_args: the pipeline's options that take
 #                          a value, one string, e.g. "--db --keep --match"
 #   interrupted_says
@@ -51,6 +51,8 @@
 #   error_format  common_args: "json" with --error-format json, else empty
 #   ef_opt        common_args: an array, (--error-format json) or empty, for
 #                 every program the pipeline runs
+#   quiet_opt     common_args: an array, (--quiet) with --quiet or empty,
+#                 for the programs whose progress the user asked to silence
 #   current_stage stage, apply_stage: the stage running, for Ctrl-C's message
 #   applied       an array: the steps applied so far (apply_done), for
 #                 Ctrl-C's message
@@ -137,14 +139,15 @@ bad_arg() {
 # common_args "$@": what every pipeline does with its command line before
 # reading its own options: sets $args to it with each --opt=value split
 # into --opt value (for the options of $value_opts), and --quiet and
-# --error-format json|text taken out (setting $quiet, $error_format and
-# $ef_opt). An option of $value_opts without its value, or with an empty
+# --error-format json|text taken out (setting $quiet and $quiet_opt,
+# $error_format and $ef_opt). An option of $value_opts without its value, or with an empty
 # one, --opt=value for any other option, and a bad --error-format are
 # usage errors (exit 2), as they are for the programs. Also sets Ctrl-C's
 # trap (on_interrupt). Call it after the pipeline's variables are set to
 # their defaults, then `set -- "${args[@]}"`.
 common_args() {
-	args=() ef_opt=()
+	args=() ef_opt=() quiet_opt=()
+	[ -z "${quiet:-}" ] || quiet_opt=(--quiet)
 	local name
 	trap on_interrupt INT
 	while [ $# -gt 0 ]; do
@@ -161,7 +164,7 @@ common_args() {
 			*" $name "*) set -- "$name" "${1#*=}" "${@:2}"; continue ;;
 			esac
 			usage_error "unrecognized option '$name', or one that takes no value: '$1'" ;;
-		--quiet) quiet=1 ;;
+		--quiet) quiet=1 quiet_opt=(--quiet) ;;
 		--error-format)
 			[ $# -ge 2 ] || usage_error "option '$1' requires an argument"
 			case $2 in
@@ -519,8 +522,6 @@ store_missing() {
 # $apply_opts) of $db, the files in $work; a plan the delete guard
 # refuses is held for review (apply_or_hold).
 sync_tail() {
-	local q=()
-	[ -z "${quiet:-}" ] || q=(--quiet)
 	if [ -n "${snapshot_pid:-}" ]; then
 		local status=0
 		say snapshot
@@ -532,24 +533,23 @@ sync_tail() {
 			exit "$status"
 		fi
 	elif ! store_missing "$db"; then
-		stage snapshot "$work/state.ndjson" snapshot "${q[@]}" --db "$db"
+		stage snapshot "$work/state.ndjson" snapshot "${quiet_opt[@]}" --db "$db"
 	else
 		say "snapshot: $db does not exist yet; starting from an empty store"
 		: > "$work/state.ndjson"
 	fi
 	local match_opt=()
 	[ -z "${match:-}" ] || match_opt=(--match "$match")
-	stage diff "$work/plan.ndjson" diff-roster "${q[@]}" --state "$work/state.ndjson" "${match_opt[@]}" "$1"
+	stage diff "$work/plan.ndjson" diff-roster "${quiet_opt[@]}" --state "$work/state.ndjson" "${match_opt[@]}" "$1"
 	apply_or_hold "$work/plan.ndjson" "$work/state.ndjson"
 }
 
 # apply_stage ARG...: the apply stage: apply with ARG..., --quiet with
 # $quiet and $ef_opt, named for Ctrl-C's message; returns apply's status.
 apply_stage() {
-	local status=0 q=()
-	[ -z "${quiet:-}" ] || q=(--quiet)
+	local status=0
 	current_stage=apply
-	apply "${q[@]}" "${ef_opt[@]}" "$@" || status=$?
+	apply "${quiet_opt[@]}" "${ef_opt[@]}" "$@" || status=$?
 	current_stage=
 	return "$status"
 }

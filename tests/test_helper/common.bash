@@ -11,6 +11,12 @@ TD="$BATS_TEST_DIRNAME/../testdata"
 without_store_id() { sed '1s/,"store":"[0-9a-f]\{32\}"//'; }
 RP_VERSION=$(cat "$BATS_TEST_DIRNAME/../VERSION") # the one version string
 export SOURCE_DATE_EPOCH=1785585600 # 2026-08-01T12:00:00Z
+# Each test has a home of its own, so that nothing a test runs writes into
+# the real one (a PostgreSQL store's held plans go under ~/.rosterpipe).
+if [ -n "${BATS_TEST_TMPDIR:-}" ]; then
+	export HOME="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$HOME"
+fi
 
 # A copy of a fixture folder in the test's own temporary folder.
 fixture_copy() {
