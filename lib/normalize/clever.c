@@ -114,46 +114,36 @@ static void enroll_one(norm *n, const char *section, const char *user,
 	norm_emit(n);
 }
 
+/* The enrollments of a section's list of user ids (and of also, the
+ * section's own teacher, when the list leaves it out). A section that is
+ * not written (held: rejected) takes them with it: each is held, as
+ * stored, and a bad value in the list says nothing more. */
 static void enroll(norm *n, const char *section, const cJSON *ids,
-		   const char *field, const char *role, const char *also)
+		   const char *field, const char *role, const char *also, bool held)
 {
 	const cJSON *u;
 	int listed = 0;
 	cJSON_ArrayForEach(u, ids) {
 		if (!cJSON_IsString(u) || !*u->valuestring) {
+			if (held)
+				continue;
 			n->what = "enrollment";
 			norm_bad(n, field, "bad_value", "not a list of user ids");
 			continue;
 		}
 		if (also && strcmp(also, u->valuestring) == 0)
 			listed = 1;
-		enroll_one(n, section, u->valuestring, field, role);
+		if (held)
+			norm_hold_enrollment(n, "clever", section, u->valuestring);
+		else
+			enroll_one(n, section, u->valuestring, field, role);
 	}
-	if (also && !listed)
-		enroll_one(n, section, also, "teacher", role);
-}
-
-/* A section that is not written takes its members' enrollments with it:
- * each is held. */
-static void hold_members(norm *n, const char *section, const cJSON *d)
-{
-	static const char *const lists[] = {"students", "teachers"};
-	for (size_t i = 0; i < 2; i++) {
-		const cJSON *u;
-		cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(d, lists[i]))
-			if (cJSON_IsString(u) && *u->valuestring)
-				norm_hold_enrollment(n, "clever", section,
-						     u->valuestring);
+	if (also && !listed) {
+		if (held)
+			norm_hold_enrollment(n, "clever", section, also);
+		else
+			enroll_one(n, section, also, "teacher", role);
 	}
-	const char *teacher = str(n, d, "teacher");
-	const cJSON *teachers = cJSON_GetObjectItemCaseSensitive(d, "teachers");
-	bool listed = false;
-	const cJSON *u;
-	cJSON_ArrayForEach(u, teachers)
-		if (teacher && cJSON_IsString(u) && strcmp(u->valuestring, teacher) == 0)
-			listed = true;
-	if (teacher && !listed)
-		norm_hold_enrollment(n, "clever", section, teacher);
 }
 
 static void map_section(norm *n, const cJSON *d)
@@ -181,14 +171,10 @@ static void map_section(norm *n, const cJSON *d)
 	rec_set(&n->r, C_SUBJECT, str(n, d, "subject"));
 	bool rejected = n->record_errors > n->errors_at || n->dropped;
 	norm_emit(n);
-	if (rejected) {
-		hold_members(n, id, d);
-		return;
-	}
 	enroll(n, id, cJSON_GetObjectItemCaseSensitive(d, "students"), "students",
-	       "student", NULL);
+	       "student", NULL, rejected);
 	enroll(n, id, cJSON_GetObjectItemCaseSensitive(d, "teachers"), "teachers",
-	       "teacher", str(n, d, "teacher"));
+	       "teacher", str(n, d, "teacher"), rejected);
 }
 
 /* Clever's role objects and the canonical role each stands for. */
