@@ -134,26 +134,17 @@ static int history_row(void *ctx, const struct store_history *h)
 	return 0;
 }
 
-/* Removes a SQLite store this run made and did not apply to, with its
- * side files; on PostgreSQL drops the tables it made (store_unmake). */
+/* Removes a SQLite store this run made and nothing was applied to, with
+ * its side files; on PostgreSQL drops the tables it made. Kept when
+ * another run has applied a plan to it meanwhile (store_unmake). */
 static void unmake(store *s, const char *db, bool made_file)
 {
-	if (store_version(s) != 0) {
-		store_close(s);
-		return;
-	}
-	if (store_unmake(s) != 0)
-		rp_warnx("%s: could not remove the tables it made: %s", db, store_errmsg(s));
-	else
+	int removed = store_unmake(s, made_file);
+	if (removed < 0)
+		rp_warnx("%s: could not remove the store this run made: %s", db, store_errmsg(s));
+	else if (removed > 0)
 		rp_note("removed", "%s: the store this run made is removed (nothing was applied)", db);
 	store_close(s);
-	if (made_file) {
-		for (int i = 0; i < STORE_NFILES; i++) {
-			char path[4096];
-			store_file_name(db, i, path, sizeof path);
-			unlink(path);
-		}
-	}
 }
 
 /* A store that must be there already (a PostgreSQL database without our
@@ -287,17 +278,14 @@ int main(int argc, char **argv)
 	else if (prune >= 0)
 		interrupt_message("interrupted: the undo windows are as before, or ended "
 				  "with the store's files not yet erased: run it again");
+	else if (missing)
+		interrupt_message("interrupted: nothing applied; %s", APPLY_MADE_FILE_LEFT);
 	else
-		interrupt_message("interrupted: nothing applied, the store is as before%s",
-				  missing ? " (it did not exist: the file is removed)" : "");
-	if (missing && !o.dry_run) {
-		/* a store this run makes goes again when it is cut short */
-		for (int i = 0; i < STORE_NFILES; i++) {
-			char path[4096];
-			store_file_name(db, i, path, sizeof path);
-			interrupt_unlink(path);
-		}
-	}
+		interrupt_message("interrupted: nothing applied, the store is as before");
+	/* a store this run makes goes again when it is cut short inside its
+	 * own transaction (lib/apply/run.c), or refused (unmake) */
+	if (missing && !o.dry_run && strcmp(db, ":memory:") != 0)
+		o.made_file = db;
 	bool in_memory = o.dry_run && missing;
 	store *s = maintenance ? open_existing(db)
 			       : store_open(in_memory ? ":memory:" : db, !o.dry_run || in_memory);

@@ -72,6 +72,21 @@ big_plan() {
 }
 
 # bats test_tags=sqlite-only
+@test "Ctrl-C before apply holds the store it made: its file is left, empty, and the message says so" {
+	# outside its own transaction another run may have applied a plan to
+	# the new store meanwhile: removing the file would take that plan too
+	big_plan 300000 "$BATS_TEST_TMPDIR/plan"
+	export RP_PROGRESS_AFTER=0
+	run -130 "$ON_TTY" --int-on "reading the plan:" apply --db "$BATS_TEST_TMPDIR/new.db" "$BATS_TEST_TMPDIR/plan"
+	assert_line --partial "apply: interrupted: nothing applied; the store's file this run made is left, empty at worst (version 0)"
+	run -0 snapshot --db "$BATS_TEST_TMPDIR/new.db"
+	assert_equal "${#lines[@]}" 1
+	assert_line --index 0 --partial '{"type":"snapshot","version":0,'
+	# it serves as a store: the plan applies to it
+	run -0 apply --db "$BATS_TEST_TMPDIR/new.db" --quiet "$BATS_TEST_TMPDIR/plan"
+}
+
+# bats test_tags=sqlite-only
 @test "Ctrl-C during a pipeline names the stage, says nothing was applied, exits 130" {
 	# the pipeline beside programs of its own, normalize one that waits
 	# (as a long one would) until Ctrl-C: interrupted there, whatever the speed

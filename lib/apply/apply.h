@@ -11,12 +11,19 @@ struct apply_opts {
 	bool dry_run;
 	bool force;	    /* past the delete guard; recorded in the journal */
 	bool during_freeze; /* the migration's own apply on a frozen store */
+	/* the SQLite file this run created for the store, or NULL: removed
+	 * by Ctrl-C while this run's own transaction holds it still empty */
+	const char *made_file;
 	/* The guard, per school: no more than this share of its users, its
 	 * sections or its enrollments lost (deleted, cleared, moved out), and
 	 * no more than this many (lib/guardrule.h; docs/design.md, "The
 	 * guard"). */
 	struct guard_limits guard;
 };
+
+/* What Ctrl-C says of a store this run made, outside its transaction. */
+#define APPLY_MADE_FILE_LEFT \
+	"the store's file this run made is left, empty at worst (version 0)"
 
 /*
  * Applies each plan of the stream (a header and its operations, or

@@ -302,6 +302,27 @@ static int defer_indexes(struct run *r)
 	return 0;
 }
 
+/* What Ctrl-C does with the store this run made (file), and says. While
+ * this run's transaction holds it, still empty, no other run can have
+ * applied to it: it is removed. Outside that transaction another run may
+ * have applied a plan to it meanwhile, so it is left, empty at worst.
+ * Returns removes. */
+static bool removed_by_ctrl_c(const char *file, bool removes)
+{
+	interrupt_unlink(NULL);
+	for (int i = 0; removes && i < STORE_NFILES; i++) {
+		char name[4096];
+		store_file_name(file, i, name, sizeof name);
+		interrupt_unlink(name);
+	}
+	if (removes)
+		interrupt_message("interrupted: nothing applied, the store is as before "
+				  "(it did not exist: the file is removed)");
+	else
+		interrupt_message("interrupted: nothing applied; %s", APPLY_MADE_FILE_LEFT);
+	return removes;
+}
+
 static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 		    const char *file)
 {
@@ -318,6 +339,7 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 		 strlen(p->created) >= 10 ? p->created : now);
 	int rc = RP_EXIT_OK;
 	bool locked = false; /* inside the store's write transaction */
+	bool removable = false; /* Ctrl-C removes the store this run made */
 	if (p->header && p->id_given[0] && strcmp(p->id_given, plan_id) != 0) {
 		rp_errx("bad_plan", "%s: plan %.12s: plan_id does not match its operations "
 			 "(edited after it was made?); nothing changed",
@@ -338,6 +360,8 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 			goto done;
 		}
 		locked = true;
+		if (o->made_file && store_version(s) == 0)
+			removable = removed_by_ctrl_c(o->made_file, true);
 	}
 	int applied = store_plan_applied(s, plan_id, &r.undone_at);
 	if (applied < 0)
@@ -403,12 +427,15 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 		progress_end();
 		locked = false;
 		store_rollback(s);
+		if (removable)
+			removable = removed_by_ctrl_c(o->made_file, false);
 		rp_errx("io_error", "plan %.12s not applied: %s", plan_id, store_errmsg(s));
 		rc = r.verdict ? r.verdict : RP_EXIT_IO;
 		goto done;
 	}
 	locked = false;
 	/* Ctrl-C from here on finds this plan applied, and the store kept */
+	removable = false;
 	interrupt_unlink(NULL);
 	interrupt_message("interrupted: plan %.12s was applied (store version %lld); "
 			  "the plans after it in the input were not", plan_id, r.version);
@@ -423,6 +450,8 @@ io_failed:
 done:
 	if (locked)
 		store_rollback(s); /* refused: let go of the lock, nothing written */
+	if (removable)
+		removed_by_ctrl_c(o->made_file, false);
 	arena_free(r.arena);
 	nd_writer_close(r.mem);
 	idset_free(r.created);

@@ -3,10 +3,13 @@
  * first import drops and builds again. */
 #include "store_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -224,12 +227,27 @@ static int schema_version(store *s)
 /* One writer at a time: SQLite's write lock taken at BEGIN; on PostgreSQL
  * a transaction-scoped advisory lock per store (database and schema), so
  * that two applies to one store never interleave (docs/scaling.md). */
+/* The writer's lock. On SQLite, once it is held, the path must still name
+ * the file that was opened: a run that made the store and applied nothing
+ * removes it under this lock (store_unmake), and a writer that was waiting
+ * for the lock meanwhile would otherwise write into a file no name reaches
+ * any more, and exit 0 having lost its plan. */
 int st_begin_write(store *s)
 {
-	return st_exec(s, s->pg ? "BEGIN; SELECT pg_advisory_xact_lock("
-			       "hashtext('rosterpipe store ' || current_database()"
-			       " || '.' || current_schema()))"
-			     : "BEGIN IMMEDIATE");
+	if (st_exec(s, s->pg ? "BEGIN; SELECT pg_advisory_xact_lock("
+				"hashtext('rosterpipe store ' || current_database()"
+				" || '.' || current_schema()))"
+			      : "BEGIN IMMEDIATE") != 0)
+		return -1;
+	struct stat st;
+	if (s->path && (stat(s->path, &st) != 0 || st.st_dev != s->dev || st.st_ino != s->ino)) {
+		db_exec(s->db, "ROLLBACK");
+		snprintf(s->err, sizeof s->err,
+			 "the store's file was removed or replaced while this run waited "
+			 "for it; nothing written");
+		return -1;
+	}
+	return 0;
 }
 
 int st_ensure_schema(store *s, bool create)
@@ -285,16 +303,33 @@ failed:
 
 bool store_made_now(const store *s) { return s->made; }
 
-int store_unmake(store *s)
+int store_unmake(store *s, bool remove_file)
 {
-	if (!s->pg || !s->made)
-		return 0; /* SQLite: the caller removes the file it made */
+	if (s->pg ? !s->made : !remove_file || !s->path)
+		return 0;
 	if (st_begin_write(s) != 0)
 		return -1;
 	long long v = store_version(s);
 	if (v != 0) { /* another apply wrote to it meanwhile: it stays */
 		db_exec(s->db, "ROLLBACK");
 		return v < 0 ? -1 : 0;
+	}
+	if (!s->pg) {
+		/* removed while the lock is held: no writer commits into it
+		 * between the check and the removal, and one waiting for the
+		 * lock finds it gone (st_begin_write) */
+		for (int i = 0; i < STORE_NFILES; i++) {
+			char name[4096];
+			store_file_name(s->path, i, name, sizeof name);
+			if (unlink(name) != 0 && errno != ENOENT && i == 0) {
+				snprintf(s->err, sizeof s->err, "%s: %s", s->path, strerror(errno));
+				db_exec(s->db, "ROLLBACK");
+				return -1;
+			}
+		}
+		db_exec(s->db, "ROLLBACK");
+		s->made = false;
+		return 1;
 	}
 	/* every table the schema makes (their indexes and sequences go with
 	 * them), by the names in its own SQL */
@@ -311,7 +346,7 @@ int store_unmake(store *s)
 		rc = st_exec(s, "DROP TABLE IF EXISTS user_roles CASCADE");
 	if (rc == 0 && st_exec(s, "COMMIT") == 0) {
 		s->made = false;
-		return 0;
+		return 1;
 	}
 	db_exec(s->db, "ROLLBACK");
 	return -1;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -182,6 +183,17 @@ store *store_open(const char *path, bool create)
 		return NULL;
 	}
 	s->pg = db_kind(s->db) == DB_POSTGRES;
+	if (!s->pg && strcmp(path, ":memory:") != 0) {
+		struct stat st;
+		if (stat(path, &st) != 0) {
+			snprintf(s->err, sizeof s->err,
+				 "the store's file was removed while it was being opened");
+			goto failed;
+		}
+		s->path = xstrdup(path);
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+	}
 	/* SQLite: a 64 MB page cache, so that a district's indexes stay in
 	 * memory while a plan of a million operations is applied */
 	if ((!s->pg && st_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
@@ -233,6 +245,7 @@ void store_close(store *s)
 	db_finalize(s->journal_op);
 	st_forget_deferred(s);
 	db_close(s->db);
+	free(s->path);
 	free(s);
 }
 

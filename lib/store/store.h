@@ -37,10 +37,14 @@ void store_close(store *s);
 /* Whether this store_open made the store's tables (a new file, or a
  * PostgreSQL database that held none). */
 bool store_made_now(const store *s);
-/* Undoes what store_open made when nothing was applied since (version
- * 0): on PostgreSQL drops the tables it made, in one transaction; on
- * SQLite does nothing (the caller removes the file it made). 0 or -1. */
-int store_unmake(store *s);
+/* Undoes what this run made when nothing was applied since: on
+ * PostgreSQL drops the tables this open made; on SQLite, with
+ * remove_file (the caller made the file), removes the file and its side
+ * files. The version is checked under the writer's lock, and the removal
+ * done under it, so that another writer's plan is never removed with it.
+ * 1: removed; 0: kept (another run has applied to it, or nothing to
+ * undo); -1: failed (store_errmsg). */
+int store_unmake(store *s, bool remove_file);
 /* A PostgreSQL database without the store's tables, opened without
  * create: it reads as an empty store at version 0. */
 bool store_has_no_tables(const store *s);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "db.h"
 #include "record.h"
@@ -31,6 +32,11 @@ struct store {
 	bool pg; /* PostgreSQL, else SQLite */
 	bool empty; /* a PostgreSQL database without the store's tables, read */
 	bool made;  /* this open made the store's tables (store_made_now) */
+	/* SQLite: the file's path and identity when it was opened; a writer
+	 * checks it still names that file once it holds the lock (st_begin_write) */
+	char *path;
+	dev_t dev;
+	ino_t ino;
 	struct table tables[NENT];
 	db_stmt *meta_get, *meta_set, *user_by_id_type, *journal_op;
 	char **deferred; /* CREATE INDEX statements of indexes dropped for now */

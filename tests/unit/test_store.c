@@ -151,6 +151,49 @@ static void test_open(void)
 	remove_db("missing.db");
 }
 
+/* A run that made a store and applied nothing removes it (store_unmake),
+ * and never with another run's plan in it: the version is checked, and the
+ * file removed, under the writer's lock; a writer that opened the file
+ * before it went finds it gone once it holds the lock. */
+static void test_unmake(void)
+{
+	const char *path = path_of("made.db");
+	store *made = store_open(path, true), *other = store_open(path, true);
+	CHECK(made && other && store_made_now(made) && !store_made_now(other),
+	      "unmake: the first open made the store, the second found it");
+	CHECK(store_unmake(other, false) == 0 && access(path, F_OK) == 0,
+	      "unmake: a file the caller did not make is kept");
+	CHECK(store_unmake(made, true) == 1, "unmake: an empty store this run made is removed");
+	CHECK(access(path, F_OK) != 0, "unmake: its file is gone");
+	CHECK(store_begin(other) != 0, "unmake: a writer whose file went cannot begin");
+	CHECK(strstr(store_errmsg(other), "removed or replaced while this run waited") != NULL,
+	      "unmake: and says why");
+	store_close(made);
+	store_close(other);
+	remove_db("made.db");
+
+	made = store_open(path, true);
+	other = store_open(path, true);
+	CHECK(store_begin(other) == 0 && store_bump_version(other) == 1 &&
+		      store_commit(other) == 0,
+	      "unmake: another run applies a plan to the store this run made");
+	CHECK(store_unmake(made, true) == 0, "unmake: then it is kept");
+	CHECK(access(path, F_OK) == 0 && store_version(made) == 1,
+	      "unmake: with the other run's plan in it");
+	store_close(made);
+	store_close(other);
+	remove_db("made.db");
+
+	/* replaced by a new file at the same name: not the store it opened */
+	other = store_open(path, true);
+	remove_db("made.db");
+	made = store_open(path, true);
+	CHECK(store_begin(other) != 0, "unmake: a writer whose file was replaced cannot begin");
+	store_close(made);
+	store_close(other);
+	remove_db("made.db");
+}
+
 static void test_ids(void)
 {
 	long long n = 0;
@@ -551,6 +594,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		cases_die("mkdtemp: %s", strerror(errno));
 	test_open();
+	test_unmake();
 	test_ids();
 	test_round_trip();
 	test_next_ids();
