@@ -66,6 +66,8 @@ static int run(void *ctx, int out_fd)
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "--keep-going") == 0)
 			rp_policy.keep_going = true;
+		else if (strcmp(argv[i], "--migrate") == 0)
+			o.migrate = true;
 		else if (i + 1 == argc)
 			rp_die(2, "test: an option without its value");
 		else if (strcmp(argv[i], "--match") == 0)
