@@ -60,28 +60,18 @@ bool guard_is_roster(const struct guard_loss *l)
 void guard_loss_text(const struct guard_limits *lim, const struct guard_loss *l,
 		     char *buf, size_t size)
 {
+	static const char *const said[] = {
+		[GUARD_SOFT] = "soft-delete %ld of %lld active users",
+		[GUARD_HARD] = "hard-delete %ld of %lld users",
+		[GUARD_SECTIONS] = "delete %ld of %lld sections",
+		[GUARD_ENROLLMENTS] = "delete %ld of %lld enrollments",
+		[GUARD_MOVED_OUT] = "take %ld of %lld users out of it",
+	};
 	char what[160], count[48] = "";
-	switch (l->kind) {
-	case GUARD_SOFT:
-		snprintf(what, sizeof what, "soft-delete %ld of %lld active users", l->n, l->of);
-		break;
-	case GUARD_HARD:
-		snprintf(what, sizeof what, "hard-delete %ld of %lld users", l->n, l->of);
-		break;
-	case GUARD_SECTIONS:
-		snprintf(what, sizeof what, "delete %ld of %lld sections", l->n, l->of);
-		break;
-	case GUARD_ENROLLMENTS:
-		snprintf(what, sizeof what, "delete %ld of %lld enrollments", l->n, l->of);
-		break;
-	case GUARD_MOVED_OUT:
-		snprintf(what, sizeof what, "take %ld of %lld users out of it", l->n, l->of);
-		break;
-	case GUARD_CLEARED:
-		snprintf(what, sizeof what, "clear %s on %ld of %lld users", l->field, l->n,
-			 l->of);
-		break;
-	}
+	if (l->kind == GUARD_CLEARED)
+		snprintf(what, sizeof what, "clear %s on %ld of %lld users", l->field, l->n, l->of);
+	else
+		snprintf(what, sizeof what, said[l->kind], l->n, l->of);
 	if (lim->max_count >= 0)
 		snprintf(count, sizeof count, ", --max-delete-count %lld", lim->max_count);
 	snprintf(buf, size, "%s (%.1f%%; limit %.1f%% of groups of %lld or more%s)", what,
