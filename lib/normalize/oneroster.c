@@ -18,8 +18,10 @@ void or_map_common(norm *n, const cJSON *d, int f_status, int f_modified)
 	const char *status = norm_get(n, d, "status");
 	if (status) {
 		if (strcasecmp(status, "tobedeleted") == 0 ||
-		    strcasecmp(status, "inactive") == 0)
-			rec_set(&n->r, f_status, "tobedeleted");
+		    strcasecmp(status, "inactive") == 0) {
+			if (f_status >= 0)
+				rec_set(&n->r, f_status, "tobedeleted");
+		}
 		else if (strcasecmp(status, "active") != 0)
 			norm_bad(n, "status", "bad_status",
 				 "\"%s\" is not active or tobedeleted", status);
@@ -368,6 +370,12 @@ static void map_demographic(norm *n, const cJSON *d)
 	const char *born = norm_opt_date(n, "birthDate",
 					 norm_get(n, d, "birthDate"), true);
 	if (!id || !norm_ref(n, NE_USER, "sourcedId", id))
+		return;
+	/* a row the source marks tobedeleted or inactive takes its values
+	 * with it: the user's birth date is then one the feed does not give */
+	const char *status = norm_get(n, d, "status");
+	if (status && (strcasecmp(status, "tobedeleted") == 0 ||
+		       strcasecmp(status, "inactive") == 0))
 		return;
 	if (born && !n->record_errors) {
 		uint32_t packed = (uint32_t)(atoi(born) * 10000 +
