@@ -129,6 +129,21 @@ canonical() { extract-oneroster "$1" | normalize; }
 	assert_equal "$(records "$db")" "$before"
 }
 
+@test "a classes.csv with its header only and enrollments left out: the enrollments the sections take with them are guarded" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	sync --db "$db" --max-delete-ratio 0.5 "$Y2"
+	before=$(records "$db")
+	pkg=$(fixture_copy "$Y2")
+	head -n 1 "$Y2/classes.csv" > "$pkg/classes.csv"
+	rm "$pkg/enrollments.csv"
+	sed -i '/enrollments/s/bulk/absent/' "$pkg/manifest.csv"
+	run -3 --separate-stderr sync --db "$db" "$pkg"
+	assert_stderr_line "apply: school s1: plan would delete 14 of 14 enrollments (100.0%; limit 20.0% of groups of 5 or more)"
+	assert_stderr_line "apply: school s2: plan would delete 12 of 12 enrollments (100.0%; limit 20.0% of groups of 5 or more)"
+	assert_equal "$(records "$db")" "$before"
+}
+
 @test "a classes.csv cut to one school's classes is refused: the other school's sections are guarded" {
 	db=$(new_store s)
 	sync --db "$db" "$Y1"

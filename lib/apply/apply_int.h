@@ -62,6 +62,8 @@ struct run {
 	idset *school_index; /* hash of a school id -> its index in schools */
 	idset *section_school; /* section n -> its school's index * 2 + ended */
 	idset *created_sections; /* SOURCE:SOURCE_ID -> its school's index */
+	idset *enrollments_lost; /* enrollment n counted as deleted, one by one
+				    or with its section */
 	char today[11];	      /* the plan's date: a term ended before it is over */
 };
 

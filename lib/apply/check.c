@@ -102,10 +102,26 @@ static void count_roster_delete(struct run *r, const struct op *op,
 					 : ap_school_count(r, "-");
 	if (!c || (section && ended))
 		return;
-	if (op->ent == &REC_SECTION)
-		c->taken.sections_deleted++;
-	else
-		c->taken.enrollments_deleted++;
+	if (!r->enrollments_lost)
+		r->enrollments_lost = idset_new();
+	if (op->ent == &REC_ENROLLMENT) {
+		c->taken.enrollments_deleted +=
+			idset_put(r->enrollments_lost, (uint64_t)op->n, 0, NULL);
+		return;
+	}
+	c->taken.sections_deleted++;
+	/* its enrollments go with it (execute.c removes them): those the plan
+	 * has not deleted one by one count as deleted too */
+	long long *ns;
+	size_t count;
+	if (store_enrollments_of(r->s, E_SECTION_ID, op->id, &ns, &count) != 0) {
+		ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s));
+		return;
+	}
+	for (size_t i = 0; i < count; i++)
+		c->taken.enrollments_deleted +=
+			idset_put(r->enrollments_lost, (uint64_t)ns[i], 0, NULL);
+	free(ns);
 }
 
 /*

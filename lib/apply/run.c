@@ -462,6 +462,7 @@ done:
 	idset_free(r.school_index);
 	idset_free(r.section_school);
 	idset_free(r.created_sections);
+	idset_free(r.enrollments_lost);
 	idset_free(r.gone);
 	for (size_t i = 0; i < r.narchives; i++) {
 		free(r.archives[i].path);

@@ -332,8 +332,14 @@ static void section_op(rpt *r, int k, const cJSON *o, const char *id)
 	struct section *sec = c != RPT_NONE ? &r->sections.v[c] : NULL;
 	struct school *s = &r->schools.v[sec ? sec->school : 0];
 	counted(s, k, RE_SECTION);
-	if (k == RO_DELETE && sec && !rpt_section_ended(r, sec))
+	if (k == RO_DELETE && sec && !sec->deleted && !rpt_section_ended(r, sec)) {
+		/* its enrollments go with it: those the plan has not deleted
+		 * one by one already count as deleted too */
 		s->taken.sections_deleted++;
+		s->taken.enrollments_deleted += sec->enrollments - sec->enrollments_deleted;
+	}
+	if (k == RO_DELETE && sec)
+		sec->deleted = true;
 	if (k == RO_UPDATE || k == RO_SET)
 		count_changes(r, s, RE_SECTION, sec && sec->name ? sec->name : "", id,
 			      nd_get_obj(o, "set"), nd_get_obj(o, "was"));
@@ -359,8 +365,10 @@ static void enrollment_op(rpt *r, int k, const cJSON *o, const char *id)
 	struct section *sec = known && at ? &r->sections.v[at - 1] : NULL;
 	struct school *s = &r->schools.v[sec ? sec->school : 0];
 	counted(s, k, RE_ENROLLMENT);
-	if (k == RO_DELETE && sec && !rpt_section_ended(r, sec))
+	if (k == RO_DELETE && sec && !sec->deleted && !rpt_section_ended(r, sec)) {
 		s->taken.enrollments_deleted++;
+		sec->enrollments_deleted++;
+	}
 	if (k == RO_UPDATE || k == RO_SET)
 		count_changes(r, s, RE_ENROLLMENT, "", id, nd_get_obj(o, "set"),
 			      nd_get_obj(o, "was"));

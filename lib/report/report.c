@@ -197,8 +197,10 @@ static void enrollment_in(rpt *r, const char *id, const char *section)
 {
 	uint32_t c = rpt_find(r, RE_SECTION, section);
 	idset_set(r->by_id[RE_ENROLLMENT], id_hash_str(id), c == RPT_NONE ? 0 : c + 1);
-	if (c != RPT_NONE)
+	if (c != RPT_NONE) {
 		r->schools.v[r->sections.v[c].school].enrollments++;
+		r->sections.v[c].enrollments++;
+	}
 }
 
 static int state_record(rpt *r, nd_reader *in, const cJSON *o)

@@ -91,6 +91,11 @@ struct section {
 	const char **terms;
 	uint32_t nterms;
 	signed char ended; /* every term ended before the plan: -1 not known yet */
+	/* its enrollments in the state, and those the plan deletes one by
+	 * one: deleting the section takes the rest (apply's guard counts
+	 * them) */
+	uint32_t enrollments, enrollments_deleted;
+	bool deleted;
 };
 
 /* A growable array of T. */
