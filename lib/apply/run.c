@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "crash.h"
 #include "err.h"
 #include "idset.h"
@@ -333,10 +332,7 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 			.created = idset_new(), .resolved = idset_new()};
 	/* the plan's date: terms that ended before it do not count against
 	 * the guard (a plan without a header is made now) */
-	char now[21];
-	rp_now_utc(now);
-	snprintf(r.today, sizeof r.today, "%.10s",
-		 strlen(p->created) >= 10 ? p->created : now);
+	plan_date(p->created, r.today);
 	int rc = RP_EXIT_OK;
 	bool locked = false; /* inside the store's write transaction */
 	bool removable = false; /* Ctrl-C removes the store this run made */
@@ -368,6 +364,19 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 		goto io_failed;
 	if (applied == 1) {
 		rp_note("applied_already", "plan %.12s was applied already; skipped", plan_id);
+		goto done;
+	}
+	/* a plan made against a later version than the store is at was made
+	 * against another state (a store put back from a backup since, or
+	 * a base_version written by hand): its records' versions prove
+	 * nothing against it */
+	long long at = store_version(s);
+	if (at < 0)
+		goto io_failed;
+	if (p->base > at) {
+		rp_errx("stale", "plan %.12s was made against version %lld, and the store is at "
+			 "version %lld; refused, nothing changed", plan_id, p->base, at);
+		rc = RP_EXIT_GUARD;
 		goto done;
 	}
 	if (p->store[0] && strcmp(p->store, store_id(s)) != 0) {

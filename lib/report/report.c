@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "err.h"
 #include "plan.h"
 #include "xalloc.h"
@@ -293,9 +292,7 @@ static void plan_header(rpt *r, const cJSON *o)
 int rpt_read_plan(rpt *r, nd_reader *in)
 {
 	long errors = rp_error_count();
-	char now[21];
-	rp_now_utc(now);
-	snprintf(r->today, sizeof r->today, "%.10s", now);
+	plan_date(NULL, r->today);
 	r->base = r->state_version;
 	cJSON *o;
 	int got;
@@ -312,8 +309,7 @@ int rpt_read_plan(rpt *r, nd_reader *in)
 				break;
 			}
 			plan_header(r, o);
-			if (r->created && strlen(r->created) >= 10)
-				snprintf(r->today, sizeof r->today, "%.10s", r->created);
+			plan_date(r->created, r->today);
 			r->plan_open = true;
 			plan_hash_init(&r->hash, r->base);
 		} else if (strcmp(type, "op") == 0) {
