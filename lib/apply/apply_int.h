@@ -64,6 +64,9 @@ struct run {
 	idset *created_sections; /* SOURCE:SOURCE_ID -> its school's index */
 	idset *enrollments_lost; /* enrollment n counted as deleted, one by one
 				    or with its section */
+	const char **removed; /* ids of the schools, terms, sections and users
+				 the plan removed (ap_check_dangling) */
+	size_t nremoved, removed_cap;
 	char today[11];	      /* the plan's date: a term ended before it is over */
 };
 
@@ -113,6 +116,10 @@ struct spooled {
 int ap_read_ahead(struct run *r, const struct spooled *ops, size_t count);
 
 /* execute.c */
+/* After the plan's operations: no record left refers to one the plan
+ * removed (a section naming a deleted term, an enrollment created for a
+ * user deleted before it). 0, or -1 with the verdict set (exit 1). */
+int ap_check_dangling(struct run *r);
 char *ap_image(struct run *r, const rec *rr);
 int ap_journal(struct run *r, const char *plan_id, long n,
 	       const struct op *op, const char *record_id, const char *before);

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "err.h"
 #include "idset.h"
+#include "xalloc.h"
 
 /* ---- executing pass ---------------------------------------------------- */
 
@@ -61,6 +62,53 @@ static int remove_with_enrollments(struct run *r, const char *plan_id, long n,
 	if (ap_journal(r, plan_id, n, op, op->id, ap_image(r, cur)) != 0 ||
 	    store_remove(r->s, op->ent, op->n) != 0)
 		return ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s)), -1;
+	if (op->ent != &REC_ENROLLMENT && op->ent != &REC_APPOINTMENT) {
+		if (r->nremoved == r->removed_cap) {
+			r->removed_cap = r->removed_cap ? r->removed_cap * 2 : 64;
+			r->removed = xrealloc(r->removed, r->removed_cap * sizeof *r->removed);
+		}
+		r->removed[r->nremoved++] = arena_strdup(r->arena, op->id);
+	}
+	return 0;
+}
+
+static int first_referrer(void *ctx, const char *referrer)
+{
+	snprintf(ctx, 32, "%s", referrer);
+	return 1;
+}
+
+int ap_check_dangling(struct run *r)
+{
+	for (size_t i = 0; i < r->nremoved; i++) {
+		const char *id = r->removed[i];
+		char by[32] = "";
+		int rc;
+		if (id[0] == 'u') {
+			/* a user's enrollments (its appointments are the summer
+			 * archive's: a store-wide scan a user, not done here) */
+			long long *ns;
+			size_t count;
+			rc = store_enrollments_of(r->s, E_USER_ID, id, &ns, &count);
+			if (rc == 0 && count)
+				snprintf(by, sizeof by, "e%lld", ns[0]);
+			if (rc == 0)
+				free(ns);
+		} else {
+			rc = store_referrers(r->s, id, first_referrer, by);
+			rc = rc > 0 ? 0 : rc;
+		}
+		if (rc != 0)
+			return ap_bad(r, RP_EXIT_IO, "%s", store_errmsg(r->s)), -1;
+		if (by[0]) {
+			rp_errx("dangling", "%s still names %s, which this plan deletes: a plan "
+				 "must not leave a reference to a record it deletes",
+				 by, id);
+			if (r->verdict == 0)
+				r->verdict = RP_EXIT_DATA;
+			return -1;
+		}
+	}
 	return 0;
 }
 

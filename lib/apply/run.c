@@ -427,7 +427,7 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	char counts[1024];
 	counts_json(&r, counts, sizeof counts);
 	if (defer_indexes(&r) != 0 || each_op(&r, p, execute_fn, plan_id) != 0 ||
-	    (progress_end(), 0) ||
+	    (progress_end(), 0) || ap_check_dangling(&r) != 0 ||
 	    store_journal_plan(s, plan_id, p->producer[0] ? p->producer : "hand",
 			       p->base, r.version, o->force, NULL) != 0 ||
 	    store_journal_counts(s, plan_id, counts) != 0 ||
@@ -438,7 +438,10 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 		store_rollback(s);
 		if (removable)
 			removable = removed_by_ctrl_c(o->made_file, false);
-		rp_errx("io_error", "plan %.12s not applied: %s", plan_id, store_errmsg(s));
+		if (r.verdict == RP_EXIT_DATA)
+			rp_errx("bad_data", "plan %.12s refused; nothing changed", plan_id);
+		else
+			rp_errx("io_error", "plan %.12s not applied: %s", plan_id, store_errmsg(s));
 		rc = r.verdict ? r.verdict : RP_EXIT_IO;
 		goto done;
 	}
@@ -472,6 +475,7 @@ done:
 	idset_free(r.section_school);
 	idset_free(r.created_sections);
 	idset_free(r.enrollments_lost);
+	free(r.removed);
 	idset_free(r.gone);
 	for (size_t i = 0; i < r.narchives; i++) {
 		free(r.archives[i].path);
