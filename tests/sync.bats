@@ -144,6 +144,20 @@ canonical() { extract-oneroster "$1" | normalize; }
 	assert_equal "$(records "$db")" "$before"
 }
 
+@test "an academicSessions.csv with its header only, classes left out: no term the kept sections name is deleted (exit 1)" {
+	db=$(new_store s)
+	sync --db "$db" "$Y1"
+	before=$(records "$db")
+	pkg=$(fixture_copy "$Y1")
+	head -n 1 "$Y1/academicSessions.csv" > "$pkg/academicSessions.csv"
+	rm "$pkg/classes.csv" "$pkg/enrollments.csv"
+	sed -i '/classes/s/bulk/absent/; /enrollments/s/bulk/absent/' "$pkg/manifest.csv"
+	run -1 --separate-stderr sync --db "$db" "$pkg"
+	assert_stderr_partial "still names t"
+	assert_stderr_partial "which this plan deletes: a plan must not leave a reference to a record it deletes"
+	assert_equal "$(records "$db")" "$before"
+}
+
 @test "a classes.csv cut to one school's classes is refused: the other school's sections are guarded" {
 	db=$(new_store s)
 	sync --db "$db" "$Y1"
