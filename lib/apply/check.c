@@ -181,8 +181,12 @@ static void count_losses(struct run *r, const rec *cur, const rec *next)
 		if (!has_item(&next->v[U_SCHOOL_IDS], was->items[i]))
 			ap_school_count(r, was->items[i])->taken.moved_out++;
 	for (int f = 0; f < REC_USER.nfields; f++) {
-		if (REC_USER.fields[f].kind != K_STR || !rec_str(cur, f) ||
-		    rec_str(next, f))
+		enum rec_kind kind = REC_USER.fields[f].kind;
+		bool cleared = kind == K_STR ? rec_str(cur, f) && !rec_str(next, f)
+			       /* a list or map emptied: every identifier */
+			       : (kind == K_LIST || kind == K_MAP) && f != U_SCHOOL_IDS &&
+					 cur->v[f].n > 0 && next->v[f].n == 0;
+		if (!cleared)
 			continue;
 		for (size_t i = 0; i < (was->n ? was->n : 1); i++)
 			ap_school_count(r, was->n ? was->items[i] : "-")->taken.cleared[f]++;

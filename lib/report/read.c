@@ -283,15 +283,19 @@ static void user_op(rpt *r, int k, const cJSON *o, const char *id)
 	/* what apply's guard counts of an update: values cleared, schools left */
 	for (const cJSON *j = set->child; j; j = j->next) {
 		int f = rec_field_index(&REC_USER, j->string);
-		if (f < 0 || REC_USER.fields[f].kind != K_STR || !(user->present >> f & 1))
+		if (f < 0 || !(user->present >> f & 1))
 			continue;
-		if (cJSON_IsNull(j) || (cJSON_IsString(j) && !*j->valuestring))
+		/* null, "", [] or {}: a string, a list or a map cleared */
+		if (cJSON_IsNull(j) || (cJSON_IsString(j) && !*j->valuestring) ||
+		    ((cJSON_IsArray(j) || cJSON_IsObject(j)) && !j->child))
 			for (uint32_t i = 0; i < nschools; i++)
 				r->schools.v[schools[i]].taken.cleared[f]++;
 	}
+	/* school_ids null takes the user out of every school, as apply does */
+	static const cJSON no_schools = {.type = cJSON_Array};
 	const cJSON *list = nd_member(set, "school_ids");
-	if (cJSON_IsArray(list))
-		moves(r, u, list);
+	if (cJSON_IsArray(list) || cJSON_IsNull(list))
+		moves(r, u, cJSON_IsNull(list) ? &no_schools : list);
 }
 
 /* ---- sections, enrollments, the rest -------------------------------- */

@@ -153,9 +153,11 @@ static void state_user(rpt *r, const cJSON *o, const char *id)
 			   .grade = rpt_keep(r, nd_get_str(o, "grade")),
 			   .deleted_at = rpt_keep(r, nd_get_str(o, "deleted_at"))};
 	for (int f = 0; f < REC_USER.nfields; f++) {
-		const char *v = REC_USER.fields[f].kind == K_STR
-					? nd_get_str(o, REC_USER.fields[f].name) : NULL;
-		if (v && *v)
+		const cJSON *v = nd_member(o, REC_USER.fields[f].name);
+		enum rec_kind kind = REC_USER.fields[f].kind;
+		if (kind == K_STR ? cJSON_IsString(v) && *v->valuestring
+				  : (kind == K_LIST || kind == K_MAP) && f != U_SCHOOL_IDS &&
+					    (cJSON_IsArray(v) || cJSON_IsObject(v)) && v->child)
 			u->present |= 1u << f;
 	}
 	const cJSON *ids = nd_get_arr(o, "school_ids");
