@@ -64,6 +64,10 @@ struct run {
 	idset *created_sections; /* SOURCE:SOURCE_ID -> its school's index */
 	idset *enrollments_lost; /* enrollment n counted as deleted, one by one
 				    or with its section */
+	idset *enrollments_made; /* section and user of each enrollment created
+				    and counted against the deletes */
+	idset *made_in_section; /* stored section n -> enrollments created in
+				   it and counted */
 	const char **removed; /* ids of the schools, terms, sections and users
 				 the plan removed (ap_check_dangling) */
 	size_t nremoved, removed_cap;

@@ -110,6 +110,12 @@ static void count_roster_delete(struct run *r, const struct op *op,
 		return;
 	}
 	c->taken.sections_deleted++;
+	/* enrollments the plan created in it go with it: they offset nothing */
+	uint32_t made;
+	if (r->made_in_section && idset_get(r->made_in_section, (uint64_t)op->n, &made)) {
+		c->taken.enrollments_created -= made;
+		idset_set(r->made_in_section, (uint64_t)op->n, 0);
+	}
 	/* its enrollments go with it (execute.c removes them): those the plan
 	 * has not deleted one by one count as deleted too */
 	long long *ns;
@@ -149,10 +155,10 @@ static void count_roster_create(struct run *r, const struct op *op,
 		}
 		return;
 	}
-	const char *section = rec_str(next, E_SECTION_ID);
+	const char *section = rec_str(next, E_SECTION_ID), *user = rec_str(next, E_USER_ID);
 	uint32_t at;
 	bool ended = false; /* a section the plan creates has not ended */
-	if (!section)
+	if (!section || !user)
 		return;
 	if (strchr(section, ':') && r->created_sections &&
 	    idset_get(r->created_sections, id_hash_str(section), &at))
@@ -161,8 +167,24 @@ static void count_roster_create(struct run *r, const struct op *op,
 		c = section_school(r, section, &ended);
 	/* a class whose terms all ended counts neither way: its enrollments
 	 * deleted are no loss, so those created offset none */
-	if (c && !ended)
-		c->taken.enrollments_created++;
+	if (!c || ended)
+		return;
+	/* one user in one section offsets one loss, however often created */
+	uint64_t key = id_hash_finish(id_hash_str(section) * 31 + id_hash_str(user));
+	if (!r->enrollments_made)
+		r->enrollments_made = idset_new();
+	if (!idset_put(r->enrollments_made, key, 0, NULL))
+		return;
+	c->taken.enrollments_created++;
+	long long n;
+	if (store_entity_of_id(section, &n) == &REC_SECTION) {
+		/* taken back if the plan deletes the section too */
+		uint32_t made = 0;
+		if (!r->made_in_section)
+			r->made_in_section = idset_new();
+		idset_get(r->made_in_section, (uint64_t)n, &made);
+		idset_set(r->made_in_section, (uint64_t)n, made + 1);
+	}
 }
 
 static bool has_item(const struct rec_val *v, const char *s)

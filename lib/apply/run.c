@@ -475,6 +475,8 @@ done:
 	idset_free(r.section_school);
 	idset_free(r.created_sections);
 	idset_free(r.enrollments_lost);
+	idset_free(r.enrollments_made);
+	idset_free(r.made_in_section);
 	free(r.removed);
 	idset_free(r.gone);
 	for (size_t i = 0; i < r.narchives; i++) {

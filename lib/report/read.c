@@ -341,6 +341,8 @@ static void section_op(rpt *r, int k, const cJSON *o, const char *id)
 		 * one by one already count as deleted too */
 		s->taken.sections_deleted++;
 		s->taken.enrollments_deleted += sec->enrollments - sec->enrollments_deleted;
+		s->taken.enrollments_created -= sec->made;
+		sec->made = 0;
 	}
 	if (k == RO_DELETE && sec)
 		sec->deleted = true;
@@ -355,12 +357,22 @@ static void enrollment_op(rpt *r, int k, const cJSON *o, const char *id)
 		/* apply: a section the plan creates (SOURCE:SOURCE_ID), or a
 		 * stored one; counted against the deletes of its school, unless
 		 * the section's terms all ended (its deletes count neither) */
-		const char *section = nd_get_str(nd_get_obj(o, "data"), "section_id");
+		const cJSON *data = nd_get_obj(o, "data");
+		const char *section = nd_get_str(data, "section_id");
+		const char *user = nd_get_str(data, "user_id");
 		uint32_t c = rpt_find(r, RE_SECTION, section);
 		struct school *s = &r->schools.v[c != RPT_NONE ? r->sections.v[c].school : 0];
-		if (c != RPT_NONE && !rpt_section_ended(r, &r->sections.v[c]))
-			s->taken.enrollments_created++;
 		counted(s, k, RE_ENROLLMENT);
+		if (c == RPT_NONE || !user || rpt_section_ended(r, &r->sections.v[c]))
+			return;
+		/* once per user and section; taken back if the section goes */
+		uint64_t key = id_hash_finish(id_hash_str(section) * 31 + id_hash_str(user));
+		if (!r->enrollments_made)
+			r->enrollments_made = idset_new();
+		if (idset_put(r->enrollments_made, key, 0, NULL)) {
+			s->taken.enrollments_created++;
+			r->sections.v[c].made++;
+		}
 		return;
 	}
 	uint32_t at;

@@ -50,6 +50,7 @@ void rpt_free(rpt *r)
 	free(r->pending);
 	for (int e = 0; e < RE_N; e++)
 		idset_free(r->by_id[e]);
+	idset_free(r->enrollments_made);
 	arena_free(r->keep);
 	arena_free(r->scratch);
 	free(r);

@@ -95,6 +95,7 @@ struct section {
 	 * one: deleting the section takes the rest (apply's guard counts
 	 * them) */
 	uint32_t enrollments, enrollments_deleted;
+	uint32_t made; /* enrollments the plan creates in it, counted */
 	bool deleted;
 };
 
@@ -126,6 +127,8 @@ struct rpt {
 	 * the index of a school, term, section or user; for an enrollment the
 	 * index of its section + 1 (0: none), for an appointment its school's */
 	idset *by_id[RE_N];
+	idset *enrollments_made; /* section and user of each enrollment created
+				    and counted against the deletes, as apply */
 	struct pending {
 		const char *enrollment, *section;
 	} *pending; /* enrollments read before their section */
