@@ -361,6 +361,41 @@ static bool fields_allowed(struct run *r, const struct op *op)
 	return true;
 }
 
+/* What identifies a record, and what it refers to: a record is created
+ * with them and no update clears them (SPEC: a record whose identity, role
+ * or references are wrong is rejected). */
+static bool has_required(struct run *r, const struct op *op, const rec *next)
+{
+	static const struct {
+		const struct rec_entity *ent;
+		const char *fields[4];
+	} required[] = {
+		{&REC_SCHOOL, {"source", "source_id"}},
+		{&REC_TERM, {"source", "source_id"}},
+		{&REC_SECTION, {"source", "source_id"}},
+		{&REC_ENROLLMENT, {"source", "section_id", "user_id", "role"}},
+		{&REC_USER, {"source", "source_id", "role"}},
+	};
+	for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
+		if (required[i].ent != op->ent)
+			continue;
+		for (int k = 0; k < 4 && required[i].fields[k]; k++) {
+			const char *field = required[i].fields[k];
+			const char *v = rec_str(next, rec_field_index(op->ent, field));
+			if (v && *v)
+				continue;
+			if (op->kind == OP_CREATE)
+				ap_bad(r, RP_EXIT_DATA, "data: a new %s needs its %s",
+				       op->ent->type, field);
+			else
+				ap_bad(r, RP_EXIT_DATA, "set: %s of %s %s cannot be cleared",
+				       field, op->ent->type, op->id);
+			return false;
+		}
+	}
+	return true;
+}
+
 void ap_check_op(struct run *r, const struct op *op)
 {
 	rec cur = {.arena = r->arena}, next = {.arena = r->arena};
@@ -373,6 +408,8 @@ void ap_check_op(struct run *r, const struct op *op)
 			ap_bad(r, RP_EXIT_DATA, "data: %s", why);
 			return;
 		}
+		if (!has_required(r, op, &next))
+			return;
 		const char *source = rec_str(&next, 1), *sid = NULL;
 		int f_sid = rec_field_index(op->ent, "source_id");
 		if (f_sid >= 0)
@@ -434,7 +471,7 @@ void ap_check_op(struct run *r, const struct op *op)
 	}
 	if (op->set) {
 		next = cur;
-		if (ap_apply_set(r, &next, op->set) &&
+		if (ap_apply_set(r, &next, op->set) && has_required(r, op, &next) &&
 		    ap_resolve_refs(r, &next, false) && op->ent == &REC_USER &&
 		    op->kind == OP_UPDATE)
 			count_losses(r, &cur, &next);
