@@ -531,22 +531,34 @@ static void plan_start(store *s, struct plan *p, const cJSON *header)
 	plan_hash_init(&p->hash, p->base);
 }
 
+/* A refusal after plans of the same input were applied: the exit status
+ * speaks of the plan refused, not of the store, which they changed. */
+static int said_before(int rc, int done)
+{
+	if (rc != RP_EXIT_OK && done > 0)
+		rp_note("earlier_plans", "%d plan%s before it in this input %s applied or "
+			 "skipped, and stay%s so", done, done == 1 ? "" : "s",
+			 done == 1 ? "was" : "were", done == 1 ? "s" : "");
+	return rc;
+}
+
 int apply_stream(store *s, nd_reader *in, const struct apply_opts *o)
 {
 	struct plan p = {0};
 	bool open = false;
-	int rc = RP_EXIT_OK, got;
+	int rc = RP_EXIT_OK, got, done = 0;
 	cJSON *obj;
 	while ((got = nd_next(in, &obj)) != 0) {
 		if (got == -2)
-			return plan_reset(&p), nd_io_failed(in) ? RP_EXIT_IO
-								: RP_EXIT_DATA;
+			return plan_reset(&p),
+			       said_before(nd_io_failed(in) ? RP_EXIT_IO : RP_EXIT_DATA, done);
 		if (got < 0)
-			return plan_reset(&p), RP_EXIT_DATA;
+			return plan_reset(&p), said_before(RP_EXIT_DATA, done);
 		const char *type = nd_get_str(obj, "type");
 		if (strcmp(type, "plan") == 0) {
 			if (open && (rc = run_plan(s, o, &p, nd_name(in))) != 0)
 				break;
+			done += open;
 			plan_start(s, &p, obj);
 			open = true;
 		} else if (strcmp(type, "op") == 0) {
@@ -581,11 +593,11 @@ int apply_stream(store *s, nd_reader *in, const struct apply_opts *o)
 			rp_error(&loc, "\"%s\" is not a plan, op or conflict record",
 				 type);
 			plan_reset(&p);
-			return RP_EXIT_DATA;
+			return said_before(RP_EXIT_DATA, done);
 		}
 	}
 	if (open && rc == 0)
 		rc = run_plan(s, o, &p, nd_name(in));
 	plan_reset(&p);
-	return rc;
+	return said_before(rc, done);
 }
