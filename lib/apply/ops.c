@@ -110,6 +110,17 @@ bool ap_parse_op(struct run *r, const cJSON *o, struct op *op)
 	op->set = nd_get_obj(o, "set");
 	op->was = nd_get_obj(o, "was");
 	op->ids = nd_get_obj(o, "ids");
+	/* a member named twice would be read as one value here and as the
+	 * other by another reader (plan-report): refused */
+	const cJSON *objects[] = {o, op->data, op->set, op->was, op->ids};
+	for (size_t i = 0; i < sizeof objects / sizeof *objects; i++)
+		for (const cJSON *a = objects[i] ? objects[i]->child : NULL; a; a = a->next)
+			for (const cJSON *b = a->next; b; b = b->next)
+				if (a->string && b->string && strcmp(a->string, b->string) == 0) {
+					ap_bad(r, RP_EXIT_DATA, "%s: named twice in one object",
+					       a->string);
+					return false;
+				}
 	op->archive = nd_get_str(o, "archive");
 	op->archive_sha = nd_get_str(o, "archive_sha256");
 	if (op->kind == OP_CREATE) {
