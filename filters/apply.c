@@ -222,6 +222,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PRUNE:
 			prune = rp_parse_count(optarg, "--prune", usage);
+			/* an undo window longer than a century is a typing
+			 * error: its cutoff would fall before year 1000 */
+			if (prune > 36500)
+				rp_usage_error(usage, "--prune: at most 36500 days, not %s", optarg);
 			break;
 		case OPT_HISTORY:
 			history = true;

@@ -293,6 +293,16 @@ archive-appointments"
 	assert_line --regexp '"source":"local","source_id":"m-1",.*"deleted_at":'
 }
 
+@test "prune --older-than more than a century is a usage error (exit 2): nothing pruned (a cutoff before year 1000 once took every plan)" {
+	before=$(apply --db "$DB" --history)
+	run -2 --separate-stderr prune --db "$DB" --older-than 400000
+	assert_stderr_line "prune: --older-than: at most 36500 days, not 400000"
+	run -2 --separate-stderr prune --db "$DB" --older-than 9223372036854775807
+	run -2 --separate-stderr apply --db "$DB" --prune 36501
+	assert_stderr_line "apply: --prune: at most 36500 days, not 36501"
+	assert_equal "$(apply --db "$DB" --history)" "$before"
+}
+
 @test "prune --older-than 0 after the purge: the purged students' data is gone from the store's files; their undo is refused" {
 	oneroster-sync --quiet --db "$DB" --max-delete-ratio 0.5 "$TD/district/y2-v1p1" 2>/dev/null
 	run -0 --separate-stderr after-first-import --db "$DB" --max-delete-ratio 0.5 --quiet
