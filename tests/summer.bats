@@ -293,6 +293,16 @@ archive-appointments"
 	assert_line --regexp '"source":"local","source_id":"m-1",.*"deleted_at":'
 }
 
+@test "summer-purge of a year that has not ended is refused (exit 3): nothing paused or removed; --force lets it run" {
+	before=$(records "$DB")
+	run -3 --separate-stderr summer-purge --db "$DB" --year 2026-2027 --archive "$BATS_TEST_TMPDIR/arch"
+	assert_stderr_line "summer-purge: --year 2026-2027 has not ended (it runs into June 2027; today is 2026-08-01): nothing paused, archived or removed; --force if its schools have finished"
+	assert_equal "$(records "$DB")" "$before"
+	[ ! -e "$BATS_TEST_TMPDIR/arch" ]
+	run -2 --separate-stderr summer-purge --db "$DB" --year 2025-2027 --archive "$BATS_TEST_TMPDIR/arch"
+	run -0 --separate-stderr summer-purge --db "$DB" --year 2026-2027 --force --quiet --archive "$BATS_TEST_TMPDIR/arch"
+}
+
 @test "prune --older-than more than a century is a usage error (exit 2): nothing pruned (a cutoff before year 1000 once took every plan)" {
 	before=$(apply --db "$DB" --history)
 	run -2 --separate-stderr prune --db "$DB" --older-than 400000
