@@ -293,6 +293,21 @@ archive-appointments"
 	assert_line --regexp '"source":"local","source_id":"m-1",.*"deleted_at":'
 }
 
+@test "an archive folder holding another store's year: an appointment archived there with other values is never deleted (exit 3)" {
+	other=$(new_store other)
+	oneroster-sync --quiet --db "$other" "$TD/district/y1-v1p1" 2>/dev/null
+	apply --db "$other" --quiet "$TD/summer/appointments.plan.ndjson" 2>/dev/null
+	echo '{"type":"op","op":"update","entity":"appointment","id":"a1","set":{"title":"Only in the other district"},"was":{"title":"Reading check-in"}}' |
+		apply --quiet --db "$other" 2>/dev/null
+	run -0 summer-purge --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --quiet
+	before=$(snapshot --db "$other" --entity appointment | tail -n +2)
+	run -3 --separate-stderr summer-purge --db "$other" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --quiet
+	assert_stderr_line "archive-appointments: $BATS_TEST_TMPDIR/arch/2025-2026/s1.ndjson.gz: appointment a1 is archived there already with other values (another store's archive in the same folder, or changed since it was archived): nothing is deleted; archive this store's year into a folder of its own"
+	assert_equal "$(snapshot --db "$other" --entity appointment | tail -n +2)" "$before"
+	# the archive still holds the first store's year, whole
+	run -0 archive-appointments --verify "$BATS_TEST_TMPDIR/arch/2025-2026"
+}
+
 @test "summer-purge of a year that has not ended is refused (exit 3): nothing paused or removed; --force lets it run" {
 	before=$(records "$DB")
 	run -3 --separate-stderr summer-purge --db "$DB" --year 2026-2027 --archive "$BATS_TEST_TMPDIR/arch"

@@ -282,7 +282,7 @@ void sm_school_add(struct school *s, const char *text, size_t len,
 	l->id = xstrdup(id);
 	snprintf(l->date, sizeof l->date, "%.10s", starts ? starts : "");
 	l->fresh = fresh;
-	idset_put(s->ids, id_hash_str(id), 0, NULL);
+	idset_put(s->ids, id_hash_str(id), (uint32_t)(s->n - 1), NULL);
 }
 
 int sm_read_back_line(void *ctx, const char *line, size_t len)

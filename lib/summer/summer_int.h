@@ -83,6 +83,7 @@ struct school {
 	bool pending; /* its new file is written, under its temporary name */
 };
 
+/* ids: an id's hash -> the index of its first line */
 void sm_school_add(struct school *s, const char *text, size_t len,
 		   const char *id, const char *starts, bool fresh);
 

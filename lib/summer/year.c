@@ -206,8 +206,12 @@ static int read_state(struct year_run *y, char **inputs, int ninputs)
  * ever loses an appointment. A file its manifest does not vouch for (a run
  * killed between the rename and the manifest) is merged too when it reads
  * whole: keeping its appointments loses nothing; one that does not read is
- * left alone and the run stops. Returns 0 (no earlier archive), 1 (nothing
- * to add to it), 2 (appointments added), -1. */
+ * left alone and the run stops. An appointment the archive holds already
+ * must be the same, line for line: one with other values under its id
+ * (another store's archive in the same folder, or the appointment changed
+ * since it was archived) would be deleted with its data in no archive.
+ * Returns 0 (no earlier archive), 1 (nothing to add to it), 2
+ * (appointments added), -1 (an I/O failure), -2 (refused, said). */
 static int merge_existing(struct year_run *y, struct school *s,
 			  struct manifest *m, const char *name)
 {
@@ -237,6 +241,27 @@ static int merge_existing(struct year_run *y, struct school *s,
 	for (size_t i = 0; i < old.n; i++)
 		old.v[i].fresh = idset_get(s->ids, id_hash_str(old.v[i].id), NULL);
 	for (size_t i = 0; i < s->n; i++) {
+		uint32_t j;
+		const struct line *in = &s->v[i];
+		if (!idset_get(old.ids, id_hash_str(in->id), &j))
+			continue;
+		const struct line *was = &old.v[j];
+		if (strcmp(was->id, in->id) != 0 || was->len != in->len ||
+		    memcmp(was->text, in->text, in->len) != 0) {
+			rp_errx("refused", "%s: appointment %s is archived there already with "
+				 "other values (another store's archive in the same folder, or "
+				 "changed since it was archived): nothing is deleted; archive "
+				 "this store's year into a folder of its own", path, in->id);
+			for (size_t k = 0; k < old.n; k++) {
+				free(old.v[k].text);
+				free(old.v[k].id);
+			}
+			free(old.v);
+			idset_free(old.ids);
+			return -2;
+		}
+	}
+	for (size_t i = 0; i < s->n; i++) {
 		if (!idset_get(old.ids, id_hash_str(s->v[i].id), NULL)) {
 			sm_school_add(&old, s->v[i].text, s->v[i].len, s->v[i].id,
 				   s->v[i].date, true);
@@ -262,7 +287,7 @@ static int archive_school(struct year_run *y, struct school *s,
 	snprintf(path, sizeof path, "%s/%s", y->dir, name);
 	int had = merge_existing(y, s, m, name);
 	if (had < 0)
-		return RP_EXIT_IO;
+		return had == -2 ? RP_EXIT_GUARD : RP_EXIT_IO;
 	if (had != 1) {
 		/* the new file under its temporary name: renamed into place
 		 * only when every school's and the manifest are written */
