@@ -403,6 +403,25 @@ s10.ndjson.gz"
 
 # ---- backups: a retention, and no failed backup under a backup's name ---------
 
+@test "backup --keep N never removes another store's backups, though both stores bear one name" {
+	mkdir "$T/d1" "$T/d2"
+	district_store "$T/d1/s.db"
+	district_store "$T/d2/s.db"
+	b=$T/b
+	for t in 1785585600 1785672000 1785758400; do
+		SOURCE_DATE_EPOCH=$t backup --db "$T/d1/s.db" --out "$b" > /dev/null
+	done
+	run -0 --separate-stderr env SOURCE_DATE_EPOCH=1785844800 backup --db "$T/d2/s.db" --out "$b" --keep 1
+	assert_equal "$stderr" ""
+	assert_equal "$(ls -A "$b")" "s-20260801T120000Z.db
+s-20260802T120000Z.db
+s-20260803T120000Z.db
+s-20260804T120000Z.db"
+	run -0 --separate-stderr env SOURCE_DATE_EPOCH=1785931200 backup --db "$T/d1/s.db" --out "$b" --keep 1
+	assert_equal "$(ls -A "$b")" "s-20260804T120000Z.db
+s-20260805T120000Z.db"
+}
+
 @test "backup --keep N removes this store's older backups beyond the N newest, only files the pipeline named" {
 	district_store "$T/s.db"
 	b=$T/b

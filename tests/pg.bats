@@ -147,6 +147,24 @@ apply: plan $(sed -n '1s/.*"plan_id":"\(.\{12\}\).*/\1/p' "$BATS_TEST_TMPDIR/$lo
 	assert_equal "$(snapshot --db "$copy")" "$(snapshot --db "$db")"
 }
 
+@test "backup --keep of a PostgreSQL store: only dumps of this store are counted and removed (its identity read from each dump)" {
+	db=$(new_store s)
+	oneroster-sync --quiet --db "$db" "$Y1"
+	name=${db##*/}
+	b=$BATS_TEST_TMPDIR/b
+	SOURCE_DATE_EPOCH=1785585600 backup --db "$db" --out "$b" > /dev/null
+	SOURCE_DATE_EPOCH=1785672000 backup --db "$db" --out "$b" > /dev/null
+	# a dump of another store under this store's name
+	other=$(new_store other)
+	oneroster-sync --quiet --db "$other" "$Y1"
+	pg_dump --format=custom --file="$b/$name-20200101T000000Z.dump" --dbname="$other"
+	run -0 --separate-stderr env SOURCE_DATE_EPOCH=1785758400 backup --db "$db" --out "$b" --keep 1
+	assert_equal "$stderr" "backup: removed $b/$name-20260801T120000Z.dump (--keep 1)
+backup: removed $b/$name-20260802T120000Z.dump (--keep 1)"
+	assert_equal "$(ls "$b")" "$name-20200101T000000Z.dump
+$name-20260803T120000Z.dump"
+}
+
 # A function for triggers that refuse a row, as a server's constraint would.
 refusing() {
 	sql "$1" "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'refused by the test: %', NEW.source_id; END \$\$"
