@@ -104,6 +104,37 @@ user_count() { snapshot --db "$1" --entity user | grep -c '"type":"user"'; }
 	assert_line "| Oak    |       1 |                              0 |         1 |         0 |"
 }
 
+@test "a hand-edited table: spaces around a stored id still link (they did not: the row read as undecided, the user soft-deleted and created again)" {
+	snapshot --db "$DB" > "$BATS_TEST_TMPDIR/state"
+	extract-oneroster "$NEW" | normalize > "$BATS_TEST_TMPDIR/canon"
+	sed 's/^,oneroster,new-stu-1002,,unmatched,/"u6 ",oneroster,new-stu-1002,,unique,/' "$TD/migration/mapping.expected.csv" > "$BATS_TEST_TMPDIR/m.csv"
+	run -0 --separate-stderr diff-roster --state "$BATS_TEST_TMPDIR/state" --migrate --links "$BATS_TEST_TMPDIR/m.csv" "$BATS_TEST_TMPDIR/canon"
+	assert_line '{"type":"op","op":"link","entity":"user","id":"u6","ids":{"google":"g-1002","oneroster":"new-stu-1002"},"matched_on":"mapping"}'
+	refute_line --partial '"op":"soft_delete","entity":"user","id":"u6"'
+	refute_output --partial '"source_id":"new-stu-1002","role"'
+}
+
+@test "a table row linking an incoming id that another stored user holds is an error at its row (exit 1), not a store failure" {
+	echo '{"type":"op","op":"create","entity":"user","data":{"source":"oneroster","source_id":"new-stu-1002","role":"student","given_name":"Liam","family_name":"Carter","ids":{"oneroster":"new-stu-1002"}}}' |
+		apply --quiet --db "$DB" 2>/dev/null
+	snapshot --db "$DB" > "$BATS_TEST_TMPDIR/state"
+	extract-oneroster "$NEW" | normalize > "$BATS_TEST_TMPDIR/canon"
+	sed 's/^,oneroster,new-stu-1002,,unmatched,/u6,oneroster,new-stu-1002,,unique,/' "$TD/migration/mapping.expected.csv" > "$BATS_TEST_TMPDIR/m.csv"
+	run -1 --separate-stderr diff-roster --state "$BATS_TEST_TMPDIR/state" --migrate --links "$BATS_TEST_TMPDIR/m.csv" "$BATS_TEST_TMPDIR/canon"
+	assert_stderr_line "diff-roster: $BATS_TEST_TMPDIR/m.csv:3: source_id: stored user u25 holds incoming id \"new-stu-1002\" already: linking it to u6 would give two users one id"
+}
+
+@test "migrate takes migrate-plan's own table as written: an id starting with - (written '-1001, so that no spreadsheet takes it for a formula) is read back as -1001" {
+	pkg=$(fixture_copy "$NEW" dash-ids)
+	sed -i 's/new-stu-1001/-1001/g' "$pkg/users.csv" "$pkg/enrollments.csv" "$pkg/demographics.csv"
+	migrate-plan --db "$DB" --quiet "$pkg" > "$BATS_TEST_TMPDIR/map.csv"
+	grep -q "^u[0-9]*,oneroster,'-1001," "$BATS_TEST_TMPDIR/map.csv"
+	run -0 --separate-stderr migrate --db "$DB" --links "$BATS_TEST_TMPDIR/map.csv" --quiet --backup-dir "$BATS_TEST_TMPDIR/b" "$pkg"
+	run -0 snapshot --db "$DB" --entity user
+	assert_line --regexp '"source":"oneroster","source_id":"-1001",'
+	assert_equal "$(grep -c '"source_id":"-1001"' <<<"$output")" 1
+}
+
 @test "an identifier shared by two stored users is ambiguous in the table, never used" {
 	run --separate-stderr diff-roster --mapping --state "$TD/sync/two-same-email.state.ndjson" "$TD/sync/two-same-email.in.ndjson"
 	assert_success

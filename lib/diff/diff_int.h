@@ -124,7 +124,9 @@ struct diff {
 	unsigned char *sec_known;      /* 1 school known, 2 and paused too */
 	struct link {
 		uint32_t in, state;
+		long row; /* in the table, for messages */
 	} *links; /* from a reviewed mapping table */
+	const char *links_path;
 	size_t nlinks, links_cap;
 	rp_arena *scratch;
 	long conflicts;

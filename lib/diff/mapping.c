@@ -36,9 +36,33 @@ struct linked {
 };
 
 /* One row of the table: stored id, incoming source and source id. */
+/* A cell as the table was written: csvw puts a ' before a value starting
+ * with = + - @ (so that a spreadsheet does not take it for a formula),
+ * which a person's edit keeps. */
+static const char *unescaped(const char *cell)
+{
+	return cell && cell[0] == '\'' && cell[1] && strchr("=+-@", cell[1]) ? cell + 1 : cell;
+}
+
+/* stored_id without the spaces a hand edit leaves around it, in the
+ * scratch arena; several ids (an ambiguous row) keep theirs between */
+static const char *trimmed(diff *d, const char *s)
+{
+	if (!s)
+		return s;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return arena_strndup(d->scratch, s, n);
+}
+
 static void add_link(diff *d, struct linked *links, const char *path, long row,
 		     const char *stored, const char *source, const char *sid)
 {
+	arena_reset(d->scratch);
+	stored = trimmed(d, stored);
 	if (!stored || !*stored || !sid || !*sid || strchr(stored, ' '))
 		return; /* unmatched or left undecided: not a link */
 	if (!source || !*source)
@@ -66,7 +90,6 @@ static void add_link(diff *d, struct linked *links, const char *path, long row,
 	/* a stored user that holds another id of this source is linked
 	 * already, unless the feed no longer holds that id: then the row
 	 * re-keys the user (a new export of the same source) */
-	arena_reset(d->scratch);
 	rec r;
 	unpack(d, st->rec, &REC_USER, &r);
 	const char *had = rec_map_get(&r, U_IDS, source);
@@ -82,7 +105,8 @@ static void add_link(diff *d, struct linked *links, const char *path, long row,
 		d->links_cap = d->links_cap ? d->links_cap * 2 : 64;
 		d->links = xrealloc(d->links, d->links_cap * sizeof *d->links);
 	}
-	d->links[d->nlinks++] = (struct link){in, state};
+	d->links[d->nlinks++] = (struct link){in, state, row};
+	d->links_path = path;
 	idset_put(links->in, (uint64_t)in + 1, 0, NULL);
 	idset_put(links->state, (uint64_t)state + 1, 0, NULL);
 }
@@ -144,9 +168,9 @@ int diff_read_links(diff *d, const char *path)
 				break;
 			continue;
 		}
-		add_link(d, &taken, path, csvr_line(c), csvr_field(c, (size_t)stored),
-			 source >= 0 ? csvr_field(c, (size_t)source) : NULL,
-			 csvr_field(c, (size_t)sid));
+		add_link(d, &taken, path, csvr_line(c), unescaped(csvr_field(c, (size_t)stored)),
+			 source >= 0 ? unescaped(csvr_field(c, (size_t)source)) : NULL,
+			 unescaped(csvr_field(c, (size_t)sid)));
 	}
 	csvr_free(c);
 	linked_free(&taken);

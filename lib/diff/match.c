@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "codes.h"
+#include "err.h"
 #include "xalloc.h"
 
 static const char *joined(diff *d, const char *a, char sep, const char *b)
@@ -256,6 +257,20 @@ static void match_users(diff *d)
 	struct side *in = &d->in[EU], *st = &d->state[EU];
 	struct index *ix = &d->by_source[0][EU];
 	for (size_t l = 0; l < d->nlinks; l++) {
+		/* an incoming id another stored user holds: linking it would
+		 * give two users one id */
+		const struct item *u = &in->v[d->links[l].in];
+		INDEX_EACH(ix, u->source, u->source_id, n) {
+			if (ix->nodes[n].item == d->links[l].state)
+				continue;
+			struct rp_loc loc = {.file = d->links_path, .line = d->links[l].row,
+					     .field = "source_id", .code = "bad_mapping"};
+			rp_error(&loc, "stored user %s holds incoming id \"%s\" already: "
+				 "linking it to %s would give two users one id",
+				 st->v[ix->nodes[n].item].id, u->source_id,
+				 st->v[d->links[l].state].id);
+			break;
+		}
 		in->v[d->links[l].in].match = d->links[l].state;
 		in->v[d->links[l].in].matched_on = "mapping";
 		st->v[d->links[l].state].match = d->links[l].in;
