@@ -308,6 +308,19 @@ archive-appointments"
 	run -0 archive-appointments --verify "$BATS_TEST_TMPDIR/arch/2025-2026"
 }
 
+@test "an archive its manifest does not name (taken out by hand) makes --verify and --export fail (exit 1), not pass it over" {
+	run -0 summer-purge --db "$DB" --year 2025-2026 --archive "$BATS_TEST_TMPDIR/arch" --quiet
+	m=$BATS_TEST_TMPDIR/arch/2025-2026/manifest.json
+	python3 -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+m["archives"] = [a for a in m["archives"] if a["school_id"] != "s2"]
+json.dump(m, open(sys.argv[1], "w"), separators=(",", ":"))' "$m"
+	for verb in --verify --export; do
+		run -1 --separate-stderr archive-appointments "$verb" "$BATS_TEST_TMPDIR/arch"
+		assert_stderr_line "archive-appointments: $BATS_TEST_TMPDIR/arch/2025-2026/s2.ndjson.gz: an archive its manifest does not name (taken out of it by hand?)"
+	done
+}
+
 @test "summer-purge of a year that has not ended is refused (exit 3): nothing paused or removed; --force lets it run" {
 	before=$(records "$DB")
 	run -3 --separate-stderr summer-purge --db "$DB" --year 2026-2027 --archive "$BATS_TEST_TMPDIR/arch"

@@ -78,6 +78,21 @@ static int add_manifest(struct found_list *l, const char *dir, const char *only)
 			l->v[l->n - 1].pending_count = p->count;
 		}
 	}
+	/* a year's folder: an archive its manifests name neither (one taken
+	 * out of the manifest by hand) would be left out of --verify and
+	 * --export without a word */
+	DIR *d = got > 0 && !only ? opendir(dir) : NULL;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.' || len < 10 || strcmp(e->d_name + len - 10, ".ndjson.gz") != 0 ||
+		    sm_manifest_find(&m, e->d_name) || sm_manifest_find(&pending, e->d_name))
+			continue;
+		rp_errx("bad_data", "%s/%s: an archive its manifest does not name (taken "
+			 "out of it by hand?)", dir, e->d_name);
+		got = -1;
+	}
+	if (d)
+		closedir(d);
 	sm_manifest_free(&m);
 	sm_manifest_free(&pending);
 	return got;
