@@ -11,9 +11,10 @@
 #include "planw.h"
 #include "summer/summer.h"
 #include "record.h"
+#include "xalloc.h"
 
 static const char usage[] =
-	"usage: softdelete-plan [--before TIME] [--school ID] [options] [STATE...]\n"
+	"usage: softdelete-plan [--before TIME] [--school ID]... [options] [STATE...]\n"
 	"\n"
 	"Reads state records (snapshot output) and writes a plan that hard-deletes\n"
 	"every soft-deleted user (deleted_at set): the user, its identifiers and\n"
@@ -22,7 +23,8 @@ static const char usage[] =
 	"to stderr). The header counts deletions per school.\n"
 	"\n"
 	"  --before TIME    only users soft-deleted before TIME (RFC 3339 or a date)\n"
-	"  --school ID      only users of school ID (a store id the state holds)\n"
+	"  --school ID      only users of school ID (a store id the state holds);\n"
+	"                   again for more schools: one plan for all of them\n"
 	"\n"
 	"Options:\n" RP_COMMON_HELP;
 
@@ -31,10 +33,18 @@ static const char *const ops[] = {"hard_delete", NULL};
 struct purge {
 	plan_writer *pw; /* started at the snapshot header, for its version */
 	rp_arena *arena;
-	const char *before, *school;
+	const char *before;
+	const char **schools; /* --school, each */
+	size_t nschools;
+	bool *seen; /* schools[i] is a school of the state */
 	long kept;
-	bool school_seen; /* --school names a school of the state */
 };
+
+static void see_school(struct purge *p, const char *id)
+{
+	for (size_t i = 0; id && i < p->nschools; i++)
+		p->seen[i] |= strcmp(id, p->schools[i]) == 0;
+}
 
 static int purge_record(void *ctx, nd_reader *r, cJSON *o)
 {
@@ -44,9 +54,8 @@ static int purge_record(void *ctx, nd_reader *r, cJSON *o)
 		p->pw = pw_new(nd_get_int(o, "version", 0), "softdelete-plan", ops);
 		pw_set_store(p->pw, nd_get_str(o, "store"));
 	}
-	if (p->school && strcmp(type, "school") == 0 && nd_get_str(o, "id") &&
-	    strcmp(nd_get_str(o, "id"), p->school) == 0)
-		p->school_seen = true;
+	if (strcmp(type, "school") == 0)
+		see_school(p, nd_get_str(o, "id"));
 	if (strcmp(type, "user") != 0)
 		return 0;
 	if (!p->pw)
@@ -62,9 +71,9 @@ static int purge_record(void *ctx, nd_reader *r, cJSON *o)
 		return 0;
 	}
 	p->kept += purge_kept(&u);
-	for (size_t k = 0; p->school && k < u.v[U_SCHOOL_IDS].n; k++)
-		p->school_seen |= strcmp(u.v[U_SCHOOL_IDS].items[k], p->school) == 0;
-	if (!purge_candidate(&u, p->before, p->school))
+	for (size_t k = 0; k < u.v[U_SCHOOL_IDS].n; k++)
+		see_school(p, u.v[U_SCHOOL_IDS].items[k]);
+	if (!purge_candidate(&u, p->before, p->schools, p->nschools))
 		return 0;
 	nd_writer *w = pw_begin(p->pw, "hard_delete", "user", rec_str(&u, U_ID));
 	nd_str(w, "reason", "soft_deleted");
@@ -87,7 +96,8 @@ int main(int argc, char **argv)
 		{0},
 	};
 	char before[21];
-	const char *school = NULL;
+	const char **schools = xcalloc((size_t)argc + 1, sizeof *schools);
+	size_t nschools = 0;
 	bool have_before = false;
 	int c;
 	rp_setprog(argv[0]);
@@ -100,13 +110,14 @@ int main(int argc, char **argv)
 					       optarg);
 			have_before = true;
 		} else if (c == OPT_SCHOOL) {
-			school = optarg;
+			schools[nschools++] = optarg;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 
-	struct purge p = {.arena = arena_new(), .school = school,
+	struct purge p = {.arena = arena_new(), .schools = schools, .nschools = nschools,
+			  .seen = xcalloc(nschools + 1, sizeof *p.seen),
 			  .before = have_before ? before : NULL};
 	int rc = nd_each_record(argv, argc, purge_record, &p);
 	plan_writer *pw = p.pw;
@@ -118,12 +129,15 @@ int main(int argc, char **argv)
 	nd_writer *w = nd_writer_new(STDOUT_FILENO);
 	if (!pw)
 		pw = pw_new(0, "softdelete-plan", ops);
-	if (rc == RP_EXIT_OK && school && !p.school_seen) {
-		pw_discard(pw);
-		arena_free(arena);
-		nd_writer_close(w);
-		rp_usage_error(usage, "--school: no school %s in the state", school);
-	}
+	for (size_t i = 0; rc == RP_EXIT_OK && i < nschools; i++)
+		if (!p.seen[i]) {
+			pw_discard(pw);
+			arena_free(arena);
+			nd_writer_close(w);
+			rp_usage_error(usage, "--school: no school %s in the state", schools[i]);
+		}
+	free(p.seen);
+	free(schools);
 	if (rc == RP_EXIT_OK && rp_error_count() == 0) {
 		if (pw_finish(pw, w) != 0)
 			rc = RP_EXIT_IO;

@@ -321,6 +321,25 @@ json.dump(m, open(sys.argv[1], "w"), separators=(",", ":"))' "$m"
 	done
 }
 
+@test "after-first-import of every school is one plan: one school over the guard holds the whole purge (exit 3, nothing purged), with its report" {
+	oneroster-sync --quiet --db "$DB" --max-delete-ratio 0.5 "$TD/district/y2-v1p1" 2>/dev/null
+	echo '{"type":"op","op":"soft_delete","entity":"user","id":"u1"}' | apply --quiet --db "$DB" 2>/dev/null
+	before=$(records "$DB")
+	export HOME=$BATS_TEST_TMPDIR/home
+	if on_postgres; then held=$HOME/.rosterpipe/held; else held=$DB.held; fi
+	run -3 --separate-stderr after-first-import --db "$DB"
+	assert_equal "$(records "$DB")" "$before"
+	plan=$(ls "$held"/plan-*.ndjson)
+	assert_equal "$(grep -c '"type":"plan"' "$plan")" 1
+	assert_stderr_line "after-first-import: the delete guard refused the plan; it is held for review: $plan"
+	[ -s "${plan%.ndjson}.md" ] && [ -s "${plan%.ndjson}.html" ]
+	# with --school: the named schools only, still one plan
+	run -0 --separate-stderr softdelete-plan --school s1 --school s2 <(snapshot --db "$DB")
+	assert_equal "$(grep -c '"type":"plan"' <<<"$output")" 1
+	run -2 --separate-stderr softdelete-plan --school s1 --school s9 <(snapshot --db "$DB")
+	assert_stderr_line "softdelete-plan: --school: no school s9 in the state"
+}
+
 @test "summer-purge of a year that has not ended is refused (exit 3): nothing paused or removed; --force lets it run" {
 	before=$(records "$DB")
 	run -3 --separate-stderr summer-purge --db "$DB" --year 2026-2027 --archive "$BATS_TEST_TMPDIR/arch"

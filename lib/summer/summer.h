@@ -64,7 +64,10 @@ int archive_verify(const char *dir);
  * given, and neither ignore_on_import nor manual: those the school manages
  * itself, and the purge never touches them.
  */
-bool purge_candidate(const rec *user, const char *before, const char *school);
+/* schools: NULL (nschools 0) for every school, else the user must be in
+ * one of them */
+bool purge_candidate(const rec *user, const char *before, const char *const *schools,
+		     size_t nschools);
 
 /* Whether the user is soft-deleted but kept for being hands-off. */
 bool purge_kept(const rec *user);
