@@ -363,9 +363,13 @@ static bool fields_allowed(struct run *r, const struct op *op)
 
 /* What identifies a record, and what it refers to: a record is created
  * with them and no update clears them (SPEC: a record whose identity, role
- * or references are wrong is rejected). */
-static bool has_required(struct run *r, const struct op *op, const rec *next)
+ * or references are wrong is rejected). A user made by hand (manual) comes
+ * from no source, and needs none; cur is NULL for a create. */
+static bool has_required(struct run *r, const struct op *op, const rec *cur,
+			 const rec *next)
 {
+	if (!cur && op->ent == &REC_USER && next->v[U_MANUAL].b == 1)
+		return true;
 	static const struct {
 		const struct rec_entity *ent;
 		const char *fields[4];
@@ -381,9 +385,10 @@ static bool has_required(struct run *r, const struct op *op, const rec *next)
 			continue;
 		for (int k = 0; k < 4 && required[i].fields[k]; k++) {
 			const char *field = required[i].fields[k];
-			const char *v = rec_str(next, rec_field_index(op->ent, field));
-			if (v && *v)
-				continue;
+			int f = rec_field_index(op->ent, field);
+			const char *v = rec_str(next, f), *had = cur ? rec_str(cur, f) : NULL;
+			if ((v && *v) || (cur && !(had && *had)))
+				continue; /* there, or an update that clears nothing */
 			if (op->kind == OP_CREATE)
 				ap_bad(r, RP_EXIT_DATA, "data: a new %s needs its %s",
 				       op->ent->type, field);
@@ -408,7 +413,7 @@ void ap_check_op(struct run *r, const struct op *op)
 			ap_bad(r, RP_EXIT_DATA, "data: %s", why);
 			return;
 		}
-		if (!has_required(r, op, &next))
+		if (!has_required(r, op, NULL, &next))
 			return;
 		const char *source = rec_str(&next, 1), *sid = NULL;
 		int f_sid = rec_field_index(op->ent, "source_id");
@@ -471,7 +476,7 @@ void ap_check_op(struct run *r, const struct op *op)
 	}
 	if (op->set) {
 		next = cur;
-		if (ap_apply_set(r, &next, op->set) && has_required(r, op, &next) &&
+		if (ap_apply_set(r, &next, op->set) && has_required(r, op, &cur, &next) &&
 		    ap_resolve_refs(r, &next, false) && op->ent == &REC_USER &&
 		    op->kind == OP_UPDATE)
 			count_losses(r, &cur, &next);
