@@ -2,6 +2,8 @@
 
 #include <stdio.h>
 
+#include "idset.h"
+
 bool guard_takes_any(const struct guard_taken *t)
 {
 	if (t->soft || t->hard || t->moved_out || t->sections_deleted ||
@@ -33,6 +35,11 @@ size_t guard_losses(const struct guard_taken *t, const struct guard_held *h,
 			out[n++] = (struct guard_loss){GUARD_CLEARED, t->cleared[f], h->users,
 						       REC_USER.fields[f].name};
 	return n;
+}
+
+uint64_t guard_enrollment_key(const char *section, const char *user)
+{
+	return id_hash_finish(id_hash_str(section) * 31 + id_hash_str(user));
 }
 
 double guard_share(const struct guard_loss *l)

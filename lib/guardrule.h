@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "record.h"
 
@@ -74,6 +75,11 @@ bool guard_over(const struct guard_limits *lim, const struct guard_loss *l);
 bool guard_small_group(const struct guard_limits *lim, const struct guard_loss *l);
 /* Sections or enrollments, not users. */
 bool guard_is_roster(const struct guard_loss *l);
+
+/* An enrollment created counts against those deleted once per section and
+ * user, however often a plan creates it: the key apply and plan-report
+ * count it by. */
+uint64_t guard_enrollment_key(const char *section, const char *user);
 
 /* The loss in the words apply refuses with: "soft-delete 5 of 12 active
  * users (41.7%; limit 20.0% of groups of 5 or more)". */

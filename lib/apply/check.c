@@ -170,10 +170,9 @@ static void count_roster_create(struct run *r, const struct op *op,
 	if (!c || ended)
 		return;
 	/* one user in one section offsets one loss, however often created */
-	uint64_t key = id_hash_finish(id_hash_str(section) * 31 + id_hash_str(user));
 	if (!r->enrollments_made)
 		r->enrollments_made = idset_new();
-	if (!idset_put(r->enrollments_made, key, 0, NULL))
+	if (!idset_put(r->enrollments_made, guard_enrollment_key(section, user), 0, NULL))
 		return;
 	c->taken.enrollments_created++;
 	long long n;

@@ -356,9 +356,12 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 			goto done;
 		}
 		locked = true;
-		if (o->made_file && store_version(s) == 0)
-			removable = removed_by_ctrl_c(o->made_file, true);
 	}
+	long long at = store_version(s); /* under the lock, when there is one */
+	if (at < 0)
+		goto io_failed;
+	if (locked && o->made_file && at == 0)
+		removable = removed_by_ctrl_c(o->made_file, true);
 	int applied = store_plan_applied(s, plan_id, &r.undone_at);
 	if (applied < 0)
 		goto io_failed;
@@ -370,9 +373,6 @@ static int run_plan(store *s, const struct apply_opts *o, struct plan *p,
 	 * against another state (a store put back from a backup since, or
 	 * a base_version written by hand): its records' versions prove
 	 * nothing against it */
-	long long at = store_version(s);
-	if (at < 0)
-		goto io_failed;
 	if (p->base > at) {
 		rp_errx("stale", "plan %.12s was made against version %lld, and the store is at "
 			 "version %lld; refused, nothing changed", plan_id, p->base, at);

@@ -366,10 +366,9 @@ static void enrollment_op(rpt *r, int k, const cJSON *o, const char *id)
 		if (c == RPT_NONE || !user || rpt_section_ended(r, &r->sections.v[c]))
 			return;
 		/* once per user and section; taken back if the section goes */
-		uint64_t key = id_hash_finish(id_hash_str(section) * 31 + id_hash_str(user));
 		if (!r->enrollments_made)
 			r->enrollments_made = idset_new();
-		if (idset_put(r->enrollments_made, key, 0, NULL)) {
+		if (idset_put(r->enrollments_made, guard_enrollment_key(section, user), 0, NULL)) {
 			s->taken.enrollments_created++;
 			r->sections.v[c].made++;
 		}

@@ -226,12 +226,12 @@ static int schema_version(store *s)
 
 /* One writer at a time: SQLite's write lock taken at BEGIN; on PostgreSQL
  * a transaction-scoped advisory lock per store (database and schema), so
- * that two applies to one store never interleave (docs/scaling.md). */
-/* The writer's lock. On SQLite, once it is held, the path must still name
- * the file that was opened: a run that made the store and applied nothing
- * removes it under this lock (store_unmake), and a writer that was waiting
- * for the lock meanwhile would otherwise write into a file no name reaches
- * any more, and exit 0 having lost its plan. */
+ * that two applies to one store never interleave (docs/scaling.md). On
+ * SQLite, once the lock is held, the path must still name the file that
+ * was opened: a run that made the store and applied nothing removes it
+ * under this lock (store_unmake), and a writer that waited for the lock
+ * meanwhile would otherwise write into a file no name reaches any more,
+ * and exit 0 having lost its plan. */
 int st_begin_write(store *s)
 {
 	if (st_exec(s, s->pg ? "BEGIN; SELECT pg_advisory_xact_lock("

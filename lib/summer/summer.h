@@ -60,12 +60,10 @@ int archive_verify(const char *dir);
 
 /*
  * Whether a state user is to be hard-deleted by the purge: soft-deleted
- * (before `before`, an RFC 3339 time, when given), in school `school` when
- * given, and neither ignore_on_import nor manual: those the school manages
- * itself, and the purge never touches them.
+ * (before `before`, an RFC 3339 time, when given), in one of the nschools
+ * schools when any are given, and neither ignore_on_import nor manual:
+ * those the school manages itself, and the purge never touches them.
  */
-/* schools: NULL (nschools 0) for every school, else the user must be in
- * one of them */
 bool purge_candidate(const rec *user, const char *before, const char *const *schools,
 		     size_t nschools);
 
